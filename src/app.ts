@@ -1,0 +1,64 @@
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
+import swagger from '@fastify/swagger';
+import type { Container } from './container.js';
+import { uuid } from './domain/clock.js';
+import { registerBodyParsers } from './http/body-parsers.js';
+import { healthRoutes } from './http/health.js';
+import { identityRoutes } from './http/identity/routes.js';
+import { versionRoutes } from './http/versions.js';
+
+export interface AppOptions {
+  /** pino options, or false for no logging (tests). */
+  logger?: boolean | Record<string, unknown>;
+}
+
+/** One JSON log line per request, with its request id (pino's `reqId`). */
+class RequestLog extends LogController {
+  override incomingRequest(): void {}
+  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    const line = {
+      method: request.method, url: request.url, status: reply.statusCode,
+      ms: Math.round(reply.elapsedTime * 100) / 100, project: request.ctx?.projectId,
+    };
+    if (error) reply.log.error({ ...line, err: error }, 'request errored');
+    else reply.log.info(line, 'request');
+  }
+}
+
+/** One Fastify instance speaking every dialect on one port. */
+export async function buildApp(container: Container, options: AppOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    logController: new RequestLog(),
+    genReqId: () => `req-${uuid()}`,
+    requestIdHeader: false,
+    bodyLimit: 12 * 1024 * 1024,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  });
+  registerBodyParsers(app);
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('X-Request-Id', request.id);
+    reply.header('x-openstack-request-id', request.id);
+  });
+  // A 204 carries no body and no content type, whatever the handler produced.
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (reply.statusCode === 204) {
+      reply.removeHeader('content-type');
+      return '';
+    }
+    return payload;
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'ims', version: '0.1.0', description: 'IMS image sharing, Glance v2 and Keystone v3 subset' },
+    },
+  });
+  await app.register(healthRoutes, { container });
+  await app.register(versionRoutes, { container });
+  await app.register(identityRoutes, { container, prefix: '/v3' });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  return app;
+}

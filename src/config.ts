@@ -1,0 +1,109 @@
+import path from 'node:path';
+
+/** Validated, frozen process configuration. Built once in the entry point; no module reads process.env. */
+export interface Config {
+  host: string;
+  port: number;
+  databaseUrl: string;
+  dataDir: string;
+  publicUrl: string | undefined;
+  region: string;
+  bootstrapFile: string | undefined;
+  memberQuota: number;
+  wholeImageMemberQuota: number;
+  tokenTtl: number;
+  logLevel: string;
+  jobs: boolean;
+  jobRetentionSeconds: number;
+  jobLeaseSeconds: number;
+}
+
+export interface ConfigFlags {
+  host?: string;
+  port?: string;
+  databaseUrl?: string;
+  dataDir?: string;
+  publicUrl?: string;
+  region?: string;
+  bootstrap?: string;
+  memberQuota?: string;
+  wholeImageMemberQuota?: string;
+  tokenTtl?: string;
+  logLevel?: string;
+  jobs?: boolean;
+  jobRetention?: string;
+  jobLease?: string;
+}
+
+/** Each option: its flag key, its environment variable and its default. */
+const OPTIONS = {
+  host: ['IMS_HOST', '127.0.0.1'],
+  port: ['IMS_PORT', '9292'],
+  databaseUrl: ['IMS_DATABASE_URL', undefined],
+  dataDir: ['IMS_DATA_DIR', './data'],
+  publicUrl: ['IMS_PUBLIC_URL', undefined],
+  region: ['IMS_REGION', 'RegionOne'],
+  bootstrap: ['IMS_BOOTSTRAP_FILE', undefined],
+  memberQuota: ['IMS_MEMBER_QUOTA', '256'],
+  wholeImageMemberQuota: ['IMS_WHOLE_IMAGE_MEMBER_QUOTA', '10'],
+  tokenTtl: ['IMS_TOKEN_TTL', '86400'],
+  logLevel: ['IMS_LOG_LEVEL', 'info'],
+  jobRetention: ['IMS_JOB_RETENTION', '86400'],
+  jobLease: ['IMS_JOB_LEASE', '30'],
+} as const satisfies Record<string, readonly [string, string | undefined]>;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+export class ConfigError extends Error {}
+
+function integer(name: string, raw: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (!/^-?\d+$/.test(raw.trim())) throw new ConfigError(`${name} must be an integer, got "${raw}"`);
+  const n = Number(raw);
+  if (n < min || n > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${n}`);
+  return n;
+}
+
+/** Flags win over environment variables, which win over defaults. */
+export function loadConfig(env: Record<string, string | undefined>, flags: ConfigFlags = {}): Readonly<Config> {
+  const pick = (key: keyof typeof OPTIONS): string | undefined => {
+    const [envName, fallback] = OPTIONS[key];
+    const flag = flags[key];
+    if (flag !== undefined) return flag;
+    const fromEnv = env[envName];
+    return fromEnv !== undefined && fromEnv !== '' ? fromEnv : fallback;
+  };
+  const dataDir = path.resolve(pick('dataDir')!);
+  const databaseUrl = pick('databaseUrl') ?? `sqlite:${path.join(dataDir, 'ims.db')}`;
+  if (!/^(sqlite:|postgres(ql)?:\/\/)/.test(databaseUrl)) {
+    throw new ConfigError(`--database-url must start with sqlite: or postgres://, got "${databaseUrl}"`);
+  }
+  const logLevel = pick('logLevel')!;
+  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
+  const publicUrl = pick('publicUrl');
+  if (publicUrl !== undefined && !/^https?:\/\/[^/]+/.test(publicUrl)) {
+    throw new ConfigError(`--public-url must be an http(s) URL, got "${publicUrl}"`);
+  }
+  return Object.freeze({
+    host: pick('host')!,
+    port: integer('--port', pick('port')!, 0, 65535),
+    databaseUrl,
+    dataDir,
+    publicUrl: publicUrl?.replace(/\/+$/, ''),
+    region: pick('region')!,
+    bootstrapFile: pick('bootstrap'),
+    memberQuota: integer('--member-quota', pick('memberQuota')!, Number.MIN_SAFE_INTEGER),
+    wholeImageMemberQuota: integer('--whole-image-member-quota', pick('wholeImageMemberQuota')!, Number.MIN_SAFE_INTEGER),
+    tokenTtl: integer('--token-ttl', pick('tokenTtl')!, 1),
+    logLevel,
+    jobs: flags.jobs !== false,
+    jobRetentionSeconds: integer('--job-retention', pick('jobRetention')!, 60),
+    jobLeaseSeconds: integer('--job-lease', pick('jobLease')!, 1),
+  });
+}
+
+/** The URL clients use to reach us: --public-url, else derived from the bound address. */
+export function publicUrlFor(config: Config, boundPort: number): string {
+  if (config.publicUrl) return config.publicUrl;
+  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${boundPort}`;
+}

@@ -1,0 +1,81 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import pg from 'pg';
+import {
+  CompiledQuery, type DatabaseConnection, Kysely, PostgresDialect, SqliteDialect, SqliteDriver, sql,
+} from 'kysely';
+import type { Database } from './schema.js';
+
+export type DialectName = 'sqlite' | 'postgres';
+
+/** Engine differences, declared once instead of scattered `if (postgres)`. */
+export interface Capabilities {
+  /** Row locks (`SELECT ... FOR UPDATE [SKIP LOCKED]`); SQLite has one writer and needs none. */
+  rowLocks: boolean;
+}
+
+export interface Store {
+  db: Kysely<Database>;
+  dialect: DialectName;
+  caps: Capabilities;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** SQLite transactions take the write lock up front, so concurrent processes queue instead of deadlocking. */
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+
+class ImmediateSqliteDialect extends SqliteDialect {
+  constructor(private readonly sqlite: BetterSqlite3.Database) {
+    super({ database: sqlite });
+  }
+  override createDriver() {
+    return new ImmediateSqliteDriver({ database: this.sqlite });
+  }
+}
+
+function openSqlite(url: string): Store {
+  const file = url.slice('sqlite:'.length);
+  const memory = file === ':memory:' || file === '';
+  if (!memory) fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  const sqlite = new BetterSqlite3(memory ? ':memory:' : file);
+  if (!memory) sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('busy_timeout = 10000');
+  sqlite.pragma('foreign_keys = ON');
+  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect(sqlite) });
+  return {
+    db,
+    dialect: 'sqlite',
+    caps: { rowLocks: false },
+    ping: async () => { await sql`select 1`.execute(db); },
+    close: () => db.destroy(),
+  };
+}
+
+// int8 (bigint, count(*)) as JS numbers: image sizes stay far below 2^53.
+pg.types.setTypeParser(20, (v) => Number(v));
+
+function openPostgres(url: string): Store {
+  const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5000 });
+  pool.on('error', () => { /* an idle client died; the pool replaces it */ });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    db,
+    dialect: 'postgres',
+    caps: { rowLocks: true },
+    ping: async () => { await sql`select 1`.execute(db); },
+    close: () => db.destroy(),
+  };
+}
+
+export function openStore(url: string): Store {
+  if (url.startsWith('sqlite:')) return openSqlite(url);
+  if (/^postgres(ql)?:\/\//.test(url)) return openPostgres(url);
+  throw new Error(`unsupported database url: ${url}`);
+}

@@ -1,0 +1,114 @@
+/** Row types of every table, as Kysely sees them. Timestamps are ISO-8601 strings with milliseconds (UTC). */
+export interface ProjectTable {
+  id: string;
+  name: string;
+  domain_id: string;
+  created_at: string;
+}
+
+export interface UserTable {
+  id: string;
+  name: string;
+  domain_id: string;
+  password_hash: string;
+  default_project_id: string;
+  created_at: string;
+}
+
+export interface RoleAssignmentTable {
+  user_id: string;
+  project_id: string;
+  role: string;
+}
+
+export interface AccessKeyTable {
+  access: string;
+  secret: string;
+  user_id: string;
+  created_at: string;
+}
+
+export interface SettingTable {
+  key: string;
+  value: string;
+}
+
+export interface ImageTable {
+  id: string;
+  name: string | null;
+  owner: string | null;
+  visibility: string;
+  status: string;
+  container_format: string | null;
+  disk_format: string | null;
+  size: number | null;
+  virtual_size: number | null;
+  checksum: string | null;
+  os_hash_algo: string | null;
+  os_hash_value: string | null;
+  min_disk: number;
+  min_ram: number;
+  protected: number;
+  os_hidden: number;
+  /** JSON array of strings. */
+  tags: string;
+  /** JSON object of extra string properties. */
+  extra: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ImageMemberTable {
+  image_id: string;
+  member_id: string;
+  status: string;
+  vault_id: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface KmsGrantTable {
+  key_id: string;
+  project_id: string;
+  created_at: string;
+}
+
+export interface JobTable {
+  id: string;
+  project_id: string;
+  type: string;
+  status: string;
+  /** JSON input of the job handler. */
+  payload: string;
+  error_code: string | null;
+  fail_reason: string | null;
+  attempts: number;
+  locked_by: string | null;
+  /** Lease end (ISO); a RUNNING job whose lease passed may be taken over. */
+  locked_until: string | null;
+  created_at: string;
+  begin_time: string;
+  end_time: string | null;
+}
+
+export interface JobResultTable {
+  job_id: string;
+  seq: number;
+  image_id: string;
+  project_id: string;
+  status: string;
+  error_code: string | null;
+}
+
+export interface Database {
+  projects: ProjectTable;
+  users: UserTable;
+  role_assignments: RoleAssignmentTable;
+  access_keys: AccessKeyTable;
+  settings: SettingTable;
+  images: ImageTable;
+  image_members: ImageMemberTable;
+  kms_grants: KmsGrantTable;
+  jobs: JobTable;
+  job_results: JobResultTable;
+}

@@ -1,0 +1,54 @@
+/** The closed list of error kinds the services raise; each wire dialect renders them its own way. */
+export type ErrorCode =
+  | 'bad_request'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not_found'
+  | 'method_not_allowed'
+  | 'conflict'
+  | 'payload_too_large'
+  | 'quota_exceeded'
+  | 'unsupported_media_type'
+  | 'unavailable'
+  | 'internal';
+
+export const HTTP_STATUS: Record<ErrorCode, number> = {
+  bad_request: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  method_not_allowed: 405,
+  conflict: 409,
+  payload_too_large: 413,
+  quota_exceeded: 413,
+  unsupported_media_type: 415,
+  unavailable: 503,
+  internal: 500,
+};
+
+export interface AppErrorOptions {
+  /** The IMS `IMG.xxxx` code for this failure, used by the IMS dialect. */
+  img?: string;
+  /** Extra response headers (Allow, Accept-Patch, WWW-Authenticate). */
+  headers?: Record<string, string>;
+}
+
+export class AppError extends Error {
+  readonly img: string | undefined;
+  readonly headers: Record<string, string> | undefined;
+  constructor(readonly code: ErrorCode, message: string, options: AppErrorOptions = {}) {
+    super(message);
+    this.name = 'AppError';
+    this.img = options.img;
+    this.headers = options.headers;
+  }
+  get status(): number {
+    return HTTP_STATUS[this.code];
+  }
+}
+
+export const badRequest = (message: string, img?: string) => new AppError('bad_request', message, { img });
+export const forbidden = (message: string, img?: string) => new AppError('forbidden', message, { img });
+export const notFound = (message: string, img?: string) => new AppError('not_found', message, { img });
+export const conflict = (message: string, img?: string) => new AppError('conflict', message, { img });
+

@@ -1,0 +1,24 @@
+import { AppError } from '../errors/app-error.js';
+
+const FASTIFY_CODES: Record<string, () => AppError> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: () => new AppError('payload_too_large', 'Request body is too large.'),
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: () => new AppError('unsupported_media_type', 'Unsupported Content-Type.'),
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: () => new AppError('bad_request', 'Request body size did not match Content-Length.'),
+  FST_ERR_CTP_INVALID_TYPE: () => new AppError('bad_request', 'Invalid Content-Type header.'),
+};
+
+/** Any thrown value as an AppError; `internal` for faults that are ours (the caller logs those). */
+export function toAppError(err: unknown): AppError {
+  if (err instanceof AppError) return err;
+  const e = err as { code?: string; statusCode?: number; validation?: unknown; message?: string } | null;
+  const known = e?.code ? FASTIFY_CODES[e.code] : undefined;
+  if (known) return known();
+  if (e?.validation) return new AppError('bad_request', e.message ?? 'Invalid request.');
+  const status = e?.statusCode;
+  if (status !== undefined && status >= 400 && status < 500) {
+    if (status === 413) return new AppError('payload_too_large', 'Request body is too large.');
+    if (status === 415) return new AppError('unsupported_media_type', 'Unsupported Content-Type.');
+    return new AppError('bad_request', e?.message ?? 'Bad request.');
+  }
+  return new AppError('internal', 'The server has either erred or is incapable of performing the requested operation.');
+}

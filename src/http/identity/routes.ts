@@ -1,0 +1,70 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ProjectTable } from '../../db/schema.js';
+import type { AppError } from '../../errors/app-error.js';
+import type { Container } from '../../container.js';
+import { tokenContext } from '../context.js';
+import { toAppError } from '../errors.js';
+import { rejectOtherMethods } from '../method-guard.js';
+import { STATUS_TITLES } from '../status-titles.js';
+
+/** Keystone's error body: `{"error": {"code": 401, "title": "Unauthorized", "message": ...}}`. */
+export function renderKeystoneError(err: AppError, reply: FastifyReply) {
+  if (err.headers) reply.headers(err.headers);
+  return reply.status(err.status).type('application/json').send({
+    error: { code: err.status, title: STATUS_TITLES[err.status] ?? 'Error', message: err.message },
+  });
+}
+
+function projectBody(p: ProjectTable, base: string) {
+  return {
+    id: p.id, name: p.name, domain_id: p.domain_id, description: '', enabled: true, is_domain: false,
+    parent_id: p.domain_id, tags: [], options: {}, links: { self: `${base}/v3/projects/${p.id}` },
+  };
+}
+
+/** Keystone v3 subset; registered with prefix /v3. */
+export async function identityRoutes(app: FastifyInstance, { container }: { container: Container }) {
+  const { identity } = container;
+  const base = () => container.urls.publicUrl;
+  app.setErrorHandler((error, request, reply) => {
+    const err = toAppError(error);
+    if (err.status >= 500) request.log.error({ err: error }, 'internal error');
+    return renderKeystoneError(err, reply);
+  });
+  app.setNotFoundHandler((_req, reply) => renderKeystoneError(toAppError({ statusCode: 404, message:
+    'The resource could not be found.' }), reply));
+  const auth = async (request: FastifyRequest) => tokenContext(identity, request, () => `${base()}/v3`);
+
+  const versionDoc = () => ({
+    version: {
+      id: 'v3.14', status: 'stable', updated: '2020-04-07T00:00:00Z',
+      links: [{ rel: 'self', href: `${base()}/v3/` }],
+      'media-types': [{ base: 'application/json', type: 'application/vnd.openstack.identity-v3+json' }],
+    },
+  });
+  app.get('/', async () => versionDoc());
+
+  app.post('/auth/tokens', async (request, reply) => {
+    const { token, body } = await identity.authenticate(request.body);
+    return reply.status(201).header('X-Subject-Token', token).send(body);
+  });
+  app.get('/auth/tokens', { preHandler: auth }, async (request, reply) => {
+    const subject = request.headers['x-subject-token'];
+    const body = await identity.describe(typeof subject === 'string' ? subject : '');
+    return reply.header('X-Subject-Token', subject).send(body);
+  });
+  rejectOtherMethods(app, '/auth/tokens', ['GET', 'POST']);
+
+  app.get('/projects', { preHandler: auth }, async (request) => {
+    const { name } = request.query as { name?: string };
+    const projects = await identity.listProjects(request.ctx, name);
+    return {
+      projects: projects.map((p) => projectBody(p, base())),
+      links: { self: `${base()}/v3/projects`, previous: null, next: null },
+    };
+  });
+  app.get('/projects/:id', { preHandler: auth }, async (request) => {
+    const { id } = request.params as { id: string };
+    return { project: projectBody(await identity.getProject(request.ctx, id), base()) };
+  });
+}

@@ -1,0 +1,95 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { Database, ProjectTable, UserTable } from '../db/schema.js';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+export const DEFAULT_DOMAIN = { id: 'default', name: 'Default' } as const;
+
+/** Projects, users, role assignments, access keys and settings. */
+export class IdentityRepo {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  projectById(id: string, trx: Db = this.db): Promise<ProjectTable | undefined> {
+    return trx.selectFrom('projects').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  projectByName(domainId: string, name: string, trx: Db = this.db): Promise<ProjectTable | undefined> {
+    return trx.selectFrom('projects').selectAll().where('domain_id', '=', domainId).where('name', '=', name)
+      .executeTakeFirst();
+  }
+
+  listProjects(filter: { name?: string }, trx: Db = this.db): Promise<ProjectTable[]> {
+    let q = trx.selectFrom('projects').selectAll().orderBy('name');
+    if (filter.name !== undefined) q = q.where('name', '=', filter.name);
+    return q.execute();
+  }
+
+  async insertProject(row: ProjectTable, trx: Db = this.db): Promise<void> {
+    await trx.insertInto('projects').values(row).execute();
+  }
+
+  userById(id: string, trx: Db = this.db): Promise<UserTable | undefined> {
+    return trx.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  userByName(domainId: string, name: string, trx: Db = this.db): Promise<UserTable | undefined> {
+    return trx.selectFrom('users').selectAll().where('domain_id', '=', domainId).where('name', '=', name)
+      .executeTakeFirst();
+  }
+
+  async countUsers(trx: Db = this.db): Promise<number> {
+    const row = await trx.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  async insertUser(row: UserTable, trx: Db = this.db): Promise<void> {
+    await trx.insertInto('users').values(row).execute();
+  }
+
+  async updateUser(id: string, patch: Partial<Pick<UserTable, 'password_hash' | 'default_project_id'>>,
+    trx: Db = this.db): Promise<void> {
+    await trx.updateTable('users').set(patch).where('id', '=', id).execute();
+  }
+
+  async rolesOn(userId: string, projectId: string, trx: Db = this.db): Promise<string[]> {
+    const rows = await trx.selectFrom('role_assignments').select('role').where('user_id', '=', userId)
+      .where('project_id', '=', projectId).orderBy('role').execute();
+    return rows.map((r) => r.role);
+  }
+
+  /** Replaces the user's roles on one project. */
+  async setRoles(userId: string, projectId: string, roles: string[], trx: Db = this.db): Promise<void> {
+    await trx.deleteFrom('role_assignments').where('user_id', '=', userId).where('project_id', '=', projectId).execute();
+    if (roles.length > 0) {
+      await trx.insertInto('role_assignments')
+        .values(roles.map((role) => ({ user_id: userId, project_id: projectId, role }))).execute();
+    }
+  }
+
+  /** Projects on which the user holds at least one role. */
+  async projectsOf(userId: string, trx: Db = this.db): Promise<string[]> {
+    const rows = await trx.selectFrom('role_assignments').select('project_id').distinct()
+      .where('user_id', '=', userId).orderBy('project_id').execute();
+    return rows.map((r) => r.project_id);
+  }
+
+  accessKey(access: string, trx: Db = this.db) {
+    return trx.selectFrom('access_keys').selectAll().where('access', '=', access).executeTakeFirst();
+  }
+
+  async upsertAccessKey(access: string, secret: string, userId: string, now: string, trx: Db = this.db): Promise<void> {
+    await trx.insertInto('access_keys').values({ access, secret, user_id: userId, created_at: now })
+      .onConflict((oc) => oc.column('access').doUpdateSet({ secret, user_id: userId })).execute();
+  }
+
+  async setting(key: string, trx: Db = this.db): Promise<string | undefined> {
+    const row = await trx.selectFrom('settings').select('value').where('key', '=', key).executeTakeFirst();
+    return row?.value;
+  }
+
+  /** Inserts the setting unless present; returns the value that is stored (first writer wins). */
+  async settingOrInsert(key: string, value: string, trx: Db = this.db): Promise<string> {
+    await trx.insertInto('settings').values({ key, value }).onConflict((oc) => oc.column('key').doNothing()).execute();
+    return (await this.setting(key, trx))!;
+  }
+}

@@ -1,0 +1,267 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import { hashPassword, verifyPassword } from '../auth/password.js';
+import { type TokenClaims, TokenSigner } from '../auth/token.js';
+import type { Database, ProjectTable, UserTable } from '../db/schema.js';
+import { type Clock, hexId, isoNow } from '../domain/clock.js';
+import { contextFor, type RequestContext } from '../domain/context.js';
+import { AppError, badRequest, forbidden, notFound } from '../errors/app-error.js';
+import { DEFAULT_DOMAIN, IdentityRepo } from '../repos/identity-repo.js';
+
+export interface Endpoints {
+  publicUrl: string;
+  region: string;
+}
+
+export interface IssuedToken {
+  token: string;
+  body: { token: Record<string, unknown> };
+}
+
+export interface Bootstrap {
+  projects?: { name: string; id?: string }[];
+  users?: { name: string; password: string; project: string; roles?: string[] }[];
+  access_keys?: { access: string; secret: string; user: string }[];
+}
+
+const unauthorized = () => new AppError('unauthorized', 'The request you have made requires authentication.');
+
+/** Stable ids derived from names, so catalogs and role ids stay the same across restarts and processes. */
+const stableId = (kind: string, name: string) => createHash('md5').update(`${kind}:${name}`).digest('hex');
+
+type Ref = { id?: unknown; name?: unknown; domain?: { id?: unknown; name?: unknown } };
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function domainMatches(ref: Ref['domain']): boolean {
+  if (ref === undefined) return false;
+  if (!isObject(ref)) return false;
+  if (ref.id !== undefined) return ref.id === DEFAULT_DOMAIN.id;
+  return ref.name === DEFAULT_DOMAIN.name;
+}
+
+/** Keystone v3 subset: password authentication, stateless tokens, projects, the bootstrap file. */
+export class IdentityService {
+  readonly repo: IdentityRepo;
+  private signer: TokenSigner | undefined;
+
+  constructor(
+    db: Kysely<Database>,
+    private readonly clock: Clock,
+    private readonly tokenTtl: number,
+    private readonly endpoints: () => Endpoints,
+  ) {
+    this.repo = new IdentityRepo(db);
+  }
+
+  /** Loads the token-signing key, creating it on first start (shared by every process on the database). */
+  async init(): Promise<void> {
+    const key = await this.repo.settingOrInsert('token_key', randomBytes(32).toString('hex'));
+    this.signer = new TokenSigner(Buffer.from(key, 'hex'));
+  }
+
+  /** `POST /v3/auth/tokens` with the password method. */
+  async authenticate(body: unknown): Promise<IssuedToken> {
+    const auth = isObject(body) && isObject(body.auth) ? body.auth : undefined;
+    const identity = auth && isObject(auth.identity) ? auth.identity : undefined;
+    if (!identity) throw badRequest('Expecting to find auth.identity in request body.');
+    const methods = identity.methods;
+    if (!Array.isArray(methods) || !methods.includes('password')) {
+      throw new AppError('unauthorized', 'Unsupported authentication method.');
+    }
+    const password = isObject(identity.password) ? identity.password : undefined;
+    const userRef = password && isObject(password.user) ? (password.user as Ref & { password?: unknown }) : undefined;
+    if (!userRef || typeof userRef.password !== 'string') {
+      throw badRequest('Expecting to find password.user.password in request body.');
+    }
+    const user = await this.findUser(userRef);
+    if (!user || !(await verifyPassword(userRef.password, user.password_hash))) throw unauthorized();
+
+    const scope = auth!.scope;
+    let project: ProjectTable | undefined;
+    if (scope === undefined || scope === null) {
+      project = await this.repo.projectById(user.default_project_id);
+    } else if (isObject(scope) && isObject(scope.project)) {
+      project = await this.findProject(scope.project as Ref);
+    } else {
+      throw badRequest('Only project scope is supported.');
+    }
+    if (!project) throw unauthorized();
+    const roles = await this.repo.rolesOn(user.id, project.id);
+    if (roles.length === 0) throw unauthorized();
+    const nowSec = Math.floor(this.clock.now().getTime() / 1000);
+    const { token, claims } = this.signer!.issue({
+      userId: user.id, projectId: project.id, roles, issuedAt: nowSec, expiresAt: nowSec + this.tokenTtl,
+    });
+    return { token, body: this.tokenBody(claims, user, project) };
+  }
+
+  /** Token check on the hot path: signature and expiry only, no database round trip. */
+  verify(token: string): RequestContext | undefined {
+    const claims = this.signer!.verify(token, Math.floor(this.clock.now().getTime() / 1000));
+    return claims && contextFor(claims.userId, claims.projectId, claims.roles);
+  }
+
+  /** `GET /v3/auth/tokens`: the body of a valid token, or 404 like Keystone. */
+  async describe(token: string): Promise<IssuedToken['body']> {
+    const claims = this.signer!.verify(token, Math.floor(this.clock.now().getTime() / 1000));
+    const user = claims && await this.repo.userById(claims.userId);
+    const project = claims && await this.repo.projectById(claims.projectId);
+    if (!claims || !user || !project) throw notFound('Could not find token.');
+    return this.tokenBody(claims, user, project);
+  }
+
+  issueFor(userId: string, projectId: string, roles: string[]): string {
+    const nowSec = Math.floor(this.clock.now().getTime() / 1000);
+    return this.signer!.issue({ userId, projectId, roles, issuedAt: nowSec, expiresAt: nowSec + this.tokenTtl }).token;
+  }
+
+  /** `GET /v3/projects/{id}`: admins see any project, others only their own (Keystone's policy). */
+  async getProject(ctx: RequestContext, id: string): Promise<ProjectTable> {
+    const project = await this.repo.projectById(id);
+    if (!ctx.isAdmin && id !== ctx.projectId) {
+      throw forbidden(`You are not authorized to perform the requested action: identity:get_project.`);
+    }
+    if (!project) throw notFound(`Could not find project: ${id}.`);
+    return project;
+  }
+
+  /** `GET /v3/projects`: admin only, as in Keystone. */
+  async listProjects(ctx: RequestContext, name: string | undefined): Promise<ProjectTable[]> {
+    if (!ctx.isAdmin) throw forbidden('You are not authorized to perform the requested action: identity:list_projects.');
+    return this.repo.listProjects({ name });
+  }
+
+  /** Applies a bootstrap file: creates or updates, never deletes. */
+  async applyBootstrap(spec: Bootstrap): Promise<void> {
+    validateBootstrap(spec);
+    for (const p of spec.projects ?? []) await this.ensureProject(p.name, p.id);
+    for (const u of spec.users ?? []) {
+      const project = await this.ensureProject(u.project);
+      await this.ensureUser(u.name, u.password, project.id, u.roles ?? ['member', 'reader']);
+    }
+    for (const k of spec.access_keys ?? []) {
+      const user = await this.repo.userByName(DEFAULT_DOMAIN.id, k.user);
+      if (!user) throw new Error(`bootstrap: access key ${k.access} names unknown user "${k.user}"`);
+      await this.repo.upsertAccessKey(k.access, k.secret, user.id, isoNow(this.clock));
+    }
+  }
+
+  /** First start with an empty store: project and user `admin` with a random password. */
+  async createDefaultAdmin(): Promise<string | undefined> {
+    if ((await this.repo.countUsers()) > 0) return undefined;
+    const password = randomBytes(18).toString('base64url');
+    const project = await this.ensureProject('admin');
+    await this.ensureUser('admin', password, project.id, ['admin', 'member', 'reader']);
+    return password;
+  }
+
+  async ensureProject(name: string, id?: string): Promise<ProjectTable> {
+    const existing = await this.repo.projectByName(DEFAULT_DOMAIN.id, name);
+    if (existing) {
+      if (id !== undefined && existing.id !== id) {
+        throw new Error(`bootstrap: project "${name}" already exists with id ${existing.id}, not ${id}`);
+      }
+      return existing;
+    }
+    const row = { id: id ?? hexId(), name, domain_id: DEFAULT_DOMAIN.id, created_at: isoNow(this.clock) };
+    await this.repo.insertProject(row);
+    return row;
+  }
+
+  private async ensureUser(name: string, password: string, projectId: string, roles: string[]): Promise<void> {
+    const hash = await hashPassword(password);
+    const existing = await this.repo.userByName(DEFAULT_DOMAIN.id, name);
+    let userId = existing?.id;
+    if (existing) {
+      await this.repo.updateUser(existing.id, { password_hash: hash, default_project_id: projectId });
+    } else {
+      userId = hexId();
+      await this.repo.insertUser({
+        id: userId, name, domain_id: DEFAULT_DOMAIN.id, password_hash: hash, default_project_id: projectId,
+        created_at: isoNow(this.clock),
+      });
+    }
+    await this.repo.setRoles(userId!, projectId, [...new Set(roles)]);
+  }
+
+  private async findUser(ref: Ref): Promise<UserTable | undefined> {
+    if (typeof ref.id === 'string') return this.repo.userById(ref.id);
+    if (typeof ref.name !== 'string') throw badRequest('Expecting to find user.id or user.name in request body.');
+    if (!domainMatches(ref.domain)) return undefined;
+    return this.repo.userByName(DEFAULT_DOMAIN.id, ref.name);
+  }
+
+  private async findProject(ref: Ref): Promise<ProjectTable | undefined> {
+    if (typeof ref.id === 'string') return this.repo.projectById(ref.id);
+    if (typeof ref.name !== 'string') throw badRequest('Expecting to find project.id or project.name in request body.');
+    if (!domainMatches(ref.domain)) return undefined;
+    return this.repo.projectByName(DEFAULT_DOMAIN.id, ref.name);
+  }
+
+  private tokenBody(claims: TokenClaims, user: UserTable, project: ProjectTable): IssuedToken['body'] {
+    const { publicUrl, region } = this.endpoints();
+    const iso = (sec: number) => `${new Date(sec * 1000).toISOString().slice(0, 19)}.000000Z`;
+    const endpoint = (service: string, url: string) => ['public', 'internal', 'admin'].map((iface) => ({
+      id: stableId(`endpoint:${service}`, iface), interface: iface, region, region_id: region, url,
+    }));
+    return {
+      token: {
+        methods: ['password'],
+        user: { id: user.id, name: user.name, domain: { ...DEFAULT_DOMAIN }, password_expires_at: null },
+        audit_ids: [claims.auditId],
+        expires_at: iso(claims.expiresAt),
+        issued_at: iso(claims.issuedAt),
+        project: { id: project.id, name: project.name, domain: { ...DEFAULT_DOMAIN } },
+        is_domain: false,
+        roles: claims.roles.map((name) => ({ id: stableId('role', name), name })),
+        catalog: [
+          { type: 'identity', name: 'keystone', id: stableId('service', 'identity'),
+            endpoints: endpoint('identity', `${publicUrl}/v3`) },
+          { type: 'image', name: 'glance', id: stableId('service', 'image'), endpoints: endpoint('image', publicUrl) },
+        ],
+      },
+    };
+  }
+}
+
+function validateBootstrap(spec: unknown): asserts spec is Bootstrap {
+  const fail = (msg: string): never => { throw new Error(`bootstrap: ${msg}`); };
+  if (!isObject(spec)) fail('the file must hold a JSON object');
+  const s = spec as Record<string, unknown>;
+  for (const key of Object.keys(s)) {
+    if (!['projects', 'users', 'access_keys'].includes(key)) fail(`unknown key "${key}"`);
+  }
+  const list = (key: string) => {
+    const v = s[key];
+    if (v === undefined) return [];
+    if (!Array.isArray(v)) fail(`"${key}" must be an array`);
+    return v as unknown[];
+  };
+  const str = (v: unknown, what: string) => {
+    if (typeof v !== 'string' || v === '') fail(`${what} must be a non-empty string`);
+  };
+  list('projects').forEach((p, i) => {
+    if (!isObject(p)) fail(`projects[${i}] must be an object`);
+    str((p as Ref).name, `projects[${i}].name`);
+    const id = (p as Ref).id;
+    if (id !== undefined && (typeof id !== 'string' || !/^[0-9a-f]{32}$/.test(id))) {
+      fail(`projects[${i}].id must be 32 lowercase hex characters`);
+    }
+  });
+  list('users').forEach((entry, i) => {
+    if (!isObject(entry)) fail(`users[${i}] must be an object`);
+    const u = entry as Record<string, unknown>;
+    for (const k of ['name', 'password', 'project']) str(u[k], `users[${i}].${k}`);
+    if (u.roles !== undefined && (!Array.isArray(u.roles) || u.roles.some((r: unknown) => typeof r !== 'string' || !r))) {
+      fail(`users[${i}].roles must be an array of role names`);
+    }
+  });
+  list('access_keys').forEach((entry, i) => {
+    if (!isObject(entry)) fail(`access_keys[${i}] must be an object`);
+    const k = entry as Record<string, unknown>;
+    for (const f of ['access', 'secret', 'user']) str(k[f], `access_keys[${i}].${f}`);
+  });
+}
