@@ -1,10 +1,15 @@
-import { AppError } from '../errors/app-error.js';
+import { AppError, type ErrorCode } from '../errors/app-error.js';
 
 const FASTIFY_CODES: Record<string, () => AppError> = {
   FST_ERR_CTP_BODY_TOO_LARGE: () => new AppError('payload_too_large', 'Request body is too large.'),
   FST_ERR_CTP_INVALID_MEDIA_TYPE: () => new AppError('unsupported_media_type', 'Unsupported Content-Type.'),
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: () => new AppError('bad_request', 'Request body size did not match Content-Length.'),
   FST_ERR_CTP_INVALID_TYPE: () => new AppError('bad_request', 'Invalid Content-Type header.'),
+};
+
+const STATUS_CODES: Record<number, ErrorCode> = {
+  401: 'unauthorized', 403: 'forbidden', 404: 'not_found', 405: 'method_not_allowed', 409: 'conflict',
+  413: 'payload_too_large', 415: 'unsupported_media_type',
 };
 
 /** Any thrown value as an AppError; `internal` for faults that are ours (the caller logs those). */
@@ -16,9 +21,8 @@ export function toAppError(err: unknown): AppError {
   if (e?.validation) return new AppError('bad_request', e.message ?? 'Invalid request.');
   const status = e?.statusCode;
   if (status !== undefined && status >= 400 && status < 500) {
-    if (status === 413) return new AppError('payload_too_large', 'Request body is too large.');
-    if (status === 415) return new AppError('unsupported_media_type', 'Unsupported Content-Type.');
-    return new AppError('bad_request', e?.message ?? 'Bad request.');
+    const code = STATUS_CODES[status] ?? 'bad_request';
+    return new AppError(code, code === 'bad_request' || !e?.message ? e?.message ?? 'Bad request.' : e.message);
   }
   return new AppError('internal', 'The server has either erred or is incapable of performing the requested operation.');
 }

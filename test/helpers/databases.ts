@@ -1,0 +1,50 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+
+/** A database a test can use, and how to throw it away. */
+export interface TestDatabase {
+  url: string;
+  drop(): Promise<void>;
+}
+
+export interface DatabaseKind {
+  name: 'sqlite' | 'postgres';
+  create(): Promise<TestDatabase>;
+}
+
+/**
+ * The engines every contract and HTTP suite loops over: SQLite always; PostgreSQL when
+ * IMS_TEST_POSTGRES_URL names a server. `npm run test:full` sets it and fails if it cannot connect.
+ */
+export function databaseKinds(): DatabaseKind[] {
+  const kinds: DatabaseKind[] = [{ name: 'sqlite', create: async () => ({ url: 'sqlite::memory:', drop: async () => {} }) }];
+  const pgUrl = process.env.IMS_TEST_POSTGRES_URL;
+  if (pgUrl) kinds.push({ name: 'postgres', create: () => createPostgresSchema(pgUrl) });
+  return kinds;
+}
+
+/** A fresh schema per test on the shared server, reached through `search_path` in the URL. */
+async function createPostgresSchema(baseUrl: string): Promise<TestDatabase> {
+  const schema = `t_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: baseUrl });
+  await admin.connect();
+  try {
+    await admin.query(`create schema ${schema}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(baseUrl);
+  url.searchParams.set('options', `-c search_path=${schema}`);
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const c = new pg.Client({ connectionString: baseUrl });
+      await c.connect();
+      try {
+        await c.query(`drop schema ${schema} cascade`);
+      } finally {
+        await c.end();
+      }
+    },
+  };
+}
