@@ -19,6 +19,7 @@ export interface DatabaseKind {
 export function databaseKinds(): DatabaseKind[] {
   const kinds: DatabaseKind[] = [{ name: 'sqlite', create: async () => ({ url: 'sqlite::memory:', drop: async () => {} }) }];
   const pgUrl = process.env.IMS_TEST_POSTGRES_URL;
+  if (!pgUrl && process.env.IMS_TEST_FULL) throw new Error('the full test matrix needs IMS_TEST_POSTGRES_URL');
   if (pgUrl) kinds.push({ name: 'postgres', create: () => createPostgresSchema(pgUrl) });
   return kinds;
 }
