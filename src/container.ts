@@ -3,6 +3,7 @@ import { openStore, type Store } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
 import { type Clock, systemClock } from './domain/clock.js';
 import { IdentityService } from './services/identity-service.js';
+import { MemberService } from './services/member-service.js';
 
 /** Where clients reach us; known once the server is listening (port 0 picks one). */
 export interface Urls {
@@ -17,6 +18,7 @@ export interface Container {
   clock: Clock;
   urls: Urls;
   identity: IdentityService;
+  members: MemberService;
   close(): Promise<void>;
 }
 
@@ -29,7 +31,10 @@ export async function buildContainer(config: Readonly<Config>, options: { clock?
     const urls: Urls = { publicUrl: config.publicUrl ?? `http://${config.host}:${config.port}`, region: config.region };
     const identity = new IdentityService(store.db, clock, config.tokenTtl, () => urls);
     await identity.init();
-    return { config, store, clock, urls, identity, close: () => store.close() };
+    const members = new MemberService(store, clock, {
+      member: config.memberQuota, wholeImage: config.wholeImageMemberQuota,
+    });
+    return { config, store, clock, urls, identity, members, close: () => store.close() };
   } catch (err) {
     await store.close();
     throw err;

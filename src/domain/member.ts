@@ -1,0 +1,48 @@
+import type { ImageMemberTable, ImageTable } from '../db/schema.js';
+import type { RequestContext } from './context.js';
+import { wireTime } from './clock.js';
+
+export const MEMBER_STATUSES = ['pending', 'accepted', 'rejected'] as const;
+export type MemberStatus = (typeof MEMBER_STATUSES)[number];
+
+export const isMemberStatus = (s: unknown): s is MemberStatus =>
+  typeof s === 'string' && (MEMBER_STATUSES as readonly string[]).includes(s);
+
+/** Extra (IMS) properties of an image, parsed from its JSON column. */
+export function extraOf(image: Pick<ImageTable, 'extra'>): Record<string, string> {
+  return JSON.parse(image.extra) as Record<string, string>;
+}
+
+/** A full-ECS image (`__whole_image=true`). */
+export const isWholeImage = (extra: Record<string, string>) => extra.__whole_image === 'true';
+
+/** Members allowed on this image: the whole-image quota for full-ECS images; negative means unlimited. */
+export function memberQuota(extra: Record<string, string>, quotas: { member: number; wholeImage: number }): number {
+  return isWholeImage(extra) ? quotas.wholeImage : quotas.member;
+}
+
+export const withinQuota = (quota: number, count: number) => quota < 0 || count < quota;
+
+/** Glance §2.1 for one image, given the caller's own membership row (if any). */
+export function canSeeImage(ctx: RequestContext, image: Pick<ImageTable, 'owner' | 'visibility'>,
+  ownMembership: unknown): boolean {
+  return ctx.isAdmin || image.owner === null || image.visibility === 'public' || image.visibility === 'community'
+    || image.owner === ctx.projectId || (image.visibility === 'shared' && ownMembership !== undefined);
+}
+
+/** The Glance member object: exactly six keys. */
+export function memberBody(m: ImageMemberTable) {
+  return {
+    created_at: wireTime(m.created_at),
+    image_id: m.image_id,
+    member_id: m.member_id,
+    schema: '/v2/schemas/member',
+    status: m.status,
+    updated_at: wireTime(m.updated_at),
+  };
+}
+
+/** The newer IMS member object (E4/E5): the Glance keys plus `member_type`. */
+export function imsMemberBody(m: ImageMemberTable) {
+  return { ...memberBody(m), member_type: 'project' };
+}

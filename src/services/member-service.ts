@@ -1,0 +1,178 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { Store } from '../db/database.js';
+import type { Database, ImageTable } from '../db/schema.js';
+import { type Clock, isoNow } from '../domain/clock.js';
+import type { RequestContext } from '../domain/context.js';
+import {
+  canSeeImage, extraOf, isMemberStatus, isWholeImage, memberQuota, type MemberStatus, withinQuota,
+} from '../domain/member.js';
+import { AppError, badRequest, conflict, forbidden, notFound } from '../errors/app-error.js';
+import { KmsGrantRepo } from '../repos/kms-grant-repo.js';
+import { type MemberRow, MemberRepo } from '../repos/member-repo.js';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+export interface MemberQuotas {
+  member: number;
+  wholeImage: number;
+}
+
+const imageNotFound = (id: string) => notFound(`Image ${id} not found.`, 'IMG.0027');
+const memberNotFound = (imageId: string, memberId: string) =>
+  notFound(`${memberId} not found in the member list of the image ${imageId}.`, 'IMG.0144');
+
+/** Why a member cannot be added to an image, whatever API asked: shared by the Glance and IMS paths. */
+export interface ShareRefusal {
+  error: AppError;
+}
+
+/**
+ * Image memberships with Glance's check order (glance-members.md §1) plus the IMS rules
+ * (ims-sharing.md §5): private images may be shared (they become `shared`), self-share, per-image
+ * quotas, full-ECS and KMS-encrypted images.
+ */
+export class MemberService {
+  readonly repo: MemberRepo;
+  readonly grants: KmsGrantRepo;
+
+  constructor(private readonly store: Store, private readonly clock: Clock, private readonly quotas: MemberQuotas) {
+    this.repo = new MemberRepo(store.db);
+    this.grants = new KmsGrantRepo(store.db);
+  }
+
+  /** `POST /v2/images/{id}/members`: 200 with a pending member, or the first failing check of §1.2. */
+  async add(ctx: RequestContext, imageId: string, memberId: string): Promise<MemberRow> {
+    const image = await this.visibleImage(ctx, imageId);
+    const denied = () => forbidden(`Not allowed to create members for image ${imageId}.`, 'IMG.0047');
+    if (image.visibility === 'public' || image.visibility === 'community') throw denied();
+    if (!ctx.isAdmin && image.owner !== ctx.projectId) throw denied();
+    const refusal = await this.refuseShare(image, memberId);
+    if (refusal) throw refusal.error;
+    return this.store.db.transaction().execute(async (trx) => {
+      const locked = await this.lockImage(imageId, trx);
+      if (!locked) throw imageNotFound(imageId);
+      const quota = memberQuota(extraOf(locked), this.quotas);
+      const count = await this.repo.count(imageId, trx);
+      if (!withinQuota(quota, count)) throw quotaExceeded(imageId, count + 1, quota);
+      const now = isoNow(this.clock);
+      const row: MemberRow = {
+        image_id: imageId, member_id: memberId, status: 'pending', vault_id: null, created_at: now, updated_at: now,
+      };
+      if (!(await this.repo.insert(row, trx))) {
+        throw conflict(`Member ${memberId} is duplicated for image ${imageId}`);
+      }
+      if (locked.visibility === 'private') await this.markShared(imageId, now, trx);
+      return row;
+    });
+  }
+
+  /** `GET /v2/images/{id}/members`: owner and admins see every row, a member only its own. */
+  async list(ctx: RequestContext, imageId: string): Promise<MemberRow[]> {
+    const image = await this.visibleImage(ctx, imageId);
+    if (image.visibility !== 'shared') {
+      throw forbidden(`Not allowed to list members for image ${imageId}: Only shared images have members.`);
+    }
+    const all = ctx.isAdmin || image.owner === ctx.projectId;
+    return this.repo.list(imageId, all ? undefined : ctx.projectId);
+  }
+
+  /** `GET /v2/images/{id}/members/{member}`: every refusal is a 404, so nothing leaks. */
+  async show(ctx: RequestContext, imageId: string, memberId: string): Promise<MemberRow> {
+    const image = await this.visibleImage(ctx, imageId);
+    if (image.visibility !== 'shared') throw notFound('Only shared images have members.');
+    const allowed = ctx.isAdmin || image.owner === ctx.projectId || memberId === ctx.projectId;
+    const row = allowed ? await this.repo.get(imageId, memberId) : undefined;
+    if (!row) throw memberNotFound(imageId, memberId);
+    return row;
+  }
+
+  /** `PUT /v2/images/{id}/members/{member}`: the member (or an admin) sets its status; §1.5 order. */
+  async update(ctx: RequestContext, imageId: string, memberId: string, status: unknown, vaultId?: unknown)
+    : Promise<MemberRow> {
+    const image = await this.visibleImage(ctx, imageId);
+    const denied = () => forbidden(`Not allowed to update members for image ${imageId}.`, 'IMG.0026');
+    if (image.visibility !== 'shared') throw denied();
+    if (!ctx.isAdmin && image.owner === ctx.projectId) throw denied();
+    const allowed = ctx.isAdmin || memberId === ctx.projectId;
+    const row = allowed ? await this.repo.get(imageId, memberId) : undefined;
+    if (!row) throw memberNotFound(imageId, memberId);
+    if (!isMemberStatus(status)) {
+      throw badRequest('Incorrect request: Status must be "pending", "accepted" or "rejected".', 'IMG.0001');
+    }
+    const vault = acceptVault(image, status, vaultId);
+    return (await this.repo.updateStatus(imageId, memberId, status, vault, isoNow(this.clock)))!;
+  }
+
+  /** `DELETE /v2/images/{id}/members/{member}`: owner or admin only, a member cannot remove itself. */
+  async remove(ctx: RequestContext, imageId: string, memberId: string): Promise<void> {
+    const image = await this.visibleImage(ctx, imageId);
+    const denied = () => forbidden(`Not allowed to delete members for image ${imageId}.`, 'IMG.0047');
+    if (image.visibility !== 'shared') throw denied();
+    if (!ctx.isAdmin && image.owner !== ctx.projectId) throw denied();
+    if (!(await this.repo.delete(imageId, memberId))) throw memberNotFound(imageId, memberId);
+  }
+
+  /**
+   * IMS rules that hold for any way of adding a member: no self-share, full-ECS images only from CBR
+   * backups, KMS-encrypted images only with projects the key was granted to.
+   */
+  async refuseShare(image: ImageTable, memberId: string, trx: Db = this.store.db): Promise<ShareRefusal | undefined> {
+    if (image.owner === memberId) {
+      return { error: badRequest('You cannot share an image with yourself.', 'IMG.0076') };
+    }
+    const extra = extraOf(image);
+    if (isWholeImage(extra) && !extra.__backup_id) {
+      return { error: forbidden('The full-ECS image cannot be shared: only full-ECS images created from a CBR backup '
+        + 'can be shared.', 'IMG.0135') };
+    }
+    const key = extra.__system__cmkid;
+    if (key && !(await this.grants.isGranted(key, memberId, trx))) {
+      return { error: forbidden(`The KMS key ${key} of image ${image.id} has not been granted to project `
+        + `${memberId}; authorize the key for that project first.`, 'IMG.0099') };
+    }
+    return undefined;
+  }
+
+  /** Row lock on PostgreSQL; SQLite's write transaction already excludes every other writer. */
+  async lockImage(imageId: string, trx: Transaction<Database>): Promise<ImageTable | undefined> {
+    const q = trx.selectFrom('images').selectAll().where('id', '=', imageId);
+    return (this.store.caps.rowLocks ? q.forUpdate() : q).executeTakeFirst();
+  }
+
+  /** IMS shares private images: adding the first member makes the image `shared`. */
+  async markShared(imageId: string, now: string, trx: Transaction<Database>): Promise<void> {
+    await trx.updateTable('images').set({ visibility: 'shared', updated_at: now }).where('id', '=', imageId)
+      .where('visibility', '=', 'private').execute();
+  }
+
+  /** The image if the caller may see it (§2.1), else 404 "Image {id} not found.". */
+  private async visibleImage(ctx: RequestContext, imageId: string): Promise<ImageTable> {
+    const image = await this.store.db.selectFrom('images').selectAll().where('id', '=', imageId).executeTakeFirst();
+    if (!image) throw imageNotFound(imageId);
+    const own = image.visibility === 'shared' && !ctx.isAdmin && image.owner !== ctx.projectId
+      ? await this.repo.get(imageId, ctx.projectId) : undefined;
+    if (!canSeeImage(ctx, image, own)) throw imageNotFound(imageId);
+    return image;
+  }
+}
+
+export function quotaExceeded(imageId: string, attempted: number, quota: number): AppError {
+  return new AppError('quota_exceeded', `Image member limit exceeded for image ${imageId}: The limit has been `
+    + `exceeded on the number of allowed image members for this image. Attempted: ${attempted}, Maximum: ${quota}:`,
+  { img: 'IMG.0088' });
+}
+
+/**
+ * The vault to record when a member accepts: mandatory for a full-ECS image made from a CBR backup
+ * (`__whole_image=true` with `__backup_id`), else whatever was given (undefined keeps the stored one).
+ */
+export function acceptVault(image: ImageTable, status: MemberStatus, vaultId: unknown): string | undefined {
+  if (vaultId !== undefined && vaultId !== null && (typeof vaultId !== 'string' || vaultId === '')) {
+    throw badRequest('vault_id must be a non-empty string.', 'IMG.0001');
+  }
+  const extra = extraOf(image);
+  if (status === 'accepted' && isWholeImage(extra) && extra.__backup_id && !vaultId) {
+    throw badRequest('vault_id is mandatory when accepting a full-ECS image created from a CBR backup.', 'IMG.0184');
+  }
+  return (vaultId as string | null | undefined) ?? undefined;
+}
