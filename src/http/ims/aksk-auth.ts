@@ -1,0 +1,186 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { FastifyInstance } from 'fastify';
+import { verifySignature } from '../../auth/aksk.js';
+import type { Container } from '../../container.js';
+import type { Clock } from '../../domain/clock.js';
+import { contextFor, type RequestContext } from '../../domain/context.js';
+import { AppError, badRequest } from '../../errors/app-error.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The exact JSON body bytes, kept only in scopes that called registerRawJsonBody (AK/SK needs them). */
+    rawBody?: Buffer;
+  }
+}
+
+const APIGW_PREFIX = 'Incorrect IAM authentication information: ';
+
+/**
+ * An API-gateway authentication failure: HTTP 401 with the gateway's own body
+ * `{"error_msg": "Incorrect IAM authentication information: <reason>", "error_code": "APIGW.0301", "request_id"}`
+ * instead of the IMS `{"error": {...}}` body. An AppError (code `unauthorized`), so other dialects still render a 401.
+ */
+export class ApigwError extends AppError {
+  readonly apigwCode = 'APIGW.0301';
+  constructor(
+    /** The gateway's reason text, e.g. "verify aksk signature fail". */
+    readonly reason: string,
+    /** What exactly failed, for the log; never sent. */
+    readonly detail?: string,
+  ) {
+    super('unauthorized', `${APIGW_PREFIX}${reason}`);
+    this.name = 'ApigwError';
+  }
+
+  body(requestId: string): { error_msg: string; error_code: string; request_id: string } {
+    return { error_msg: this.message, error_code: this.apigwCode, request_id: requestId };
+  }
+}
+
+/**
+ * Keeps the exact bytes of JSON bodies as `request.rawBody` (a Buffer) in this scope only, parsing them like the
+ * app-wide parser (empty body = no body; malformed JSON = 400 `IMG.0001`). Call it inside the IMS plugin; scopes
+ * that do not call it (Glance) keep the string parser and pay nothing.
+ */
+export function registerRawJsonBody(scope: FastifyInstance): void {
+  scope.removeContentTypeParser('application/json');
+  scope.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    const raw = body as Buffer;
+    request.rawBody = raw;
+    if (raw.length === 0) return done(null, undefined);
+    try {
+      done(null, JSON.parse(raw.toString('utf8')));
+    } catch {
+      done(new AppError('bad_request', 'Malformed JSON in request body.', { img: 'IMG.0001' }));
+    }
+  });
+}
+
+interface AccessKeyRow {
+  access: string;
+  secret: string;
+  user_id: string;
+}
+
+/** The identity lookups AK/SK authentication needs (IdentityRepo has them). */
+export interface AkskRepo {
+  accessKey(access: string): Promise<AccessKeyRow | undefined>;
+  rolesOn(userId: string, projectId: string): Promise<string[]>;
+  projectsOf(userId: string): Promise<string[]>;
+}
+
+/**
+ * Access keys, role lists and project lists, kept in memory for `ttlMs` so the hot path does not query the
+ * database on every request (a revoked key or role keeps working for at most that long). Unknown access keys
+ * are not cached. Concurrent misses share one query. Oldest entries are dropped past `maxEntries`.
+ */
+export class AkskCache {
+  private readonly entries = new Map<string, { expires: number; value: Promise<unknown> }>();
+
+  constructor(
+    private readonly repo: AkskRepo,
+    private readonly clock: Clock,
+    readonly ttlMs = 30_000,
+    private readonly maxEntries = 10_000,
+  ) {}
+
+  accessKey(access: string): Promise<AccessKeyRow | undefined> {
+    return this.cached(`a\0${access}`, () => this.repo.accessKey(access), (row) => row !== undefined);
+  }
+
+  rolesOn(userId: string, projectId: string): Promise<string[]> {
+    return this.cached(`r\0${userId}\0${projectId}`, () => this.repo.rolesOn(userId, projectId), () => true);
+  }
+
+  projectsOf(userId: string): Promise<string[]> {
+    return this.cached(`p\0${userId}`, () => this.repo.projectsOf(userId), () => true);
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
+
+  private cached<T>(key: string, load: () => Promise<T>, keep: (value: T) => boolean): Promise<T> {
+    const now = this.clock.now().getTime();
+    const hit = this.entries.get(key);
+    if (hit && hit.expires > now) return hit.value as Promise<T>;
+    if (hit) this.entries.delete(key);
+    const value = load();
+    this.entries.set(key, { expires: now + this.ttlMs, value });
+    if (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
+    const forget = () => {
+      if (this.entries.get(key)?.value === value) this.entries.delete(key);
+    };
+    value.then((v) => { if (!keep(v)) forget(); }, forget);
+    return value;
+  }
+}
+
+export interface AkskDeps {
+  cache: AkskCache;
+  clock: Clock;
+  /** Default 15 minutes. */
+  maxSkewMs?: number;
+}
+
+/** Dependencies for akskContext; build once per app (the cache lives as long as the returned object). */
+export function akskDeps(container: Pick<Container, 'identity' | 'clock'>, options: { ttlMs?: number } = {}): AkskDeps {
+  return { cache: new AkskCache(container.identity.repo, container.clock, options.ttlMs), clock: container.clock };
+}
+
+/** The parts of a Fastify request AK/SK authentication reads. */
+export interface AkskRequest {
+  method: string;
+  headers: IncomingHttpHeaders;
+  raw: { url?: string };
+  rawBody?: Buffer;
+}
+
+export interface AkskOptions {
+  /** `{project_id}` of the route, if it has one: the project when X-Project-Id is absent and the user has a role on it. */
+  pathProjectId?: string;
+}
+
+const PROJECT_HEADER_RE = /^[A-Za-z0-9_-]{1,64}$/;
+
+/**
+ * Authenticates an `SDK-HMAC-SHA256` request and builds its context. The project is X-Project-Id (the user must
+ * hold a role on it), else the route's `{project_id}` if the user holds a role on it, else the user's only project
+ * (several: 400 `IMG.0104`). Signature and key failures throw ApigwError (401 APIGW.0301).
+ */
+export async function akskContext(request: AkskRequest, deps: AkskDeps, options: AkskOptions = {})
+  : Promise<RequestContext> {
+  let key: AccessKeyRow | undefined;
+  const result = await verifySignature(
+    { method: request.method, url: request.raw.url ?? '/', headers: request.headers, body: request.rawBody },
+    async (access) => (key = await deps.cache.accessKey(access))?.secret,
+    { now: deps.clock.now(), maxSkewMs: deps.maxSkewMs },
+  );
+  if (!result.ok) throw new ApigwError(result.reason, result.detail);
+  const { user_id: userId, access } = key!;
+
+  const header = request.headers['x-project-id'];
+  if (header !== undefined) {
+    const projectId = typeof header === 'string' ? header.trim() : '';
+    if (!PROJECT_HEADER_RE.test(projectId)) throw new ApigwError('x-project-id is invalid', 'malformed X-Project-Id');
+    const roles = await deps.cache.rolesOn(userId, projectId);
+    if (roles.length === 0) {
+      throw new ApigwError(`project ${projectId} is not authorized for ak ${access}`, 'no role on X-Project-Id');
+    }
+    return contextFor(userId, projectId, roles);
+  }
+  if (options.pathProjectId !== undefined) {
+    const roles = await deps.cache.rolesOn(userId, options.pathProjectId);
+    if (roles.length > 0) return contextFor(userId, options.pathProjectId, roles);
+  }
+  const projects = await deps.cache.projectsOf(userId);
+  if (projects.length > 1) {
+    throw badRequest('Enter the project name if there are multiple projects in the same region.', 'IMG.0104');
+  }
+  const projectId = projects[0];
+  const roles = projectId === undefined ? [] : await deps.cache.rolesOn(userId, projectId);
+  if (projectId === undefined || roles.length === 0) {
+    throw new ApigwError(`ak ${access} has no project`, 'the user holds no role on any project');
+  }
+  return contextFor(userId, projectId, roles);
+}

@@ -1,0 +1,275 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import Fastify from 'fastify';
+import { sign } from '../../src/auth/aksk.js';
+import { AppError } from '../../src/errors/app-error.js';
+import { registerBodyParsers } from '../../src/http/body-parsers.js';
+import {
+  akskContext, AkskCache, akskDeps, type AkskRepo, type AkskRequest, ApigwError, registerRawJsonBody,
+} from '../../src/http/ims/aksk-auth.js';
+import { BOOTSTRAP, buildTestApp } from '../helpers/app.js';
+import { databaseKinds } from '../helpers/databases.js';
+
+const P1 = '11111111111111111111111111111111';
+const P2 = '22222222222222222222222222222222';
+const P3 = '33333333333333333333333333333333';
+const KEYS: Record<string, { secret: string; user_id: string }> = {
+  AKONE: { secret: 'secret-one', user_id: 'u1' },
+  AKTWO: { secret: 'secret-two', user_id: 'u2' },
+};
+const ROLES: Record<string, Record<string, string[]>> = {
+  u1: { [P1]: ['member', 'reader'] },
+  u2: { [P2]: ['member'], [P3]: ['admin', 'member'] },
+};
+
+function fakeRepo() {
+  const calls = { accessKey: 0, rolesOn: 0, projectsOf: 0 };
+  const repo: AkskRepo = {
+    accessKey: async (access) => {
+      calls.accessKey++;
+      const k = KEYS[access];
+      return k && { access, ...k };
+    },
+    rolesOn: async (userId, projectId) => {
+      calls.rolesOn++;
+      return ROLES[userId]?.[projectId] ?? [];
+    },
+    projectsOf: async (userId) => {
+      calls.projectsOf++;
+      return Object.keys(ROLES[userId] ?? {}).sort();
+    },
+  };
+  return { repo, calls };
+}
+
+const T0 = new Date('2025-03-01T12:00:00Z');
+function fixture(ttlMs?: number) {
+  const { repo, calls } = fakeRepo();
+  let now = T0;
+  const clock = { now: () => now };
+  const deps = { cache: new AkskCache(repo, clock, ttlMs), clock };
+  return { deps, calls, advance: (ms: number) => { now = new Date(now.getTime() + ms); } };
+}
+
+interface SignedOptions {
+  method?: string; path?: string; query?: Record<string, string>; body?: string; ak?: string; sk?: string;
+  projectId?: string; date?: Date;
+}
+/** A request as Fastify would hand it over, signed the way the node SDK signs. */
+function signedRequest(o: SignedOptions = {}): AkskRequest {
+  const method = o.method ?? 'POST';
+  const path = o.path ?? '/v1/cloudimages/members';
+  const body = o.body ?? '{"images":["d164b5df-1bc3-4c3f-893e-3e471fd16e64"],"projects":["edc89b490d7d4392898e19b2deb34797"]}';
+  const s = sign({ method, host: 'ims.test:9292', path, query: o.query, body, projectId: o.projectId,
+    ak: o.ak ?? 'AKONE', sk: o.sk ?? 'secret-one', date: o.date ?? T0 });
+  const headers: Record<string, string> = { accept: 'application/json' };
+  for (const [k, v] of Object.entries(s.headers)) headers[k.toLowerCase()] = v;
+  return { method, headers, raw: { url: s.query ? `${path}?${s.query}` : path }, rawBody: Buffer.from(body) };
+}
+
+async function rejects(p: Promise<unknown>, check: (err: unknown) => void) {
+  let caught: unknown;
+  try {
+    await p;
+  } catch (err) {
+    caught = err;
+  }
+  assert.ok(caught !== undefined, 'expected a rejection');
+  check(caught);
+}
+
+const apigw = (reason: string) => (err: unknown) => {
+  assert.ok(err instanceof ApigwError, String(err));
+  assert.ok(err instanceof AppError);
+  assert.equal(err.status, 401);
+  assert.equal(err.reason, reason);
+  assert.deepEqual(err.body('req-1'), {
+    error_msg: `Incorrect IAM authentication information: ${reason}`, error_code: 'APIGW.0301', request_id: 'req-1',
+  });
+};
+
+describe('akskContext', () => {
+  it("builds the context of the key's user on its only project", async () => {
+    const { deps } = fixture();
+    assert.deepEqual(await akskContext(signedRequest(), deps),
+      { userId: 'u1', projectId: P1, roles: ['member', 'reader'], isAdmin: false });
+  });
+
+  it('uses X-Project-Id when the user holds a role on it, and refuses it otherwise', async () => {
+    const { deps } = fixture();
+    assert.deepEqual(await akskContext(signedRequest({ ak: 'AKTWO', sk: 'secret-two', projectId: P3 }), deps),
+      { userId: 'u2', projectId: P3, roles: ['admin', 'member'], isAdmin: true });
+    await rejects(akskContext(signedRequest({ projectId: P2 }), deps),
+      apigw(`project ${P2} is not authorized for ak AKONE`));
+    await rejects(akskContext(signedRequest({ projectId: 'x'.repeat(65) }), deps), apigw('x-project-id is invalid'));
+  });
+
+  it('asks for a project when the user has several (IMG.0104), unless the path names one of them', async () => {
+    const { deps } = fixture();
+    const req = signedRequest({ ak: 'AKTWO', sk: 'secret-two' });
+    await rejects(akskContext(req, deps), (err) => {
+      assert.ok(err instanceof AppError && !(err instanceof ApigwError));
+      assert.equal(err.status, 400);
+      assert.equal(err.img, 'IMG.0104');
+      assert.equal(err.message, 'Enter the project name if there are multiple projects in the same region.');
+    });
+    const ctx = await akskContext(req, deps, { pathProjectId: P2 });
+    assert.deepEqual(ctx, { userId: 'u2', projectId: P2, roles: ['member'], isAdmin: false });
+    // A path project without a role does not widen access: the single-project rule applies, and the route compares.
+    assert.equal((await akskContext(signedRequest(), deps, { pathProjectId: P2 })).projectId, P1);
+  });
+
+  it('refuses a tampered body, query or path, and a wrong secret, with the APIGW reason', async () => {
+    const { deps } = fixture();
+    const tampered = signedRequest();
+    tampered.rawBody = Buffer.from(tampered.rawBody!.toString().replace('edc89b49', 'edc89b48'));
+    await rejects(akskContext(tampered, deps), apigw('verify aksk signature fail'));
+    const query = signedRequest({ method: 'GET', path: '/v2/cloudimages', query: { visibility: 'shared' }, body: '' });
+    query.raw.url = '/v2/cloudimages?visibility=private';
+    await rejects(akskContext(query, deps), apigw('verify aksk signature fail'));
+    await rejects(akskContext(signedRequest({ sk: 'secret-two' }), deps), apigw('verify aksk signature fail'));
+    const noBody = signedRequest();
+    delete noBody.rawBody;
+    await rejects(akskContext(noBody, deps), apigw('verify aksk signature fail'));
+  });
+
+  it('refuses an unknown key, a missing Authorization and an expired signature', async () => {
+    const { deps } = fixture();
+    await rejects(akskContext(signedRequest({ ak: 'AKNOPE' }), deps), apigw('ak AKNOPE not exist'));
+    const none = signedRequest();
+    delete none.headers.authorization;
+    await rejects(akskContext(none, deps), apigw('x-auth-token not found'));
+    await rejects(akskContext(signedRequest({ date: new Date(T0.getTime() - 16 * 60_000) }), deps),
+      apigw('signature expired'));
+    await rejects(akskContext(signedRequest({ date: new Date(T0.getTime() + 16 * 60_000) }), deps),
+      apigw('signature expired'));
+  });
+
+  it('caches keys and roles for the TTL, and never caches unknown keys', async () => {
+    const { deps, calls, advance } = fixture(30_000);
+    await akskContext(signedRequest(), deps);
+    await akskContext(signedRequest(), deps);
+    assert.deepEqual(calls, { accessKey: 1, rolesOn: 1, projectsOf: 1 });
+    advance(29_000);
+    await akskContext(signedRequest({ date: new Date(T0.getTime() + 29_000) }), deps);
+    assert.deepEqual(calls, { accessKey: 1, rolesOn: 1, projectsOf: 1 });
+    advance(2_000);
+    await akskContext(signedRequest({ date: new Date(T0.getTime() + 31_000) }), deps);
+    assert.deepEqual(calls, { accessKey: 2, rolesOn: 2, projectsOf: 2 });
+    for (let i = 0; i < 2; i++) {
+      await rejects(akskContext(signedRequest({ ak: 'AKNOPE', date: new Date(T0.getTime() + 31_000) }), deps),
+        apigw('ak AKNOPE not exist'));
+    }
+    assert.equal(calls.accessKey, 4);
+  });
+
+  it('shares one query between concurrent misses and forgets failed lookups', async () => {
+    let calls = 0;
+    let fail = true;
+    const repo: AkskRepo = {
+      accessKey: async (access) => {
+        calls++;
+        await new Promise((r) => setTimeout(r, 5));
+        if (fail) throw new Error('db down');
+        return { access, secret: 's', user_id: 'u' };
+      },
+      rolesOn: async () => [], projectsOf: async () => [],
+    };
+    const cache = new AkskCache(repo, { now: () => T0 });
+    const results = await Promise.allSettled([cache.accessKey('A'), cache.accessKey('A')]);
+    assert.deepEqual(results.map((r) => r.status), ['rejected', 'rejected']);
+    assert.equal(calls, 1);
+    fail = false;
+    assert.equal((await cache.accessKey('A'))?.secret, 's');
+    assert.equal(calls, 2);
+  });
+});
+
+describe('registerRawJsonBody', () => {
+  async function scopedApp() {
+    const app = Fastify();
+    registerBodyParsers(app);
+    const { deps } = fixture();
+    app.setErrorHandler((err, request, reply) => {
+      if (err instanceof ApigwError) return reply.status(err.status).send(err.body(request.id));
+      if (err instanceof AppError) return reply.status(err.status).send({ error: { code: err.img, message: err.message } });
+      return reply.status(500).send({ message: 'internal' });
+    });
+    await app.register(async (ims) => {
+      registerRawJsonBody(ims);
+      ims.post('/v1/cloudimages/members', async (request) => ({
+        ctx: await akskContext(request, deps), raw: request.rawBody?.toString('utf8') ?? null, body: request.body,
+      }));
+    });
+    await app.register(async (glance) => {
+      glance.post('/v2/images/:id/members', async (request) => ({ raw: request.rawBody === undefined, body: request.body }));
+    });
+    return app;
+  }
+
+  it('keeps the exact bytes in the IMS scope so a signed JSON body verifies', async (t) => {
+    const app = await scopedApp();
+    t.after(() => app.close());
+    const body = '{ "images": ["d164b5df-1bc3-4c3f-893e-3e471fd16e64"],\n  "projects": [] }';
+    const req = signedRequest({ body });
+    // light-my-request stamps its own host and user-agent; the signed host must match.
+    const res = await app.inject({ method: 'POST', url: req.raw.url!, headers: req.headers as Record<string, string>,
+      payload: body });
+    assert.equal(res.statusCode, 200, res.body);
+    assert.deepEqual(res.json(), {
+      ctx: { userId: 'u1', projectId: P1, roles: ['member', 'reader'], isAdmin: false }, raw: body,
+      body: { images: ['d164b5df-1bc3-4c3f-893e-3e471fd16e64'], projects: [] },
+    });
+  });
+
+  it('renders a tampered body as the APIGW 401 and malformed JSON as IMG.0001', async (t) => {
+    const app = await scopedApp();
+    t.after(() => app.close());
+    const req = signedRequest();
+    const tampered = await app.inject({ method: 'POST', url: req.raw.url!, headers: req.headers as Record<string, string>,
+      payload: req.rawBody!.toString().replace('["d164', '[ "d164') });
+    assert.equal(tampered.statusCode, 401);
+    assert.deepEqual(tampered.json(), { error_msg: 'Incorrect IAM authentication information: verify aksk signature fail',
+      error_code: 'APIGW.0301', request_id: tampered.json().request_id });
+    assert.match(tampered.json().request_id, /^req-/);
+    const bad = await app.inject({ method: 'POST', url: '/v1/cloudimages/members',
+      headers: { 'content-type': 'application/json' }, payload: '{"images":' });
+    assert.equal(bad.statusCode, 400);
+    assert.deepEqual(bad.json(), { error: { code: 'IMG.0001', message: 'Malformed JSON in request body.' } });
+  });
+
+  it('leaves other scopes on the shared string parser', async (t) => {
+    const app = await scopedApp();
+    t.after(() => app.close());
+    const res = await app.inject({ method: 'POST', url: '/v2/images/x/members',
+      headers: { 'content-type': 'application/json; charset=UTF-8' }, payload: '{"member":"p"}' });
+    assert.equal(res.statusCode, 200);
+    assert.deepEqual(res.json(), { raw: true, body: { member: 'p' } });
+  });
+});
+
+for (const kind of databaseKinds()) {
+  describe(`akskDeps on ${kind.name}`, () => {
+    it('authenticates the bootstrapped access key against the identity repository', async (t) => {
+      const { container, projects } = await buildTestApp(t, kind);
+      const deps = akskDeps(container);
+      const key = BOOTSTRAP.access_keys[0]!;
+      const s = sign({ method: 'GET', host: 'ims.test:9292', path: `/v1/${projects.demo}/jobs/abc`, ak: key.access,
+        sk: key.secret, date: container.clock.now() });
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(s.headers)) headers[k.toLowerCase()] = v;
+      const ctx = await akskContext({ method: 'GET', headers, raw: { url: `/v1/${projects.demo}/jobs/abc` } }, deps);
+      assert.equal(ctx.projectId, projects.demo);
+      assert.deepEqual([...ctx.roles].sort(), ['member', 'reader']);
+      assert.equal(ctx.isAdmin, false);
+      const demo = await container.identity.repo.userByName('default', 'demo');
+      assert.equal(ctx.userId, demo!.id);
+      const alt = sign({ method: 'GET', host: 'ims.test:9292', path: '/v2/cloudimages', ak: key.access, sk: key.secret,
+        date: container.clock.now(), projectId: projects.alt });
+      const altHeaders: Record<string, string> = {};
+      for (const [k, v] of Object.entries(alt.headers)) altHeaders[k.toLowerCase()] = v;
+      await rejects(akskContext({ method: 'GET', headers: altHeaders, raw: { url: '/v2/cloudimages' } }, deps),
+        apigw(`project ${projects.alt} is not authorized for ak ${key.access}`));
+    });
+  });
+}
