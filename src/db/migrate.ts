@@ -1,9 +1,11 @@
 import { type Migration, type MigrationProvider, Migrator } from 'kysely';
 import type { Store } from './database.js';
 import * as initial from './migrations/0001-initial.js';
+import * as jobIndexes from './migrations/0002-job-indexes.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': initial,
+  '0002-job-indexes': jobIndexes,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -1,5 +1,30 @@
+import { pino } from 'pino';
 import type { Config } from '../config.js';
+import { buildContainer } from '../container.js';
+import { createJobRunner } from './runner.js';
 
-export async function runWorker(_config: Readonly<Config>): Promise<void> {
-  throw new Error('the job runner is not built yet');
+/**
+ * `ims worker`: a job runner and nothing else, for scaling job processing out to more processes
+ * on the same database. Migrates the database like `ims serve`. Returns once SIGTERM or SIGINT has
+ * stopped it: the runner stops claiming, the running job finishes, the database is closed.
+ */
+export async function runWorker(config: Readonly<Config>): Promise<void> {
+  const log = pino({ level: config.logLevel });
+  const container = await buildContainer(config);
+  const runner = createJobRunner(container, log);
+  const signalled = new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
+  });
+  if (runner.types.length === 0) log.warn('no job types are registered: this worker will not run any job');
+  runner.start();
+  log.info({ database: container.store.dialect, workerId: runner.workerId }, 'ims worker running');
+  const signal = await signalled;
+  log.info({ signal }, 'shutting down: waiting for the running job');
+  try {
+    await runner.stop();
+  } finally {
+    await container.close();
+  }
+  log.info('stopped');
 }

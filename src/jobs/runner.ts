@@ -1,0 +1,355 @@
+/**
+ * The durable job runner: claims jobs from the `jobs` table, runs the handler registered for the
+ * job's type, and records the outcome. Several runners (threads, `ims serve` + `ims worker`
+ * processes) may share one database; each job is claimed by one of them at a time.
+ *
+ * A handler is `(payload, ctx) => outcome`. A runner that dies (crash, kill -9, lost network) stops
+ * renewing its lease; once the lease ends another runner takes the job over and runs the handler
+ * again from the start. So a handler runs AT LEAST once, and its effects happen EXACTLY once only if
+ * it keeps this contract:
+ *
+ * 1. Every write goes through `ctx.commitChunk(fn, results)`: `fn(trx)` makes the changes and the
+ *    results describing them are inserted in the same transaction, which first checks (and locks)
+ *    this runner's claim on the job. A runner that lost the claim gets `LeaseLostError` and nothing of
+ *    that chunk is written. Inside `fn`, use only `trx` (on SQLite anything else waits for the
+ *    transaction to end, i.e. forever).
+ * 2. The handler first reads `ctx.recordedPairs()` and skips every (image_id, project_id) pair that
+ *    already has a result: an earlier attempt committed it, together with its changes.
+ * 3. The outcome is computed from all recorded results (`ctx.results()`), not only this attempt's.
+ * 4. A handler may let `LeaseLostError` (or any error once `ctx.signal` is aborted) propagate: the
+ *    runner then leaves the job to its new owner instead of finishing it.
+ *
+ * Any other exception fails the job with `INTERNAL_FAILURE` and is logged. A job claimed more than
+ * `maxAttempts` times (it keeps killing its runner) is failed without running it again.
+ */
+import { hostname } from 'node:os';
+import type { Transaction } from 'kysely';
+import type { Container } from '../container.js';
+import type { Store } from '../db/database.js';
+import type { Database } from '../db/schema.js';
+import { type Clock, hexId, systemClock } from '../domain/clock.js';
+import {
+  JobRepo, type JobOutcome, type JobResultInput, type JobResultRow, type JobRow, type Lease,
+} from '../repos/job-repo.js';
+import type { JobService } from '../services/job-service.js';
+import { registerJobHandlers } from './handlers.js';
+
+export type { JobOutcome, JobResultInput } from '../repos/job-repo.js';
+
+/** What the runner logs with; a pino or Fastify logger fits. */
+export interface JobLogger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+/** The job as a handler sees it. */
+export interface JobInfo {
+  id: string;
+  type: string;
+  projectId: string;
+  /** 1 on the first run, 2 after one takeover, ... */
+  attempt: number;
+  createdAt: string;
+}
+
+/** (image_id, project_id) pairs that already have a result. */
+export class PairSet {
+  private readonly keys = new Set<string>();
+  add(imageId: string, projectId: string): void {
+    this.keys.add(`${imageId}\u0000${projectId}`);
+  }
+  has(imageId: string, projectId: string): boolean {
+    return this.keys.has(`${imageId}\u0000${projectId}`);
+  }
+  get size(): number {
+    return this.keys.size;
+  }
+}
+
+export interface JobContext {
+  job: JobInfo;
+  logger: JobLogger;
+  /** Aborted when a lease renewal finds that another runner took the job over. */
+  signal: AbortSignal;
+  /** Pairs recorded by this or an earlier attempt; skip them. */
+  recordedPairs(): Promise<PairSet>;
+  /** Every result recorded so far, in order. */
+  results(): Promise<JobResultRow[]>;
+  /**
+   * Runs `fn(trx)` and appends `results` in one transaction that first re-checks and locks this
+   * runner's claim. Throws `LeaseLostError` (writing nothing) when another runner took the job over.
+   */
+  commitChunk<T>(fn: (trx: Transaction<Database>) => Promise<T>, results: readonly JobResultInput[]): Promise<T>;
+  /** Extends the lease now (the runner also does so on a timer); false when it is lost. */
+  renewLease(): Promise<boolean>;
+  isStillOwner(): Promise<boolean>;
+}
+
+export type JobHandler<P = unknown> = (payload: P, ctx: JobContext) => Promise<JobOutcome>;
+
+export class LeaseLostError extends Error {
+  constructor(readonly jobId: string) {
+    super(`job ${jobId} was taken over by another runner`);
+    this.name = 'LeaseLostError';
+  }
+}
+
+/** The outcome recorded when a handler throws: no internals reach the job's `fail_reason`. */
+export const INTERNAL_FAILURE = Object.freeze({
+  status: 'FAIL',
+  errorCode: 'IMG.0018',
+  failReason: 'An internal error occurred while running the job.',
+} as const);
+
+export interface JobRunnerOptions {
+  logger: JobLogger;
+  clock?: Clock;
+  /** A claim lasts this long unless renewed; a dead runner's jobs are taken over after it. */
+  leaseSeconds: number;
+  /** Finished jobs older than this are purged. */
+  retentionSeconds: number;
+  /** Idle wait between polls (default 200 ms); `notify()` cuts it short. */
+  pollIntervalMs?: number;
+  /** Lease renewal period while a handler runs (default a third of the lease). */
+  renewIntervalMs?: number;
+  /** Purge period (default one minute); 0 disables purging. */
+  purgeIntervalMs?: number;
+  /** Claims after which a job is failed instead of run again (default 5). */
+  maxAttempts?: number;
+  /** Jobs run at the same time by this runner (default 1). */
+  concurrency?: number;
+  /** Written to `locked_by`; default host:pid:random. */
+  workerId?: string;
+}
+
+export class JobRunner {
+  readonly workerId: string;
+  readonly repo: JobRepo;
+  private readonly handlers = new Map<string, JobHandler<never>>();
+  private readonly clock: Clock;
+  private readonly leaseMs: number;
+  private readonly pollMs: number;
+  private readonly renewMs: number;
+  private readonly purgeMs: number;
+  private readonly maxAttempts: number;
+  private readonly concurrency: number;
+  private loops: Promise<void>[] = [];
+  private stopping = false;
+  private nudged = false;
+  private wakers = new Set<() => void>();
+  private purgeTimer: NodeJS.Timeout | undefined;
+  private purging: Promise<void> | undefined;
+
+  constructor(private readonly store: Store, private readonly options: JobRunnerOptions) {
+    this.repo = new JobRepo(store.db, store.caps);
+    this.clock = options.clock ?? systemClock;
+    this.leaseMs = options.leaseSeconds * 1000;
+    this.pollMs = options.pollIntervalMs ?? 200;
+    this.renewMs = options.renewIntervalMs ?? Math.max(50, Math.floor(this.leaseMs / 3));
+    this.purgeMs = options.purgeIntervalMs ?? 60_000;
+    this.maxAttempts = options.maxAttempts ?? 5;
+    this.concurrency = options.concurrency ?? 1;
+    this.workerId = (options.workerId ?? `${hostname()}:${process.pid}:${hexId().slice(0, 8)}`).slice(0, 64);
+  }
+
+  /** Registers the handler of one job type; only registered types are claimed. */
+  register<P>(type: string, handler: JobHandler<P>): this {
+    if (this.handlers.has(type)) throw new Error(`a handler for job type ${type} is already registered`);
+    this.handlers.set(type, handler as JobHandler<never>);
+    return this;
+  }
+
+  get types(): string[] {
+    return [...this.handlers.keys()];
+  }
+
+  get started(): boolean {
+    return this.loops.length > 0;
+  }
+
+  start(): void {
+    if (this.started) throw new Error('job runner already started');
+    this.stopping = false;
+    for (let i = 0; i < this.concurrency; i++) this.loops.push(this.loop());
+    if (this.purgeMs > 0) {
+      this.purgeTimer = setInterval(() => this.purgeInBackground(), this.purgeMs);
+      this.purgeInBackground();
+    }
+    this.options.logger.info({ workerId: this.workerId, types: this.types }, 'job runner started');
+  }
+
+  /** Wakes idle loops now, e.g. right after this process submitted a job. */
+  notify(): void {
+    this.nudged = true;
+    for (const wake of this.wakers) wake();
+  }
+
+  /** Stops claiming and waits until every running job has finished. */
+  async stop(): Promise<void> {
+    if (!this.started) return;
+    this.stopping = true;
+    clearInterval(this.purgeTimer);
+    this.purgeTimer = undefined;
+    for (const wake of this.wakers) wake();
+    await Promise.all(this.loops);
+    await this.purging;
+    this.loops = [];
+    this.options.logger.info({ workerId: this.workerId }, 'job runner stopped');
+  }
+
+  /** Purges finished jobs past the retention now; returns how many were deleted. */
+  purgeNow(): Promise<number> {
+    const cutoff = new Date(this.clock.now().getTime() - this.options.retentionSeconds * 1000).toISOString();
+    return this.repo.purge(cutoff);
+  }
+
+  private purgeInBackground(): void {
+    if (this.purging) return;
+    this.purging = this.purgeNow().then(
+      (n) => { if (n > 0) this.options.logger.info({ purged: n }, 'purged finished jobs'); },
+      (err) => { this.options.logger.error({ err }, 'purging finished jobs failed'); },
+    ).finally(() => { this.purging = undefined; });
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.stopping) {
+      let job: JobRow | undefined;
+      try {
+        this.nudged = false;
+        job = await this.claim();
+      } catch (err) {
+        this.options.logger.error({ err }, 'claiming a job failed');
+      }
+      if (job) await this.run(job);
+      else await this.idle();
+    }
+  }
+
+  /** Waits for the poll interval, a `notify()` or `stop()`. */
+  private idle(): Promise<void> {
+    if (this.nudged || this.stopping) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.wakers.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, this.pollMs);
+      this.wakers.add(done);
+    });
+  }
+
+  private claim(): Promise<JobRow | undefined> {
+    const now = this.clock.now();
+    return this.repo.claim(this.workerId, this.types, now.toISOString(), this.leaseEnd(now));
+  }
+
+  private leaseEnd(now = this.clock.now()): string {
+    return new Date(now.getTime() + this.leaseMs).toISOString();
+  }
+
+  private async run(row: JobRow): Promise<void> {
+    const lease: Lease = { jobId: row.id, owner: this.workerId, attempt: row.attempts };
+    const log = { jobId: row.id, type: row.type, attempt: row.attempts };
+    const { logger } = this.options;
+    if (row.attempts > this.maxAttempts) {
+      logger.error(log, 'job abandoned: its runner died on every attempt');
+      await this.finish(lease, { ...INTERNAL_FAILURE }, log);
+      return;
+    }
+    const aborter = new AbortController();
+    const renewal = setInterval(() => {
+      this.repo.renew(lease, this.leaseEnd()).then(
+        (held) => { if (!held) aborter.abort(new LeaseLostError(row.id)); },
+        (err) => { logger.warn({ ...log, err }, 'renewing a job lease failed; retrying'); },
+      );
+    }, this.renewMs);
+    logger.debug(log, 'job started');
+    let outcome: JobOutcome;
+    try {
+      const handler = this.handlers.get(row.type)!;
+      outcome = checkOutcome(await handler(JSON.parse(row.payload) as never, this.context(row, lease, aborter)));
+    } catch (err) {
+      if (err instanceof LeaseLostError || aborter.signal.aborted) {
+        logger.warn(log, 'job taken over by another runner; leaving it to that runner');
+        return;
+      }
+      logger.error({ ...log, err }, 'job handler failed');
+      outcome = { ...INTERNAL_FAILURE };
+    } finally {
+      clearInterval(renewal);
+    }
+    await this.finish(lease, outcome, log);
+  }
+
+  private async finish(lease: Lease, outcome: JobOutcome, log: object): Promise<void> {
+    try {
+      const done = await this.repo.finish(lease, outcome, this.clock.now().toISOString());
+      if (done) this.options.logger.info({ ...log, status: outcome.status }, 'job finished');
+      else this.options.logger.warn(log, 'job taken over by another runner before it finished here');
+    } catch (err) {
+      // The lease runs out and another runner (or this one) runs the job again.
+      this.options.logger.error({ ...log, err }, 'recording a job outcome failed');
+    }
+  }
+
+  private context(row: JobRow, lease: Lease, aborter: AbortController): JobContext {
+    const { repo } = this;
+    const db = this.store.db;
+    return {
+      job: { id: row.id, type: row.type, projectId: row.project_id, attempt: row.attempts, createdAt: row.created_at },
+      logger: this.options.logger,
+      signal: aborter.signal,
+      recordedPairs: async () => {
+        const pairs = new PairSet();
+        for (const r of await repo.results(row.id)) pairs.add(r.image_id, r.project_id);
+        return pairs;
+      },
+      results: () => repo.results(row.id),
+      commitChunk: (fn, results) => db.transaction().execute(async (trx) => {
+        if (!(await repo.renew(lease, this.leaseEnd(), trx))) {
+          aborter.abort(new LeaseLostError(row.id));
+          throw new LeaseLostError(row.id);
+        }
+        const value = await fn(trx);
+        await repo.appendResults(row.id, results, trx);
+        return value;
+      }),
+      renewLease: async () => {
+        const held = await repo.renew(lease, this.leaseEnd());
+        if (!held) aborter.abort(new LeaseLostError(row.id));
+        return held;
+      },
+      isStillOwner: () => repo.owns(lease),
+    };
+  }
+}
+
+/** A handler's return value, checked: anything but a well-formed outcome is our bug. */
+function checkOutcome(value: unknown): JobOutcome {
+  const o = value as Partial<{ status: string; errorCode: unknown; failReason: unknown }> | null;
+  if (o?.status === 'SUCCESS') return { status: 'SUCCESS' };
+  if (o?.status === 'FAIL' && typeof o.errorCode === 'string' && typeof o.failReason === 'string') {
+    return { status: 'FAIL', errorCode: o.errorCode, failReason: o.failReason };
+  }
+  throw new Error(`job handler returned an invalid outcome: ${JSON.stringify(value)}`);
+}
+
+/**
+ * The runner of `ims serve` and `ims worker`: the configured lease and retention, every handler of
+ * `registerJobHandlers`, and (when the container has a job service) a nudge on each submission made
+ * in this process. Call `start()` on it, and `stop()` before closing the container.
+ */
+export function createJobRunner(container: Container & { jobs?: JobService }, logger: JobLogger): JobRunner {
+  const runner = new JobRunner(container.store, {
+    logger,
+    clock: container.clock,
+    leaseSeconds: container.config.jobLeaseSeconds,
+    retentionSeconds: container.config.jobRetentionSeconds,
+  });
+  registerJobHandlers(runner, container);
+  container.jobs?.onSubmitted(() => runner.notify());
+  return runner;
+}

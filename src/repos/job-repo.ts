@@ -1,0 +1,180 @@
+import type { ExpressionBuilder, Kysely, Transaction } from 'kysely';
+import type { Capabilities } from '../db/database.js';
+import type { Database, JobResultTable, JobTable } from '../db/schema.js';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+export type JobStatus = 'INIT' | 'RUNNING' | 'SUCCESS' | 'FAIL';
+export type JobRow = JobTable;
+export type JobResultRow = JobResultTable;
+
+/**
+ * One claim of one job: the runner that holds it and the attempt number it got when claiming.
+ * `attempts` is bumped by every claim, so it fences a runner that lost its lease and later re-claimed
+ * the same job (same `locked_by`) from writing as if it still held the first claim.
+ */
+export interface Lease {
+  jobId: string;
+  owner: string;
+  attempt: number;
+}
+
+export interface NewJob {
+  id: string;
+  projectId: string;
+  type: string;
+  /** Serialised as JSON. */
+  payload: unknown;
+  /** ISO time of submission: `created_at` and the wire `begin_time`. */
+  now: string;
+}
+
+export type JobOutcome =
+  | { status: 'SUCCESS' }
+  | { status: 'FAIL'; errorCode: string; failReason: string };
+
+/** One (image, target) pair of a batch job, as it appears in `entities.results`. */
+export interface JobResultInput {
+  imageId: string;
+  projectId: string;
+  status: 'success' | 'failed';
+  errorCode?: string | null;
+}
+
+/** The job row as long as `lease` holds: still RUNNING under the same runner and the same claim. */
+const heldBy = (lease: Lease) => (eb: ExpressionBuilder<Database, 'jobs'>) =>
+  eb.and({ id: lease.jobId, status: 'RUNNING', locked_by: lease.owner, attempts: lease.attempt });
+
+/** Rows per INSERT: far below PostgreSQL's 65,535 bind parameters and SQLite's 32,766. */
+const INSERT_CHUNK = 500;
+/** Jobs deleted per purge statement, so one purge never holds the write lock for long. */
+const PURGE_BATCH = 100;
+
+/**
+ * The durable job queue: `jobs` rows move INIT -> RUNNING -> SUCCESS | FAIL, and `job_results` holds
+ * one row per processed pair. Claiming is a single atomic UPDATE; on engines with row locks the
+ * candidate is picked with `FOR UPDATE SKIP LOCKED` so concurrent claimers never wait on each other,
+ * on SQLite the single writer serialises them.
+ */
+export class JobRepo {
+  constructor(private readonly db: Kysely<Database>, private readonly caps: Capabilities) {}
+
+  /** Inserts an INIT job; pass the transaction of the request that creates it so both commit together. */
+  async insert(job: NewJob, trx: Db = this.db): Promise<void> {
+    await trx.insertInto('jobs').values({
+      id: job.id,
+      project_id: job.projectId,
+      type: job.type,
+      status: 'INIT',
+      payload: JSON.stringify(job.payload ?? null),
+      error_code: null,
+      fail_reason: null,
+      attempts: 0,
+      locked_by: null,
+      locked_until: null,
+      created_at: job.now,
+      begin_time: job.now,
+      end_time: null,
+    }).execute();
+  }
+
+  /** The job, or undefined when it does not exist or (with `projectId`) belongs to another project. */
+  byId(id: string, projectId?: string, trx: Db = this.db): Promise<JobRow | undefined> {
+    let q = trx.selectFrom('jobs').selectAll().where('id', '=', id);
+    if (projectId !== undefined) q = q.where('project_id', '=', projectId);
+    return q.executeTakeFirst();
+  }
+
+  /**
+   * Atomically takes the oldest runnable job of one of `types`: an INIT job, or a RUNNING job whose
+   * lease ended before `now` (its runner died). Sets RUNNING, `locked_by = owner`, the new lease
+   * end, and `attempts + 1`. Returns undefined when there is nothing to do.
+   */
+  async claim(owner: string, types: readonly string[], now: string, leaseUntil: string, trx: Db = this.db)
+    : Promise<JobRow | undefined> {
+    if (types.length === 0) return undefined;
+    return trx.updateTable('jobs')
+      .set((eb) => ({ status: 'RUNNING', locked_by: owner, locked_until: leaseUntil, attempts: eb('attempts', '+', 1) }))
+      .where('id', '=', (eb) => eb.selectFrom('jobs').select('id')
+        .where('type', 'in', [...types])
+        .where((w) => w.or([
+          w('status', '=', 'INIT'),
+          w.and([w('status', '=', 'RUNNING'), w('locked_until', '<', now)]),
+        ]))
+        .orderBy('created_at').orderBy('id')
+        .limit(1)
+        .$if(this.caps.rowLocks, (q) => q.forUpdate().skipLocked()))
+      .returningAll()
+      .executeTakeFirst();
+  }
+
+  /**
+   * Extends the lease if the claim still holds. Inside a transaction this also locks the job row
+   * until commit (an UPDATE takes the row lock on PostgreSQL; SQLite transactions hold the only
+   * write lock), so nobody can take the job over before that transaction ends.
+   */
+  async renew(lease: Lease, leaseUntil: string, trx: Db = this.db): Promise<boolean> {
+    const res = await trx.updateTable('jobs').set({ locked_until: leaseUntil }).where(heldBy(lease)).executeTakeFirst();
+    return res.numUpdatedRows > 0n;
+  }
+
+  /** Whether the claim still holds (no lock taken). */
+  async owns(lease: Lease, trx: Db = this.db): Promise<boolean> {
+    const row = await trx.selectFrom('jobs').select('id').where(heldBy(lease)).executeTakeFirst();
+    return row !== undefined;
+  }
+
+  /** Ends the job with its outcome, only if the claim still holds; returns whether it did. */
+  async finish(lease: Lease, outcome: JobOutcome, now: string, trx: Db = this.db): Promise<boolean> {
+    const failed = outcome.status === 'FAIL';
+    const res = await trx.updateTable('jobs').set({
+      status: outcome.status,
+      error_code: failed ? outcome.errorCode : null,
+      fail_reason: failed ? outcome.failReason : null,
+      end_time: now,
+      locked_by: null,
+      locked_until: null,
+    }).where(heldBy(lease)).executeTakeFirst();
+    return res.numUpdatedRows > 0n;
+  }
+
+  /**
+   * Appends results after the job's last one (seq 1, 2, ...). Callers serialise appends per job by
+   * holding its claim in the same transaction (`renew` with `trx`).
+   */
+  async appendResults(jobId: string, results: readonly JobResultInput[], trx: Db = this.db): Promise<void> {
+    if (results.length === 0) return;
+    const last = await trx.selectFrom('job_results').select((eb) => eb.fn.max<number | null>('seq').as('seq'))
+      .where('job_id', '=', jobId).executeTakeFirst();
+    let seq = Number(last?.seq ?? 0);
+    for (let i = 0; i < results.length; i += INSERT_CHUNK) {
+      const rows = results.slice(i, i + INSERT_CHUNK).map((r) => ({
+        job_id: jobId,
+        seq: ++seq,
+        image_id: r.imageId,
+        project_id: r.projectId,
+        status: r.status,
+        error_code: r.errorCode ?? null,
+      }));
+      await trx.insertInto('job_results').values(rows).execute();
+    }
+  }
+
+  /** Results in the order they were recorded. */
+  results(jobId: string, trx: Db = this.db): Promise<JobResultRow[]> {
+    return trx.selectFrom('job_results').selectAll().where('job_id', '=', jobId).orderBy('seq').execute();
+  }
+
+  /** Deletes jobs that finished before `cutoff` (their results cascade); returns how many. */
+  async purge(cutoff: string, trx: Db = this.db): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const res = await trx.deleteFrom('jobs')
+        .where('id', 'in', (eb) => eb.selectFrom('jobs').select('id').where('end_time', '<', cutoff).limit(PURGE_BATCH))
+        .executeTakeFirst();
+      const n = Number(res.numDeletedRows);
+      total += n;
+      if (n < PURGE_BATCH) return total;
+    }
+  }
+}

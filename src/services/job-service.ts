@@ -1,0 +1,79 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { Store } from '../db/database.js';
+import type { Database } from '../db/schema.js';
+import { type Clock, hexId, isoNow } from '../domain/clock.js';
+import type { RequestContext } from '../domain/context.js';
+import { notFound } from '../errors/app-error.js';
+import { JobRepo, type JobStatus } from '../repos/job-repo.js';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+/** The E13 / E14 body: `GET /v1/{project_id}/jobs/{job_id}`, `GET /v1/cloudimages/job/{job_id}`. */
+export interface JobView {
+  status: JobStatus;
+  job_id: string;
+  job_type: string;
+  /** When the job was submitted, ISO-8601 with milliseconds. */
+  begin_time: string;
+  /** When it finished; "" while INIT or RUNNING. */
+  end_time: string;
+  /** Null unless FAIL. */
+  error_code: string | null;
+  fail_reason: string | null;
+  entities: { results: { image_id: string; project_id: string; status: string }[] };
+}
+
+/** Submitting asynchronous jobs and reading their status. */
+export class JobService {
+  readonly repo: JobRepo;
+  private readonly listeners = new Set<() => void>();
+
+  constructor(store: Store, private readonly clock: Clock) {
+    this.repo = new JobRepo(store.db, store.caps);
+  }
+
+  /**
+   * Creates an INIT job of the caller's project and returns its id (32 hex). Pass the transaction
+   * of the request's own writes so the job exists exactly when they do, and call `notify()` once it
+   * has committed (without it a runner finds the job at its next poll). Outside a transaction the
+   * runners are notified at once.
+   */
+  async submit(trx: Db, ctx: RequestContext, type: string, payload: unknown): Promise<string> {
+    const id = hexId();
+    await this.repo.insert({ id, projectId: ctx.projectId, type, payload, now: isoNow(this.clock) }, trx);
+    if (!trx.isTransaction) this.notify();
+    return id;
+  }
+
+  /** Tells the runners of this process that a job was submitted. */
+  notify(): void {
+    for (const listener of this.listeners) listener();
+  }
+
+  /** Registers a runner's nudge; returns the function that removes it. */
+  onSubmitted(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => { this.listeners.delete(listener); };
+  }
+
+  /**
+   * The job of the caller's project as the IMS wire shows it. Unknown ids and jobs of other
+   * projects are the same 404, `IMG.0023` (spec §9.2).
+   */
+  async show(ctx: RequestContext, jobId: string): Promise<JobView> {
+    const job = await this.repo.byId(jobId, ctx.projectId);
+    if (!job) throw notFound(`Job ${jobId} could not be found.`, 'IMG.0023');
+    const results = await this.repo.results(job.id);
+    const failed = job.status === 'FAIL';
+    return {
+      status: job.status as JobStatus,
+      job_id: job.id,
+      job_type: job.type,
+      begin_time: job.begin_time,
+      end_time: job.end_time ?? '',
+      error_code: failed ? job.error_code : null,
+      fail_reason: failed ? job.fail_reason : null,
+      entities: { results: results.map((r) => ({ image_id: r.image_id, project_id: r.project_id, status: r.status })) },
+    };
+  }
+}

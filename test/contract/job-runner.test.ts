@@ -1,0 +1,293 @@
+import assert from 'node:assert/strict';
+import type { TestContext } from 'node:test';
+import { describe, it } from 'node:test';
+import { Worker } from 'node:worker_threads';
+import type { Store } from '../../src/db/database.js';
+import { systemClock } from '../../src/domain/clock.js';
+import { contextFor } from '../../src/domain/context.js';
+import { INTERNAL_FAILURE, type JobContext, JobRunner, type JobRunnerOptions, LeaseLostError } from '../../src/jobs/runner.js';
+import { JobService } from '../../src/services/job-service.js';
+import { type DatabaseKind, databaseKinds } from '../helpers/databases.js';
+import type { ThreadOptions } from '../helpers/job-runner-thread.js';
+import {
+  memoryLogger, openMigrated, pairsHandler, type PairsPayload, pause, sharedDatabase, TEST_JOB,
+} from '../helpers/jobs.js';
+
+const P1 = '1'.repeat(32);
+const P2 = '2'.repeat(32);
+const demo = contextFor('u1', P1, ['member']);
+
+interface Setup {
+  url: string;
+  /** Two stores on the same database: separate pools on PostgreSQL, one shared connection on SQLite. */
+  stores: [Store, Store];
+  jobs: JobService;
+  /** A started runner on `store`, stopped after the test. */
+  runner(store: Store, options?: Partial<JobRunnerOptions>): JobRunner;
+}
+
+async function setup(t: TestContext, kind: DatabaseKind): Promise<Setup> {
+  const database = await sharedDatabase(kind);
+  const a = await openMigrated(database.url);
+  // Two better-sqlite3 connections in one thread would block each other (see job-runner-thread.ts).
+  const b = kind.name === 'postgres' ? await openMigrated(database.url) : a;
+  const runners: JobRunner[] = [];
+  t.after(async () => {
+    for (const r of runners) await r.stop();
+    await a.close();
+    if (b !== a) await b.close();
+    await database.drop();
+  });
+  return {
+    url: database.url,
+    stores: [a, b],
+    jobs: new JobService(a, systemClock),
+    runner: (store, options = {}) => {
+      const runner = new JobRunner(store, { logger: memoryLogger(), leaseSeconds: 1, retentionSeconds: 3600,
+        pollIntervalMs: 20, purgeIntervalMs: 0, ...options });
+      runners.push(runner);
+      return runner;
+    },
+  };
+}
+
+/** Resolves once `check` returns a value other than undefined; fails after `ms`. */
+async function waitFor<T>(check: () => Promise<T | undefined>, ms = 10_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await pause(10);
+  }
+}
+
+const finished = (jobs: JobService, id: string) => waitFor(async () => {
+  const job = await jobs.repo.byId(id);
+  return job && (job.status === 'SUCCESS' || job.status === 'FAIL') ? job : undefined;
+}, 10_000, `job ${id} to finish`);
+
+/** A promise with its resolve function, to hold a handler at a point the test chooses. */
+function gate<T = void>() {
+  let open!: (value: T) => void;
+  const promise = new Promise<T>((resolve) => { open = resolve; });
+  return { promise, open };
+}
+
+function startThread(options: ThreadOptions) {
+  const worker = new Worker(new URL('../helpers/job-runner-thread.js', import.meta.url), { workerData: options });
+  const ready = new Promise<void>((resolve, reject) => {
+    worker.once('message', () => resolve());
+    worker.once('error', reject);
+  });
+  return {
+    ready,
+    stop: () => new Promise<string[]>((resolve, reject) => {
+      worker.on('message', (m: { executions?: string[] }) => { if (m.executions) resolve(m.executions); });
+      worker.once('error', reject);
+      worker.postMessage('stop');
+    }),
+    terminate: () => worker.terminate(),
+  };
+}
+
+for (const kind of databaseKinds()) {
+  describe(`job runner (${kind.name})`, () => {
+    it('two runners on separate connections run 100 jobs, each exactly once', async (t) => {
+      const s = await setup(t, kind);
+      const thread = startThread({ url: s.url, leaseSeconds: 1, pollIntervalMs: 20, workerId: 'thread-runner' });
+      t.after(() => thread.terminate());
+      await thread.ready;
+      const executions: string[] = [];
+      const local = s.runner(s.stores[0], { workerId: 'main-runner' }).register(TEST_JOB, pairsHandler(executions));
+      s.jobs.onSubmitted(() => local.notify());
+      local.start();
+
+      const ids: string[] = [];
+      for (let n = 0; n < 100; n++) {
+        const payload: PairsPayload = { pairs: [[`img-${n}`, P2], [`img-${n}`, P1]], delayMs: 2 };
+        ids.push(await s.stores[0].db.transaction().execute((trx) => s.jobs.submit(trx, demo, TEST_JOB, payload)));
+        s.jobs.notify();
+      }
+      for (const id of ids) await finished(s.jobs, id);
+      await local.stop();
+      const remote = await thread.stop();
+
+      assert.deepEqual([...executions, ...remote].sort(), [...ids].sort(), 'every job ran exactly once');
+      assert.ok(executions.length > 0 && remote.length > 0, `both runners worked: ${executions.length}/${remote.length}`);
+      const rows = await s.stores[0].db.selectFrom('jobs').select(['status', 'attempts', 'locked_by'])
+        .where('id', 'in', ids).execute();
+      assert.deepEqual(new Set(rows.map((r) => `${r.status}/${r.attempts}/${r.locked_by}`)), new Set(['SUCCESS/1/null']));
+      const n = 42;
+      assert.deepEqual(await s.jobs.show(demo, ids[n]!).then((v) => v.entities.results), [
+        { image_id: `img-${n}`, project_id: P2, status: 'success' },
+        { image_id: `img-${n}`, project_id: P1, status: 'success' },
+      ]);
+      const count = await s.stores[0].db.selectFrom('job_results').select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow();
+      assert.equal(Number(count.n), 200);
+    });
+
+    it('records a FAIL outcome as returned, and a thrown error as an internal failure', async (t) => {
+      const s = await setup(t, kind);
+      const logger = memoryLogger();
+      const runner = s.runner(s.stores[0], { logger });
+      runner.register<{ mode: string }>('test.outcome', async (payload, ctx) => {
+        await ctx.commitChunk(async () => undefined, [{ imageId: 'img', projectId: P2, status: 'failed', errorCode: 'IMG.0088' }]);
+        if (payload.mode === 'throw') throw new Error('database password is hunter2');
+        if (payload.mode === 'garbage') return { status: 'DONE' } as never;
+        return { status: 'FAIL', errorCode: 'IMG.0088', failReason: 'The number of shared images has reached the maximum allowed.' };
+      });
+      s.jobs.onSubmitted(() => runner.notify());
+      runner.start();
+      const fail = await s.jobs.submit(s.stores[0].db, demo, 'test.outcome', { mode: 'fail' });
+      const thrown = await s.jobs.submit(s.stores[0].db, demo, 'test.outcome', { mode: 'throw' });
+      const garbage = await s.jobs.submit(s.stores[0].db, demo, 'test.outcome', { mode: 'garbage' });
+      for (const id of [fail, thrown, garbage]) await finished(s.jobs, id);
+
+      const failed = await s.jobs.show(demo, fail);
+      assert.match(failed.end_time, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+      assert.ok(failed.end_time >= failed.begin_time);
+      assert.deepEqual(failed, {
+        status: 'FAIL', job_id: fail, job_type: 'test.outcome', begin_time: failed.begin_time, end_time: failed.end_time,
+        error_code: 'IMG.0088', fail_reason: 'The number of shared images has reached the maximum allowed.',
+        entities: { results: [{ image_id: 'img', project_id: P2, status: 'failed' }] },
+      });
+      for (const id of [thrown, garbage]) {
+        const view = await s.jobs.show(demo, id);
+        assert.deepEqual([view.status, view.error_code, view.fail_reason],
+          ['FAIL', INTERNAL_FAILURE.errorCode, 'An internal error occurred while running the job.']);
+      }
+      const errors = logger.lines.filter((l) => l.level === 'error');
+      assert.deepEqual(errors.map((l) => [l.msg, (l.obj as { jobId: string }).jobId]),
+        [['job handler failed', thrown], ['job handler failed', garbage]]);
+      assert.match(String((errors[0]!.obj as { err: Error }).err.message), /hunter2/, 'the cause is logged, not shown');
+    });
+
+    it('a runner that died is taken over after its lease; its late writes are refused', async (t) => {
+      const s = await setup(t, kind);
+      const pairs: [string, string][] = [['img-1', P2], ['img-2', P2], ['img-3', P2]];
+      const committedFirst = gate();
+      const resume = gate();
+      const lateWrite = gate<unknown>();
+      let deadCtx: JobContext | undefined;
+      const deadLogger = memoryLogger();
+      // Renewals every minute with a 1 s lease: this runner's lease runs out while its handler is stuck.
+      const dead = s.runner(s.stores[0], { workerId: 'dead', renewIntervalMs: 60_000, logger: deadLogger });
+      dead.register<PairsPayload>(TEST_JOB, async (payload, ctx) => {
+        deadCtx = ctx;
+        await ctx.commitChunk(async () => undefined, [{ imageId: payload.pairs[0]![0], projectId: P2, status: 'success' }]);
+        committedFirst.open();
+        await resume.promise;
+        try {
+          await ctx.commitChunk(async (trx) => {
+            await trx.insertInto('settings').values({ key: 'late-write', value: 'x' }).execute();
+          }, [{ imageId: payload.pairs[1]![0], projectId: P2, status: 'success' }]);
+          lateWrite.open('committed');
+        } catch (err) {
+          lateWrite.open(err);
+          throw err;
+        }
+        return { status: 'SUCCESS' };
+      });
+      dead.start();
+      const id = await s.jobs.submit(s.stores[0].db, demo, TEST_JOB, { pairs } satisfies PairsPayload);
+      dead.notify();
+      await committedFirst.promise;
+
+      const executions: string[] = [];
+      const heir = s.runner(s.stores[1], { workerId: 'heir' }).register(TEST_JOB, pairsHandler(executions));
+      heir.start();
+      const job = await finished(s.jobs, id);
+      assert.deepEqual([job.status, job.attempts], ['SUCCESS', 2]);
+      assert.deepEqual(executions, [id]);
+      assert.equal(await deadCtx!.isStillOwner(), false);
+
+      resume.open();
+      const err = await lateWrite.promise;
+      assert.ok(err instanceof LeaseLostError, `late write refused: ${String(err)}`);
+      await dead.stop();
+      assert.ok(deadLogger.lines.some((l) => l.level === 'warn' && l.msg === 'job taken over by another runner; leaving it to that runner'));
+      assert.equal(deadLogger.lines.some((l) => l.level === 'error'), false);
+
+      const view = await s.jobs.show(demo, id);
+      assert.deepEqual([view.status, view.end_time], ['SUCCESS', job.end_time]);
+      assert.deepEqual(view.entities.results, pairs.map(([image_id, project_id]) => ({ image_id, project_id, status: 'success' })));
+      assert.deepEqual((await s.jobs.repo.results(id)).map((r) => r.seq), [1, 2, 3]);
+      assert.equal(await s.stores[0].db.selectFrom('settings').select('key').where('key', '=', 'late-write')
+        .executeTakeFirst(), undefined, 'the refused chunk wrote nothing');
+    });
+
+    it('stop() waits for the running job and then claims nothing more', async (t) => {
+      const s = await setup(t, kind);
+      const started = gate();
+      const release = gate();
+      const runner = s.runner(s.stores[0]);
+      runner.register('test.slow', async () => {
+        started.open();
+        await release.promise;
+        return { status: 'SUCCESS' };
+      });
+      s.jobs.onSubmitted(() => runner.notify());
+      runner.start();
+      const first = await s.jobs.submit(s.stores[0].db, demo, 'test.slow', {});
+      await started.promise;
+      let stopped = false;
+      const stopping = runner.stop().then(() => { stopped = true; });
+      await pause(100);
+      assert.equal(stopped, false, 'stop() returned while a job was running');
+      const second = await s.jobs.submit(s.stores[0].db, demo, 'test.slow', {});
+      release.open();
+      await stopping;
+      assert.equal((await s.jobs.repo.byId(first))?.status, 'SUCCESS');
+      await pause(100);
+      assert.equal((await s.jobs.repo.byId(second))?.status, 'INIT');
+    });
+
+    it('notify() starts a job at once instead of at the next poll, and unknown types are left alone', async (t) => {
+      const s = await setup(t, kind);
+      const executions: string[] = [];
+      const runner = s.runner(s.stores[0], { pollIntervalMs: 60_000 }).register(TEST_JOB, pairsHandler(executions));
+      s.jobs.onSubmitted(() => runner.notify());
+      runner.start();
+      await pause(50);
+      const other = await s.jobs.submit(s.stores[0].db, demo, 'test.nobody-runs-this', {});
+      const t0 = Date.now();
+      const id = await s.jobs.submit(s.stores[0].db, demo, TEST_JOB, { pairs: [['img', P2]] } satisfies PairsPayload);
+      await finished(s.jobs, id);
+      assert.ok(Date.now() - t0 < 2000, `took ${Date.now() - t0} ms`);
+      assert.equal((await s.jobs.repo.byId(other))?.status, 'INIT');
+    });
+
+    it('fails without running it a job that was claimed more than maxAttempts times', async (t) => {
+      const s = await setup(t, kind);
+      const executions: string[] = [];
+      const id = await s.jobs.submit(s.stores[0].db, demo, TEST_JOB, { pairs: [] } satisfies PairsPayload);
+      const past = new Date(Date.now() - 10_000).toISOString();
+      assert.equal((await s.jobs.repo.claim('crashed', [TEST_JOB], past, past))?.attempts, 1);
+      s.runner(s.stores[0], { maxAttempts: 1 }).register(TEST_JOB, pairsHandler(executions)).start();
+      const job = await finished(s.jobs, id);
+      assert.deepEqual([job.status, job.attempts, job.error_code, job.fail_reason],
+        ['FAIL', 2, INTERNAL_FAILURE.errorCode, INTERNAL_FAILURE.failReason]);
+      assert.deepEqual(executions, []);
+    });
+
+    it('purges jobs finished longer ago than the retention', async (t) => {
+      const s = await setup(t, kind);
+      const repo = s.jobs.repo;
+      const iso = (msAgo: number) => new Date(Date.now() - msAgo).toISOString();
+      for (const [id, endedMsAgo] of [['old', 20_000], ['new', 1_000]] as const) {
+        await repo.insert({ id, projectId: P1, type: 'x', payload: null, now: iso(30_000) });
+        await repo.claim('w', ['x'], iso(30_000), iso(0));
+        await repo.appendResults(id, [{ imageId: 'i', projectId: P2, status: 'success' }]);
+        assert.equal(await repo.finish({ jobId: id, owner: 'w', attempt: 1 }, { status: 'SUCCESS' }, iso(endedMsAgo)), true);
+      }
+      const logger = memoryLogger();
+      s.runner(s.stores[0], { retentionSeconds: 10, purgeIntervalMs: 30, logger }).start();
+      await waitFor(async () => ((await repo.byId('old')) ? undefined : true), 5000, 'purge');
+      assert.equal((await repo.byId('new'))?.status, 'SUCCESS');
+      assert.deepEqual((await repo.results('old')), []);
+      assert.ok(logger.lines.some((l) => l.msg === 'purged finished jobs' && (l.obj as { purged: number }).purged === 1));
+    });
+  });
+}
