@@ -5,6 +5,7 @@ import { uuid } from './domain/clock.js';
 import { registerBodyParsers } from './http/body-parsers.js';
 import { healthRoutes } from './http/health.js';
 import { identityRoutes } from './http/identity/routes.js';
+import { imsPlugin } from './http/ims/plugin.js';
 import { versionRoutes } from './http/versions.js';
 
 export interface AppOptions {
@@ -59,6 +60,7 @@ export async function buildApp(container: Container, options: AppOptions = {}): 
   await app.register(healthRoutes, { container });
   await app.register(versionRoutes, { container });
   await app.register(identityRoutes, { container, prefix: '/v3' });
+  await app.register(imsPlugin, { container });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;
 }

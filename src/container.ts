@@ -3,6 +3,8 @@ import { openStore, type Store } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
 import { type Clock, systemClock } from './domain/clock.js';
 import { IdentityService } from './services/identity-service.js';
+import { BatchMemberService } from './services/batch-member-service.js';
+import { JobService } from './services/job-service.js';
 import { MemberService } from './services/member-service.js';
 
 /** Where clients reach us; known once the server is listening (port 0 picks one). */
@@ -19,6 +21,8 @@ export interface Container {
   urls: Urls;
   identity: IdentityService;
   members: MemberService;
+  jobs: JobService;
+  batch: BatchMemberService;
   close(): Promise<void>;
 }
 
@@ -34,7 +38,9 @@ export async function buildContainer(config: Readonly<Config>, options: { clock?
     const members = new MemberService(store, clock, {
       member: config.memberQuota, wholeImage: config.wholeImageMemberQuota,
     });
-    return { config, store, clock, urls, identity, members, close: () => store.close() };
+    const jobs = new JobService(store, clock);
+    const batch = new BatchMemberService(store, jobs);
+    return { config, store, clock, urls, identity, members, jobs, batch, close: () => store.close() };
   } catch (err) {
     await store.close();
     throw err;

@@ -76,6 +76,28 @@ export class MemberService {
     return this.repo.list(imageId, all ? undefined : ctx.projectId);
   }
 
+  /**
+   * A keyset page of the members (IMS E4): the same rules as `list`, in creation order after the member
+   * `after`; one row more than `limit` is fetched to tell whether another page follows.
+   */
+  async page(ctx: RequestContext, imageId: string, limit: number, after?: string)
+    : Promise<{ rows: MemberRow[]; more: boolean }> {
+    const image = await this.visibleImage(ctx, imageId);
+    if (image.visibility !== 'shared') {
+      throw forbidden(`Not allowed to list members for image ${imageId}: Only shared images have members.`, 'IMG.0161');
+    }
+    const only = ctx.isAdmin || image.owner === ctx.projectId ? undefined : ctx.projectId;
+    let marker: MemberRow | undefined;
+    if (after !== undefined) {
+      marker = await this.repo.get(imageId, after);
+      if (!marker || (only !== undefined && marker.member_id !== only)) {
+        throw badRequest('The marker is invalid: no such member of this image.', 'IMG.0001');
+      }
+    }
+    const rows = await this.repo.page(imageId, limit + 1, marker, only);
+    return { rows: rows.slice(0, limit), more: rows.length > limit };
+  }
+
   /** `GET /v2/images/{id}/members/{member}`: every refusal is a 404, so nothing leaks. */
   async show(ctx: RequestContext, imageId: string, memberId: string): Promise<MemberRow> {
     const image = await this.visibleImage(ctx, imageId);

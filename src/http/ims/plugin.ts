@@ -1,0 +1,94 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Container } from '../../container.js';
+import { imsMemberBody } from '../../domain/member.js';
+import { badRequest } from '../../errors/app-error.js';
+import { toAppError } from '../errors.js';
+import { rejectOtherMethods } from '../method-guard.js';
+import { akskContext, akskDeps, ApigwError, registerRawJsonBody } from './aksk-auth.js';
+import { renderImsError, renderUnknownApi } from './errors.js';
+
+type ProjectParams = { project_id?: string };
+
+const JOB_ID_SCHEMA = { type: 'object', properties: { job_id: { type: 'string' } } } as const;
+
+function decodeMarker(marker: string): string {
+  const decoded = Buffer.from(marker, 'base64').toString('utf8');
+  if (!marker || Buffer.from(decoded, 'utf8').toString('base64').replace(/=+$/, '') !== marker.replace(/=+$/, '')) {
+    throw badRequest('The marker is invalid: it must be base64-encoded.', 'IMG.0001');
+  }
+  return decoded;
+}
+
+function limitParam(raw: unknown): number {
+  if (raw === undefined) return 500;
+  const s = String(raw);
+  const n = /^\d+$/.test(s) ? Number(s) : NaN;
+  if (!(n >= 1 && n <= 1000)) throw badRequest('The limit must be an integer from 1 to 1000.', 'IMG.0001');
+  return n;
+}
+
+/** The IMS extension (prefix-less: /v1/... and /v2/cloudimages): IMG errors, token or AK/SK auth. */
+export async function imsPlugin(app: FastifyInstance, { container }: { container: Container }) {
+  const { batch, jobs, members } = container;
+  const deps = akskDeps(container);
+  registerRawJsonBody(app);
+  app.setErrorHandler((error, request, reply) => {
+    const err = toAppError(error);
+    if (err.status >= 500) request.log.error({ err: error }, 'internal error');
+    if (error instanceof ApigwError && error.detail) request.log.info({ detail: error.detail }, 'authentication failed');
+    return renderImsError(err, request, reply);
+  });
+
+  /** X-Auth-Token, else an SDK-HMAC-SHA256 signature; a `{project_id}` in the path must be the caller's. */
+  app.addHook('preHandler', async (request: FastifyRequest) => {
+    const pathProject = (request.params as ProjectParams).project_id;
+    const token = request.headers['x-auth-token'];
+    if (typeof token === 'string' && token !== '') {
+      const ctx = container.identity.verify(token);
+      if (!ctx) throw new ApigwError('token expires or is invalid', 'token verification failed');
+      request.ctx = ctx;
+    } else if (request.headers.authorization) {
+      request.ctx = await akskContext(request, deps, { pathProjectId: pathProject });
+    } else {
+      throw new ApigwError('x-auth-token not found');
+    }
+    if (pathProject !== undefined && pathProject !== request.ctx.projectId) {
+      throw badRequest('The project ID and token in the request are invalid.', 'IMG.0030');
+    }
+  });
+
+  await app.register(async (v1) => {
+    v1.setNotFoundHandler((request, reply) => renderUnknownApi(request, reply));
+    const opts = { schema: { response: { 200: JOB_ID_SCHEMA } } };
+    v1.post('/cloudimages/members', opts, async (request) => ({ job_id: await batch.add(request.ctx, request.body) }));
+    v1.put('/cloudimages/members', opts, async (request) => ({ job_id: await batch.update(request.ctx, request.body) }));
+    v1.delete('/cloudimages/members', opts, async (request) => ({ job_id: await batch.remove(request.ctx, request.body) }));
+    rejectOtherMethods(v1, '/cloudimages/members', ['POST', 'PUT', 'DELETE']);
+
+    v1.get('/:project_id/jobs/:job_id', async (request) =>
+      jobs.show(request.ctx, (request.params as { job_id: string }).job_id));
+    v1.get('/cloudimages/job/:job_id', async (request) =>
+      jobs.show(request.ctx, (request.params as { job_id: string }).job_id));
+
+    v1.get('/:project_id/cloudimages/:image_id/members', async (request) => {
+      const { image_id: imageId } = request.params as { image_id: string };
+      const query = request.query as { limit?: string; marker?: string };
+      const limit = limitParam(query.limit);
+      const after = query.marker === undefined ? undefined : decodeMarker(query.marker);
+      const { rows, more } = await members.page(request.ctx, imageId, limit, after);
+      const last = rows[rows.length - 1];
+      return {
+        members: rows.map(imsMemberBody),
+        schema: '/v2/schemas/members',
+        page_info: {
+          ...(more && last ? { next_marker: Buffer.from(last.member_id).toString('base64') } : {}),
+          current_count: rows.length,
+        },
+      };
+    });
+    v1.get('/:project_id/cloudimages/:image_id/members/:member_id', async (request) => {
+      const p = request.params as { image_id: string; member_id: string };
+      return imsMemberBody(await members.show(request.ctx, p.image_id, p.member_id));
+    });
+  }, { prefix: '/v1' });
+}

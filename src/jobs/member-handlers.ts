@@ -1,0 +1,138 @@
+import type { Transaction } from 'kysely';
+import type { Database } from '../db/schema.js';
+import { type Clock, isoNow } from '../domain/clock.js';
+import { extraOf, isWholeImage, memberQuota, withinQuota } from '../domain/member.js';
+import type { JobOutcome, JobResultInput } from '../repos/job-repo.js';
+import type { MemberRow } from '../repos/member-repo.js';
+import type { PairsPayload, UpdatePayload } from '../services/batch-member-service.js';
+import type { MemberQuotas, MemberService } from '../services/member-service.js';
+import type { JobContext, JobHandler } from './runner.js';
+
+/** The messages behind the IMG codes a pair can fail with (ims-sharing.md §6.4). */
+const REASONS: Record<string, string> = {
+  'IMG.0027': 'The image ID in the request does not exist.',
+  'IMG.0047': 'This operation can be performed only by the image owner.',
+  'IMG.0076': 'You cannot share an image with yourself.',
+  'IMG.0088': 'The number of shared images has reached the maximum allowed.',
+  'IMG.0089': 'The public image cannot be shared.',
+  'IMG.0099': 'You do not have the permission to use the KMS key of the image.',
+  'IMG.0135': 'The full-ECS image cannot be shared.',
+  'IMG.0144': 'The image does not exist or is not shared with the project.',
+  'IMG.0184': 'vault_id is mandatory when accepting a full-ECS image created from a CBR backup.',
+};
+
+/** SUCCESS when every pair succeeded; else FAIL with the first failure's code and reason. */
+async function outcome(ctx: JobContext): Promise<JobOutcome> {
+  const failed = (await ctx.results()).find((r) => r.status !== 'success');
+  if (!failed) return { status: 'SUCCESS' };
+  const code = failed.error_code ?? 'IMG.0112';
+  return {
+    status: 'FAIL', errorCode: code,
+    failReason: `${REASONS[code] ?? 'The operation failed.'} (image ${failed.image_id}, project ${failed.project_id})`,
+  };
+}
+
+const ok = (imageId: string, projectId: string): JobResultInput =>
+  ({ imageId, projectId, status: 'success', errorCode: null });
+const failed = (imageId: string, projectId: string, errorCode: string): JobResultInput =>
+  ({ imageId, projectId, status: 'failed', errorCode });
+
+/**
+ * Runs `decide` for each image's unrecorded pairs in one chunk: the membership writes and the results
+ * describing them commit together, so a taken-over job resumes exactly where the dead runner stopped.
+ */
+async function perImage(ctx: JobContext, images: string[], projects: string[],
+  decide: (trx: Transaction<Database>, imageId: string, pending: string[], results: JobResultInput[]) => Promise<void>)
+  : Promise<JobOutcome> {
+  const recorded = await ctx.recordedPairs();
+  for (const imageId of images) {
+    const pending = projects.filter((p) => !recorded.has(imageId, p));
+    if (pending.length === 0) continue;
+    const results: JobResultInput[] = [];
+    // commitChunk appends `results` after `decide` filled them, in the same transaction.
+    await ctx.commitChunk((trx) => decide(trx, imageId, pending, results), results);
+  }
+  return outcome(ctx);
+}
+
+/** `imsAddImageMembersJob`: re-adding an existing member succeeds and keeps its status. */
+export function addMembersHandler(members: MemberService, clock: Clock, quotas: MemberQuotas)
+  : JobHandler<PairsPayload> {
+  return (payload, ctx) => perImage(ctx, payload.images, payload.projects, async (trx, imageId, pending, results) => {
+    const image = await members.lockImage(imageId, trx);
+    if (!image) {
+      results.push(...pending.map((p) => failed(imageId, p, 'IMG.0027')));
+      return;
+    }
+    if (image.owner !== ctx.job.projectId && !payload.admin) {
+      results.push(...pending.map((p) => failed(imageId, p, 'IMG.0047')));
+      return;
+    }
+    if (image.visibility === 'public' || image.visibility === 'community') {
+      results.push(...pending.map((p) => failed(imageId, p, 'IMG.0089')));
+      return;
+    }
+    const existing = new Set((await trx.selectFrom('image_members').select('member_id')
+      .where('image_id', '=', imageId).where('member_id', 'in', pending).execute()).map((r) => r.member_id));
+    const quota = memberQuota(extraOf(image), quotas);
+    let count = await members.repo.count(imageId, trx);
+    const now = isoNow(clock);
+    const rows: MemberRow[] = [];
+    for (const projectId of pending) {
+      if (existing.has(projectId)) {
+        results.push(ok(imageId, projectId));
+        continue;
+      }
+      const refusal = await members.refuseShare(image, projectId, trx);
+      if (refusal) {
+        results.push(failed(imageId, projectId, refusal.error.img ?? 'IMG.0112'));
+      } else if (!withinQuota(quota, count)) {
+        results.push(failed(imageId, projectId, 'IMG.0088'));
+      } else {
+        rows.push({ image_id: imageId, member_id: projectId, status: 'pending', vault_id: null, created_at: now,
+          updated_at: now });
+        results.push(ok(imageId, projectId));
+        count++;
+      }
+    }
+    await members.repo.insertMany(rows, trx);
+    if (rows.length > 0 && image.visibility === 'private') await members.markShared(imageId, now, trx);
+  });
+}
+
+/** `imsUpdateImageMembersJob`: the recipient accepts or rejects; full-ECS images need a vault. */
+export function updateMembersHandler(members: MemberService, clock: Clock): JobHandler<UpdatePayload> {
+  return (payload, ctx) => perImage(ctx, payload.images, [payload.project_id],
+    async (trx, imageId, [projectId], results) => {
+      const image = await trx.selectFrom('images').selectAll().where('id', '=', imageId).executeTakeFirst();
+      const row = image && image.visibility === 'shared' ? await members.repo.get(imageId, projectId!, trx) : undefined;
+      if (!image || !row) {
+        results.push(failed(imageId, projectId!, 'IMG.0144'));
+        return;
+      }
+      const extra = extraOf(image);
+      if (payload.status === 'accepted' && isWholeImage(extra) && extra.__backup_id && !payload.vault_id) {
+        results.push(failed(imageId, projectId!, 'IMG.0184'));
+        return;
+      }
+      await members.repo.updateStatus(imageId, projectId!, payload.status, payload.vault_id, isoNow(clock), trx);
+      results.push(ok(imageId, projectId!));
+    });
+}
+
+/** `imsDelImageMembersJob`: removing a project that is not a member succeeds (the end state holds). */
+export function deleteMembersHandler(members: MemberService): JobHandler<PairsPayload> {
+  return (payload, ctx) => perImage(ctx, payload.images, payload.projects, async (trx, imageId, pending, results) => {
+    const image = await trx.selectFrom('images').select(['id', 'owner']).where('id', '=', imageId).executeTakeFirst();
+    if (!image) {
+      results.push(...pending.map((p) => failed(imageId, p, 'IMG.0027')));
+      return;
+    }
+    if (image.owner !== ctx.job.projectId && !payload.admin) {
+      results.push(...pending.map((p) => failed(imageId, p, 'IMG.0047')));
+      return;
+    }
+    await trx.deleteFrom('image_members').where('image_id', '=', imageId).where('member_id', 'in', pending).execute();
+    results.push(...pending.map((p) => ok(imageId, p)));
+  });
+}
