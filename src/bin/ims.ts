@@ -8,6 +8,7 @@ import { type Config, ConfigError, type ConfigFlags, loadConfig, publicUrlFor } 
 import { buildContainer, type Container } from '../container.js';
 import { openStore } from '../db/database.js';
 import { migrateToLatest } from '../db/migrate.js';
+import { createJobRunner } from '../jobs/runner.js';
 
 /** The flags every command shares; each also reads its IMS_* environment variable. */
 function withConfigFlags(cmd: Command): Command {
@@ -96,10 +97,13 @@ async function serve(flags: ConfigFlags): Promise<void> {
     process.stdout.write(`Created admin user "admin" (project "admin") with password: ${password}\n`
       + `Credentials written to ${file}\n`);
   }
-  log.info({ port, url: container.urls.publicUrl, database: container.store.dialect }, 'ims listening');
+  const runner = cfg.jobs ? createJobRunner(container, log) : undefined;
+  runner?.start();
+  log.info({ port, url: container.urls.publicUrl, database: container.store.dialect, jobs: cfg.jobs }, 'ims listening');
   onSignal(async (signal) => {
     log.info({ signal }, 'shutting down: draining in-flight requests');
     await app.close();
+    await runner?.stop();
     await container.close();
     log.info('stopped');
   });

@@ -32,7 +32,7 @@ export async function startServer(args: string[] = [], options: { dataDir?: stri
     const timer = setTimeout(() => reject(new Error(`ims serve did not start:\n${out}`)), 20_000);
     const onData = (chunk: Buffer) => {
       out += chunk.toString();
-      const m = /"port":(\d+),"url":"[^"]*","database":"\w+","msg":"ims listening"/.exec(out);
+      const m = /"port":(\d+),"url":"[^"]*","database":"\w+","jobs":\w+,"msg":"ims listening"/.exec(out);
       if (m) {
         clearTimeout(timer);
         resolve(Number(m[1]));
