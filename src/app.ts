@@ -3,6 +3,7 @@ import swagger from '@fastify/swagger';
 import type { Container } from './container.js';
 import { uuid } from './domain/clock.js';
 import { registerBodyParsers } from './http/body-parsers.js';
+import { glancePlugin } from './http/glance/plugin.js';
 import { healthRoutes } from './http/health.js';
 import { identityRoutes } from './http/identity/routes.js';
 import { imsPlugin } from './http/ims/plugin.js';
@@ -60,6 +61,7 @@ export async function buildApp(container: Container, options: AppOptions = {}): 
   await app.register(healthRoutes, { container });
   await app.register(versionRoutes, { container });
   await app.register(identityRoutes, { container, prefix: '/v3' });
+  await app.register(glancePlugin, { container, prefix: '/v2' });
   await app.register(imsPlugin, { container });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;

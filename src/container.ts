@@ -3,6 +3,7 @@ import { openStore, type Store } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
 import { type Clock, systemClock } from './domain/clock.js';
 import { IdentityService } from './services/identity-service.js';
+import { ImageService } from './services/image-service.js';
 import { BatchMemberService } from './services/batch-member-service.js';
 import { JobService } from './services/job-service.js';
 import { MemberService } from './services/member-service.js';
@@ -20,6 +21,7 @@ export interface Container {
   clock: Clock;
   urls: Urls;
   identity: IdentityService;
+  images: ImageService;
   members: MemberService;
   jobs: JobService;
   batch: BatchMemberService;
@@ -35,12 +37,13 @@ export async function buildContainer(config: Readonly<Config>, options: { clock?
     const urls: Urls = { publicUrl: config.publicUrl ?? `http://${config.host}:${config.port}`, region: config.region };
     const identity = new IdentityService(store.db, clock, config.tokenTtl, () => urls);
     await identity.init();
+    const images = new ImageService(store, clock, config.dataDir);
     const members = new MemberService(store, clock, {
       member: config.memberQuota, wholeImage: config.wholeImageMemberQuota,
     });
     const jobs = new JobService(store, clock);
     const batch = new BatchMemberService(store, jobs);
-    return { config, store, clock, urls, identity, members, jobs, batch, close: () => store.close() };
+    return { config, store, clock, urls, identity, images, members, jobs, batch, close: () => store.close() };
   } catch (err) {
     await store.close();
     throw err;

@@ -1,0 +1,139 @@
+import { badRequest } from '../errors/app-error.js';
+import { UUID_RE } from './clock.js';
+import { CONTAINER_FORMATS, DISK_FORMATS, IMAGE_STATUSES, VISIBILITIES } from './image.js';
+import { pyRepr } from './py-repr.js';
+
+type JsonType = 'string' | 'integer' | 'boolean' | 'null' | 'array' | 'object';
+
+/** One property of Glance's image schema, with the keywords that matter for validation. */
+export interface PropertyRule {
+  type: JsonType | JsonType[];
+  description: string;
+  enum?: readonly (string | null)[];
+  maxLength?: number;
+  pattern?: string;
+  readOnly?: boolean;
+  items?: { type: 'string'; maxLength: number } | Record<string, unknown>;
+}
+
+const UUID_PATTERN = '^([0-9a-fA-F]){8}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}-([0-9a-fA-F]){12}$';
+
+/** Glance's image schema properties (glance/api/v2/images.py `get_base_properties`), in its order. */
+export const IMAGE_PROPERTIES: Record<string, PropertyRule> = {
+  id: { type: 'string', description: 'An identifier for the image', pattern: UUID_PATTERN },
+  name: { type: ['null', 'string'], description: 'Descriptive name for the image', maxLength: 255 },
+  status: { type: 'string', readOnly: true, description: 'Status of the image', enum: IMAGE_STATUSES },
+  visibility: { type: 'string', description: 'Scope of image accessibility', enum: VISIBILITIES },
+  protected: { type: 'boolean', description: 'If true, image will not be deletable.' },
+  os_hidden: { type: 'boolean', description: 'If true, image will not appear in default image list response.' },
+  checksum: { type: ['null', 'string'], readOnly: true, description: 'md5 hash of image contents.', maxLength: 32 },
+  os_hash_algo: { type: ['null', 'string'], readOnly: true, description: 'Algorithm to calculate the os_hash_value',
+    maxLength: 64 },
+  os_hash_value: { type: ['null', 'string'], readOnly: true, description: 'Hexdigest of the image contents using the '
+    + 'algorithm specified by the os_hash_algo', maxLength: 128 },
+  owner: { type: ['null', 'string'], description: 'Owner of the image', maxLength: 255 },
+  size: { type: ['null', 'integer'], readOnly: true, description: 'Size of image file in bytes' },
+  virtual_size: { type: ['null', 'integer'], readOnly: true, description: 'Virtual size of image in bytes' },
+  container_format: { type: ['null', 'string'], description: 'Format of the container',
+    enum: [null, ...CONTAINER_FORMATS] },
+  disk_format: { type: ['null', 'string'], description: 'Format of the disk', enum: [null, ...DISK_FORMATS] },
+  created_at: { type: 'string', readOnly: true, description: 'Date and time of image registration' },
+  updated_at: { type: 'string', readOnly: true, description: 'Date and time of the last image modification' },
+  tags: { type: 'array', description: 'List of strings related to the image',
+    items: { type: 'string', maxLength: 255 } },
+  direct_url: { type: 'string', readOnly: true, description: 'URL to access the image file kept in external store' },
+  min_ram: { type: 'integer', description: 'Amount of ram (in MB) required to boot image.' },
+  min_disk: { type: 'integer', description: 'Amount of disk space (in GB) required to boot image.' },
+  self: { type: 'string', readOnly: true, description: 'An image self url' },
+  file: { type: 'string', readOnly: true, description: 'An image file url' },
+  stores: { type: 'string', readOnly: true, description: 'Store in which image data resides.  Only present when the '
+    + 'operator has enabled multiple stores.  May be a comma-separated list of store identifiers.' },
+  schema: { type: 'string', readOnly: true, description: 'An image schema url' },
+  locations: { type: 'array', description: 'A set of URLs to access the image file kept in external store',
+    items: { type: 'object', properties: { url: { type: 'string', maxLength: 255 }, metadata: { type: 'object' } },
+      required: ['url', 'metadata'] } },
+};
+
+function hasType(value: unknown, type: JsonType): boolean {
+  switch (type) {
+    case 'null': return value === null;
+    case 'string': return typeof value === 'string';
+    case 'boolean': return typeof value === 'boolean';
+    case 'integer': return typeof value === 'number' && Number.isInteger(value);
+    case 'array': return Array.isArray(value);
+    case 'object': return typeof value === 'object' && value !== null && !Array.isArray(value);
+  }
+}
+
+const codePoints = (s: string) => [...s].length;
+
+/** jsonschema's message for the first keyword of `rule` that `value` breaks, if any. */
+function violation(rule: Pick<PropertyRule, 'type' | 'enum' | 'maxLength' | 'pattern'>, value: unknown)
+  : string | undefined {
+  const types = Array.isArray(rule.type) ? rule.type : [rule.type];
+  if (!types.some((t) => hasType(value, t))) {
+    return `${pyRepr(value)} is not of type ${types.map((t) => pyRepr(t)).join(', ')}`;
+  }
+  if (rule.enum && !rule.enum.includes(value as string | null)) {
+    return `${pyRepr(value)} is not one of ${pyRepr(rule.enum)}`;
+  }
+  if (typeof value === 'string') {
+    if (rule.maxLength !== undefined && codePoints(value) > rule.maxLength) return `${pyRepr(value)} is too long`;
+    if (rule.pattern !== undefined && !new RegExp(rule.pattern).test(value)) {
+      return `${pyRepr(value)} does not match ${pyRepr(rule.pattern)}`;
+    }
+  }
+  return undefined;
+}
+
+function itemViolation(rule: PropertyRule, value: unknown): string | undefined {
+  if (!Array.isArray(value) || !rule.items) return undefined;
+  const items = rule.items as { type?: JsonType; maxLength?: number };
+  for (const item of value) {
+    const v = violation({ type: items.type ?? 'object', maxLength: items.maxLength }, item);
+    if (v) return v;
+  }
+  return undefined;
+}
+
+const schemaError = (reason: string) => badRequest(`Provided object does not match schema 'image': ${reason}`);
+
+/**
+ * Validates an image document against the permissive image schema (additional properties are strings),
+ * reporting the error jsonschema's `best_match` would: shallow errors first, in schema order.
+ */
+export function validateImageDocument(doc: unknown): asserts doc is Record<string, unknown> {
+  if (!hasType(doc, 'object')) throw schemaError(`${pyRepr(doc)} is not of type 'object'`);
+  const obj = doc as Record<string, unknown>;
+  for (const [name, rule] of Object.entries(IMAGE_PROPERTIES)) {
+    if (!(name in obj)) continue;
+    const v = violation(rule, obj[name]);
+    if (v) throw schemaError(v);
+  }
+  for (const [name, value] of Object.entries(obj)) {
+    if (name in IMAGE_PROPERTIES) continue;
+    const v = violation({ type: 'string' }, value);
+    if (v) throw schemaError(v);
+  }
+  for (const [name, rule] of Object.entries(IMAGE_PROPERTIES)) {
+    const v = name in obj ? itemViolation(rule, obj[name]) : undefined;
+    if (v) throw schemaError(v);
+  }
+  rejectNul(obj);
+}
+
+/** NUL characters cannot be stored by PostgreSQL; refuse them in names, keys and values alike. */
+function rejectNul(value: unknown, key?: string): void {
+  if (typeof value === 'string') {
+    if (value.includes('\u0000')) throw badRequest(`Invalid value for '${key ?? ''}': null characters are not allowed.`);
+  } else if (Array.isArray(value)) {
+    for (const v of value) rejectNul(v, key);
+  } else if (typeof value === 'object' && value !== null) {
+    for (const [k, v] of Object.entries(value)) {
+      if (k.includes('\u0000')) throw badRequest('Property names may not contain null characters.');
+      rejectNul(v, k);
+    }
+  }
+}
+
+export const isUuid = (s: string) => UUID_RE.test(s);

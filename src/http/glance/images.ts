@@ -1,0 +1,200 @@
+import { Readable } from 'node:stream';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Container } from '../../container.js';
+import { CONTAINER_FORMATS, DISK_FORMATS, IMAGE_STATUSES, imageBody, VISIBILITIES } from '../../domain/image.js';
+import { parseCreateBody } from '../../domain/image-input.js';
+import { parsePatchBody, patchVersion } from '../../domain/image-patch.js';
+import { parseListQuery } from '../../domain/image-query.js';
+import { AppError } from '../../errors/app-error.js';
+import type { ImagePage } from '../../services/image-service.js';
+import { rejectOtherMethods } from '../method-guard.js';
+
+type IdParams = { id: string };
+
+const nullable = (type: string, extra: Record<string, unknown> = {}) => ({ type: [type, 'null'], ...extra });
+
+/** The image body (§5.1): every key always present; extra properties are strings. */
+const IMAGE_RESPONSE = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    name: nullable('string'),
+    status: { type: 'string', enum: IMAGE_STATUSES },
+    visibility: { type: 'string', enum: VISIBILITIES },
+    protected: { type: 'boolean' },
+    os_hidden: { type: 'boolean' },
+    checksum: nullable('string'),
+    os_hash_algo: nullable('string'),
+    os_hash_value: nullable('string'),
+    owner: nullable('string'),
+    size: nullable('integer'),
+    virtual_size: nullable('integer'),
+    container_format: nullable('string'),
+    disk_format: nullable('string'),
+    min_ram: { type: 'integer' },
+    min_disk: { type: 'integer' },
+    tags: { type: 'array', items: { type: 'string' } },
+    created_at: { type: 'string' },
+    updated_at: { type: 'string' },
+    self: { type: 'string' },
+    file: { type: 'string' },
+    schema: { type: 'string' },
+    __imagetype: { type: 'string', enum: ['gold', 'shared', 'private'], description: 'IMS image type (derived)' },
+  },
+  required: ['id', 'name', 'status', 'visibility', 'protected', 'os_hidden', 'checksum', 'os_hash_algo',
+    'os_hash_value', 'owner', 'size', 'virtual_size', 'container_format', 'disk_format', 'min_ram', 'min_disk',
+    'tags', 'created_at', 'updated_at', 'self', 'file', 'schema', '__imagetype'],
+  additionalProperties: { type: 'string' },
+} as const;
+
+const LIST_RESPONSE = {
+  type: 'object',
+  properties: {
+    images: { type: 'array', items: IMAGE_RESPONSE },
+    first: { type: 'string' },
+    next: { type: 'string' },
+    schema: { type: 'string' },
+  },
+  required: ['images', 'first', 'schema'],
+} as const;
+
+const ID_PARAMS = { type: 'object', properties: { id: { type: 'string', description: 'Image id (UUID)' } } } as const;
+
+const CREATE_BODY = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' }, name: nullable('string'), visibility: { type: 'string', enum: VISIBILITIES },
+    container_format: nullable('string', { enum: [...CONTAINER_FORMATS, null] }),
+    disk_format: nullable('string', { enum: [...DISK_FORMATS, null] }),
+    protected: { type: 'boolean' }, os_hidden: { type: 'boolean' }, min_ram: { type: 'integer' },
+    min_disk: { type: 'integer' }, tags: { type: 'array', items: { type: 'string' } },
+    owner: nullable('string', { description: 'Admins only (or the caller\'s own project)' }),
+  },
+  additionalProperties: { type: 'string' },
+} as const;
+
+const PATCH_BODY = {
+  type: 'array',
+  items: {
+    type: 'object',
+    properties: { op: { type: 'string', enum: ['add', 'remove', 'replace'] }, path: { type: 'string' }, value: {} },
+    description: 'v2.1: {"op","path","value"}; v2.0: {"replace": "/name", "value": ...}',
+  },
+} as const;
+
+const LIST_QUERY = {
+  type: 'object',
+  properties: Object.fromEntries([
+    'name', 'id', 'owner', 'status', 'container_format', 'disk_format', 'visibility', 'member_status', 'size_min',
+    'size_max', 'protected', 'os_hidden', 'created_at', 'updated_at', 'limit', 'marker', 'sort', 'sort_key',
+    'sort_dir', '__imagetype',
+  ].map((k) => [k, { type: 'string' }]).concat([['tag', { type: 'array', items: { type: 'string' } } as never]])),
+  additionalProperties: { type: 'string', description: 'Extra-property equality filter' },
+} as const;
+
+/** The query string's pairs, in order, repeats kept (`tag=a&tag=b`). */
+function queryPairs(url: string): [string, string][] {
+  const i = url.indexOf('?');
+  return i < 0 ? [] : [...new URLSearchParams(url.slice(i + 1))];
+}
+
+/** Python's `urllib.parse.quote_plus`, so links match Glance's `urlencode`. */
+const quotePlus = (s: string) => encodeURIComponent(s)
+  .replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`).replace(/%20/g, '+');
+const urlencode = (pairs: [string, string][]) => pairs.map(([k, v]) => `${quotePlus(k)}=${quotePlus(v)}`).join('&');
+
+/** `{images, first, schema, next?}` (§3.3): `next` only when the page was full. */
+function listBody(page: ImagePage, pairs: [string, string][]) {
+  const params = pairs.filter(([k]) => k !== 'marker');
+  const query = urlencode(params);
+  const body: Record<string, unknown> = {
+    images: page.images.map(imageBody),
+    first: query ? `/v2/images?${query}` : '/v2/images',
+    schema: '/v2/schemas/images',
+  };
+  if (page.full) body.next = `/v2/images?${urlencode([...params, ['marker', page.images.at(-1)!.id]])}`;
+  return body;
+}
+
+/** PATCH takes only the two JSON-patch media types (415 with `Accept-Patch` before the body is read). */
+async function patchMediaType(request: FastifyRequest, _reply: unknown, payload: unknown) {
+  patchVersion(request.headers['content-type']);
+  return payload;
+}
+
+/** Image data must be `application/octet-stream` (415 before the body is read). */
+async function octetStream(request: FastifyRequest, _reply: unknown, payload: unknown) {
+  const type = request.headers['content-type'];
+  if (type === undefined || type.split(';')[0]!.trim().toLowerCase() !== 'application/octet-stream') {
+    throw new AppError('unsupported_media_type', `Invalid content type ${type ?? 'None'}`);
+  }
+  return payload;
+}
+
+const doc = (summary: string, extra: Record<string, unknown> = {}) => ({ tags: ['glance'], summary, ...extra });
+
+/** Glance v2 images (glance-members.md §3, §5), registered inside the Glance scope (prefix /v2). */
+export async function glanceImageRoutes(app: FastifyInstance, { container }: { container: Container }) {
+  const { images } = container;
+
+  app.post('/images', {
+    schema: doc('Create an image', { body: CREATE_BODY, response: { 201: IMAGE_RESPONSE } }),
+  }, async (request, reply) => {
+    const image = await images.create(request.ctx, parseCreateBody(request.body));
+    return reply.status(201).header('Location', `${container.urls.publicUrl}/v2/images/${image.id}`)
+      .send(imageBody(image));
+  });
+
+  app.get('/images', {
+    schema: doc('List images', { querystring: LIST_QUERY, response: { 200: LIST_RESPONSE } }),
+  }, async (request) => {
+    const pairs = queryPairs(request.url);
+    return listBody(await images.list(request.ctx, parseListQuery(pairs)), pairs);
+  });
+  rejectOtherMethods(app, '/images', ['GET', 'POST']);
+
+  app.get('/images/:id', {
+    schema: doc('Show an image', { params: ID_PARAMS, response: { 200: IMAGE_RESPONSE } }),
+  }, async (request) => imageBody(await images.show(request.ctx, (request.params as IdParams).id)));
+
+  app.patch('/images/:id', {
+    preParsing: patchMediaType,
+    schema: doc('Update an image (JSON patch)', {
+      params: ID_PARAMS, body: PATCH_BODY, response: { 200: IMAGE_RESPONSE },
+      consumes: ['application/openstack-images-v2.1-json-patch', 'application/openstack-images-v2.0-json-patch'],
+    }),
+  }, async (request) => {
+    const changes = parsePatchBody(request.body, patchVersion(request.headers['content-type']));
+    return imageBody(await images.update(request.ctx, (request.params as IdParams).id, changes));
+  });
+
+  app.delete('/images/:id', {
+    schema: doc('Delete an image', { params: ID_PARAMS, response: { 204: { type: 'null' } } }),
+  }, async (request, reply) => {
+    await images.delete(request.ctx, (request.params as IdParams).id);
+    return reply.status(204).send();
+  });
+  rejectOtherMethods(app, '/images/:id', ['GET', 'PATCH', 'DELETE']);
+
+  app.put('/images/:id/file', {
+    preParsing: octetStream,
+    schema: doc('Upload image data', {
+      params: ID_PARAMS, consumes: ['application/octet-stream'], response: { 204: { type: 'null' } },
+    }),
+  }, async (request, reply) => {
+    const body = request.body instanceof Readable ? request.body : Readable.from([]);
+    await images.upload(request.ctx, (request.params as IdParams).id, body);
+    return reply.status(204).send();
+  });
+
+  app.get('/images/:id/file', {
+    schema: doc('Download image data', { params: ID_PARAMS, produces: ['application/octet-stream'] }),
+  }, async (request, reply) => {
+    const { image, data } = await images.download(request.ctx, (request.params as IdParams).id);
+    if (!data) return reply.status(204).send();
+    reply.header('Content-Type', 'application/octet-stream').header('Content-Length', data.size);
+    if (image.checksum) reply.header('Content-MD5', image.checksum);
+    return reply.send(data.stream);
+  });
+  rejectOtherMethods(app, '/images/:id/file', ['GET', 'PUT']);
+}

@@ -1,0 +1,65 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Container } from '../../container.js';
+import { AppError, badRequest, notFound } from '../../errors/app-error.js';
+import { tokenContext } from '../context.js';
+import { toAppError } from '../errors.js';
+import { renderGlanceError } from './errors.js';
+import { glanceImageRoutes } from './images.js';
+import { glanceMemberRoutes } from './members.js';
+import { glanceSchemaRoutes } from './schemas.js';
+
+/** webob's `has_body`: a chunked body, or a positive Content-Length. */
+export const hasBody = (request: FastifyRequest): boolean =>
+  request.headers['transfer-encoding'] !== undefined || Number(request.headers['content-length'] ?? 0) > 0;
+
+/** Errors as Glance words them, where its wording differs from the shared one. */
+function glanceError(error: unknown, request: FastifyRequest): AppError {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+    return new AppError('unsupported_media_type',
+      `The request media type ${request.headers['content-type'] ?? 'None'} is not supported by this server.`);
+  }
+  const err = toAppError(error);
+  if (err.code === 'method_not_allowed') {
+    return new AppError(err.code, `The method ${request.method} is not allowed for this resource.`,
+      { headers: err.headers ?? {} });
+  }
+  return err;
+}
+
+/**
+ * The Glance v2 scope (prefix /v2): token auth on every route, webob-style errors, Glance's body rules.
+ * Request schemas document the API only; validation happens in code, with Glance's messages and order.
+ */
+export async function glancePlugin(app: FastifyInstance, { container }: { container: Container }) {
+  app.setValidatorCompiler(() => () => true);
+  app.setErrorHandler((error, request, reply) => {
+    const err = glanceError(error, request);
+    if (err.status >= 500) request.log.error({ err: error }, 'internal error');
+    return renderGlanceError(err, request, reply);
+  });
+  // Glance reads any request body as JSON, whatever its Content-Type says.
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
+    if (body.length === 0) return done(null, undefined);
+    try {
+      done(null, JSON.parse(body as string));
+    } catch {
+      done(new AppError('bad_request', 'Malformed JSON in request body.'));
+    }
+  });
+  const authUrl = () => `${container.urls.publicUrl}/v3`;
+  app.addHook('onRequest', async (request) => tokenContext(container.identity, request, authUrl));
+  // GET and DELETE routes are `body_reject=True` in Glance's router.
+  app.addHook('preParsing', async (request, _reply, payload) => {
+    if ((request.method === 'GET' || request.method === 'DELETE') && hasBody(request)) {
+      throw badRequest('A body is not expected with this request.');
+    }
+    return payload;
+  });
+  app.setNotFoundHandler((request, reply) =>
+    renderGlanceError(notFound('The resource could not be found.'), request, reply));
+
+  await app.register(glanceImageRoutes, { container });
+  await app.register(glanceMemberRoutes, { container });
+  await app.register(glanceSchemaRoutes);
+}

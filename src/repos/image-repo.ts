@@ -1,0 +1,265 @@
+import {
+  type Expression, type ExpressionBuilder, type Kysely, type SelectQueryBuilder, type SqlBool, sql, type Transaction,
+} from 'kysely';
+import type { Store } from '../db/database.js';
+import { isUniqueViolation } from '../db/errors.js';
+import { type JsonSql, jsonSql } from '../db/json-sql.js';
+import type { Database, ImageTable } from '../db/schema.js';
+import type { Image, ImageStatus, Visibility } from '../domain/image.js';
+import type { ImageFilters, ImageListQuery, SortItem, SortKey, TimeFilter } from '../domain/image-query.js';
+import type { MemberStatus } from '../domain/member.js';
+
+type Db = Kysely<Database> | Transaction<Database>;
+type Eb = ExpressionBuilder<Database, 'images'>;
+type Condition = (eb: Eb) => Expression<SqlBool>;
+type ImageSelect = SelectQueryBuilder<Database, 'images', ImageTable>;
+
+/** Who is listing: admins are not narrowed by visibility or membership. */
+export interface ImageViewer {
+  projectId: string;
+  isAdmin: boolean;
+}
+
+/** Columns PATCH may write; status, size and checksums belong to the upload path only. */
+export type MutableFields = Pick<Image, 'name' | 'visibility' | 'protected' | 'os_hidden' | 'owner'
+  | 'container_format' | 'disk_format' | 'min_ram' | 'min_disk' | 'tags' | 'extra' | 'updated_at'>;
+export type DataFields = Partial<Pick<Image, 'size' | 'virtual_size' | 'checksum' | 'os_hash_algo' | 'os_hash_value'>>;
+
+export function toRow(image: Image): ImageTable {
+  return {
+    ...image, protected: image.protected ? 1 : 0, os_hidden: image.os_hidden ? 1 : 0,
+    tags: JSON.stringify(image.tags), extra: JSON.stringify(image.extra),
+  };
+}
+
+export function fromRow(row: ImageTable): Image {
+  return {
+    id: row.id, name: row.name, owner: row.owner, visibility: row.visibility as Visibility,
+    status: row.status as ImageStatus, container_format: row.container_format, disk_format: row.disk_format,
+    size: row.size === null ? null : Number(row.size),
+    virtual_size: row.virtual_size === null ? null : Number(row.virtual_size), checksum: row.checksum,
+    os_hash_algo: row.os_hash_algo, os_hash_value: row.os_hash_value, min_disk: row.min_disk, min_ram: row.min_ram,
+    protected: Boolean(row.protected), os_hidden: Boolean(row.os_hidden),
+    tags: JSON.parse(row.tags) as string[], extra: JSON.parse(row.extra) as Record<string, string>,
+    created_at: row.created_at, updated_at: row.updated_at,
+  };
+}
+
+/** Sort keys that may be NULL compare as Glance's column defaults ('' or 0), in ORDER BY and keyset alike. */
+const NULL_DEFAULTS: Partial<Record<SortKey, string | number>> = {
+  name: '', container_format: '', disk_format: '', size: 0,
+};
+
+function sortExpr(key: SortKey) {
+  const fallback = NULL_DEFAULTS[key];
+  return fallback === undefined ? sql.ref(key) : sql`coalesce(${sql.ref(key)}, ${fallback})`;
+}
+
+function sortValue(marker: Image, key: SortKey): string | number {
+  return (marker[key] as string | number | null) ?? NULL_DEFAULTS[key]!;
+}
+
+/** Rows after the marker in the sort order: a row-value comparison when all directions agree (index friendly). */
+function afterMarker(sort: SortItem[], marker: Image): Condition {
+  return (eb) => {
+    if (sort.every((s) => s.dir === sort[0]!.dir)) {
+      const cols = sql.join(sort.map((s) => sortExpr(s.key)));
+      const vals = sql.join(sort.map((s) => sortValue(marker, s.key)));
+      return sort[0]!.dir === 'asc' ? sql<SqlBool>`(${cols}) > (${vals})` : sql<SqlBool>`(${cols}) < (${vals})`;
+    }
+    return eb.or(sort.map((item, i) => eb.and([
+      ...sort.slice(0, i).map((prev) => sql<SqlBool>`${sortExpr(prev.key)} = ${sortValue(marker, prev.key)}`),
+      item.dir === 'asc'
+        ? sql<SqlBool>`${sortExpr(item.key)} > ${sortValue(marker, item.key)}`
+        : sql<SqlBool>`${sortExpr(item.key)} < ${sortValue(marker, item.key)}`,
+    ])));
+  };
+}
+
+/** Second-resolution comparisons: stored times have milliseconds, the wire shows whole seconds. */
+function timeCondition(column: 'created_at' | 'updated_at', f: TimeFilter): Condition {
+  const start = new Date(Math.floor(f.at.getTime() / 1000) * 1000).toISOString();
+  const next = new Date(Math.floor(f.at.getTime() / 1000) * 1000 + 1000).toISOString();
+  return (eb) => {
+    switch (f.op) {
+      case 'eq': return eb.and([eb(column, '>=', start), eb(column, '<', next)]);
+      case 'neq': return eb.or([eb(column, '<', start), eb(column, '>=', next)]);
+      case 'gt': return eb(column, '>=', next);
+      case 'gte': return eb(column, '>=', start);
+      case 'lt': return eb(column, '<', start);
+      case 'lte': return eb(column, '<', next);
+    }
+  };
+}
+
+const IMAGETYPE_VISIBILITIES: Record<NonNullable<ImageFilters['imagetype']>, Visibility[]> = {
+  gold: ['public', 'community'], shared: ['shared'], private: ['private'], market: [],
+};
+
+/** The image catalog: rows of `images`, tags and extra properties as JSON text, members via `image_members`. */
+export class ImageRepo {
+  private readonly db: Kysely<Database>;
+  private readonly json: JsonSql;
+
+  constructor(private readonly store: Store) {
+    this.db = store.db;
+    this.json = jsonSql(store.dialect);
+  }
+
+  async get(id: string, trx: Db = this.db): Promise<Image | undefined> {
+    const row = await trx.selectFrom('images').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && fromRow(row);
+  }
+
+  /** The image and the status of `memberId`'s membership of it, in one query. */
+  async getWithMembership(id: string, memberId: string, trx: Db = this.db)
+    : Promise<{ image: Image; memberStatus: MemberStatus | undefined } | undefined> {
+    const row = await trx.selectFrom('images')
+      .leftJoin('image_members as m', (join) => join.onRef('m.image_id', '=', 'images.id')
+        .on('m.member_id', '=', memberId))
+      .selectAll('images').select('m.status as member_status')
+      .where('images.id', '=', id).executeTakeFirst();
+    if (!row) return undefined;
+    const { member_status: status, ...image } = row;
+    return { image: fromRow(image), memberStatus: (status ?? undefined) as MemberStatus | undefined };
+  }
+
+  /** The image, row-locked until the transaction ends (PostgreSQL; SQLite's write transaction is exclusive). */
+  async lock(id: string, trx: Transaction<Database>): Promise<Image | undefined> {
+    const q = trx.selectFrom('images').selectAll().where('id', '=', id);
+    const row = await (this.store.caps.rowLocks ? q.forUpdate() : q).executeTakeFirst();
+    return row && fromRow(row);
+  }
+
+  async memberStatus(imageId: string, memberId: string, trx: Db = this.db): Promise<MemberStatus | undefined> {
+    const row = await trx.selectFrom('image_members').select('status').where('image_id', '=', imageId)
+      .where('member_id', '=', memberId).executeTakeFirst();
+    return row?.status as MemberStatus | undefined;
+  }
+
+  /** Inserts a new image; false if the id is taken. */
+  async insert(image: Image, trx: Db = this.db): Promise<boolean> {
+    try {
+      await trx.insertInto('images').values(toRow(image)).execute();
+      return true;
+    } catch (err) {
+      if (isUniqueViolation(err)) return false;
+      throw err;
+    }
+  }
+
+  /** Writes the PATCH-able columns; false if the image is gone. */
+  async update(id: string, fields: MutableFields, trx: Db = this.db): Promise<boolean> {
+    const res = await trx.updateTable('images').set({
+      name: fields.name, visibility: fields.visibility, owner: fields.owner,
+      container_format: fields.container_format, disk_format: fields.disk_format,
+      min_ram: fields.min_ram, min_disk: fields.min_disk, updated_at: fields.updated_at,
+      protected: fields.protected ? 1 : 0, os_hidden: fields.os_hidden ? 1 : 0,
+      tags: JSON.stringify(fields.tags), extra: JSON.stringify(fields.extra),
+    }).where('id', '=', id).executeTakeFirst();
+    return Number(res.numUpdatedRows) > 0;
+  }
+
+  /** Moves the image from one status to another (with the data attributes), only if it is still in `from`. */
+  async transition(id: string, from: ImageStatus, to: ImageStatus, updatedAt: string, data: DataFields = {},
+    trx: Db = this.db): Promise<boolean> {
+    const res = await trx.updateTable('images').set({ ...data, status: to, updated_at: updatedAt })
+      .where('id', '=', id).where('status', '=', from).executeTakeFirst();
+    return Number(res.numUpdatedRows) > 0;
+  }
+
+  /** Deletes the image; its memberships go with it (foreign key cascade). */
+  async delete(id: string, trx: Db = this.db): Promise<boolean> {
+    const res = await trx.deleteFrom('images').where('id', '=', id).executeTakeFirst();
+    return Number(res.numDeletedRows) > 0;
+  }
+
+  /**
+   * One page of the images the viewer may list (glance-members.md §3.2). For a non-admin the visibility union
+   * is one branch per index (public, community, owned, shared-with-me), each ordered, keyset-filtered and
+   * limited on its own, then merged: no branch reads rows the viewer cannot see.
+   */
+  async list(viewer: ImageViewer, query: ImageListQuery, marker?: Image, trx: Db = this.db): Promise<Image[]> {
+    if (query.limit === 0) return [];
+    const branches = viewer.isAdmin ? [this.adminScope(viewer, query)] : this.userBranches(viewer, query);
+    const page = (cond: Condition) => {
+      let q: ImageSelect = trx.selectFrom('images').selectAll().where(cond).where(this.filters(query.filters));
+      if (marker) q = q.where(afterMarker(query.sort, marker));
+      return this.ordered(q, query.sort).limit(query.limit);
+    };
+    if (branches.length === 1) return (await page(branches[0]!).execute()).map(fromRow);
+    const [first, ...others] = branches.map((b) => trx.selectFrom(page(b).as('b')).selectAll());
+    const union = others.reduce((u, b) => u.union(b), first!);
+    let outer = trx.selectFrom(union.as('u')).selectAll();
+    for (const s of query.sort) outer = outer.orderBy(sortExpr(s.key), s.dir);
+    return (await outer.limit(query.limit).execute()).map(fromRow);
+  }
+
+  private ordered(q: ImageSelect, sort: SortItem[]): ImageSelect {
+    return sort.reduce((acc, s) => acc.orderBy(sortExpr(s.key), s.dir), q);
+  }
+
+  /** Admins see every image; without a visibility filter, community images of others are left out. */
+  private adminScope(viewer: ImageViewer, query: ImageListQuery): Condition {
+    const v = query.visibility;
+    return (eb) => {
+      if (v === 'all') return sql<SqlBool>`1 = 1`;
+      if (v !== undefined) return eb('visibility', '=', v);
+      return eb.or([eb('visibility', '<>', 'community'), eb('owner', '=', viewer.projectId)]);
+    };
+  }
+
+  /** The non-admin union, pruned to the branches the visibility filter can reach. */
+  private userBranches(viewer: ImageViewer, query: ImageListQuery): Condition[] {
+    const v = query.visibility;
+    const me = viewer.projectId;
+    const branches: Condition[] = [];
+    if (v === undefined || v === 'all' || v === 'public') branches.push((eb) => eb('visibility', '=', 'public'));
+    if (v === 'all' || v === 'community') branches.push((eb) => eb('visibility', '=', 'community'));
+    if (v === undefined || v === 'all') branches.push((eb) => eb('owner', '=', me));
+    if (v === 'private' || v === 'shared') {
+      branches.push((eb) => eb.and([eb('owner', '=', me), eb('visibility', '=', v)]));
+    }
+    if (v === undefined || v === 'all' || v === 'shared') {
+      const status = query.memberStatus;
+      branches.push((eb) => eb.and([
+        eb('visibility', '=', 'shared'),
+        eb('id', 'in', (sub) => {
+          let m = sub.selectFrom('image_members').select('image_members.image_id')
+            .where('image_members.member_id', '=', me);
+          if (status !== 'all') m = m.where('image_members.status', '=', status);
+          return m;
+        }),
+      ]));
+    }
+    return branches;
+  }
+
+  private filters(f: ImageFilters): Condition {
+    return (eb) => {
+      const c: Expression<SqlBool>[] = [eb('os_hidden', '=', f.os_hidden ? 1 : 0)];
+      for (const key of ['name', 'id', 'status', 'container_format', 'disk_format'] as const) {
+        const vf = f[key];
+        if (vf) c.push(vf.op === 'in' ? eb(key, 'in', vf.values) : eb(key, '=', vf.values[0]!));
+      }
+      for (const key of ['owner', 'checksum', 'os_hash_algo', 'os_hash_value'] as const) {
+        if (f[key] !== undefined) c.push(eb(key, '=', f[key]!));
+      }
+      for (const key of ['size', 'virtual_size', 'min_ram', 'min_disk'] as const) {
+        if (f[key] !== undefined) c.push(eb(key, '=', f[key]!));
+      }
+      if (f.size_min !== undefined) c.push(eb('size', '>=', f.size_min));
+      if (f.size_max !== undefined) c.push(eb('size', '<=', f.size_max));
+      if (f.protected !== undefined) c.push(eb('protected', '=', f.protected ? 1 : 0));
+      if (f.created_at) c.push(timeCondition('created_at', f.created_at)(eb));
+      if (f.updated_at) c.push(timeCondition('updated_at', f.updated_at)(eb));
+      if (f.imagetype) {
+        const vis = IMAGETYPE_VISIBILITIES[f.imagetype];
+        c.push(vis.length === 0 ? sql<SqlBool>`1 = 0` : eb('visibility', 'in', vis));
+      }
+      for (const tag of f.tags) c.push(this.json.arrayContains('images.tags', tag));
+      for (const [key, value] of f.extra) c.push(this.json.objectHas('images.extra', key, value));
+      return eb.and(c);
+    };
+  }
+}

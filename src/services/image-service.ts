@@ -1,0 +1,213 @@
+import type { Readable } from 'node:stream';
+import type { Transaction } from 'kysely';
+import type { Store } from '../db/database.js';
+import type { Database } from '../db/schema.js';
+import { type Clock, isoNow, UUID_RE, uuid } from '../domain/clock.js';
+import type { RequestContext } from '../domain/context.js';
+import {
+  canModify, canSee, checkDbInt, type Image, newImage, PROPERTY_QUOTA, TAG_QUOTA, virtualSizeOf,
+} from '../domain/image.js';
+import type { NewImageInput } from '../domain/image-input.js';
+import { applyChanges, type ImageChange } from '../domain/image-patch.js';
+import type { ImageListQuery } from '../domain/image-query.js';
+import type { MemberStatus } from '../domain/member.js';
+import { AppError, badRequest, conflict, forbidden, notFound } from '../errors/app-error.js';
+import { ImageRepo } from '../repos/image-repo.js';
+import { ImageDataStore } from '../storage/image-data.js';
+
+export interface ImagePage {
+  images: Image[];
+  /** The page was full: there may be more, and the list links to the next page. */
+  full: boolean;
+}
+
+const noImage = (id: string) => notFound(`No image found with ID ${id}`);
+const notOwner = () => forbidden('You do not own this image');
+
+function quotaExceeded(what: 'properties' | 'tags', attempted: number, maximum: number): AppError {
+  return new AppError('quota_exceeded', `The limit has been exceeded on the number of allowed image ${what}. `
+    + `Attempted: ${attempted}, Maximum: ${maximum}`);
+}
+
+function checkQuotas(image: Pick<Image, 'extra' | 'tags'>): void {
+  const properties = Object.keys(image.extra).length;
+  if (properties > PROPERTY_QUOTA) throw quotaExceeded('properties', properties, PROPERTY_QUOTA);
+  if (image.tags.length > TAG_QUOTA) throw quotaExceeded('tags', image.tags.length, TAG_QUOTA);
+}
+
+/** Glance policy `publicize_image` (admin only); `communitize_image` is open to the owner under Zed's defaults. */
+function checkVisibilityChange(ctx: RequestContext, visibility: unknown): void {
+  if (visibility === 'public' && !ctx.isAdmin) {
+    throw forbidden('You are not authorized to complete publicize_image action.');
+  }
+}
+
+/** Errors of the data path, as Glance reports them; anything else stays a server fault. */
+function uploadError(err: unknown): unknown {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  const message = (err as Error | null)?.message ?? '';
+  if (code === 'ENOSPC' || code === 'EDQUOT') {
+    return new AppError('payload_too_large', `Image storage media is full: ${message}`);
+  }
+  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
+    return new AppError('unavailable', 'Insufficient permissions on image storage media.');
+  }
+  if (code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE' || message === 'aborted') {
+    return badRequest('The image data was not completely received.');
+  }
+  return err;
+}
+
+/**
+ * Glance v2 images: create, show, list, update (JSON patch), delete, data upload and download.
+ * Policy (visibility §2.1, ownership, publicize_image) is checked here and only here.
+ */
+export class ImageService {
+  readonly repo: ImageRepo;
+  readonly data: ImageDataStore;
+
+  constructor(private readonly store: Store, private readonly clock: Clock, dataDir: string) {
+    this.repo = new ImageRepo(store);
+    this.data = new ImageDataStore(dataDir);
+  }
+
+  /** The image if it exists and the caller may see it (§2.1), with the caller's membership status. */
+  async findVisible(ctx: RequestContext, id: string)
+    : Promise<{ image: Image; memberStatus: MemberStatus | undefined } | undefined> {
+    if (!UUID_RE.test(id)) return undefined;
+    const found = await this.repo.getWithMembership(id, ctx.projectId);
+    return found && canSee(ctx, found.image, found.memberStatus) ? found : undefined;
+  }
+
+  /** The image, row-locked for the rest of `trx`, if the caller may see it. */
+  private async lockVisible(ctx: RequestContext, id: string, trx: Transaction<Database>): Promise<Image | undefined> {
+    if (!UUID_RE.test(id)) return undefined;
+    const image = await this.repo.lock(id, trx);
+    if (!image) return undefined;
+    const needsMembership = !ctx.isAdmin && image.visibility === 'shared' && image.owner !== null
+      && image.owner !== ctx.projectId;
+    const status = needsMembership ? await this.repo.memberStatus(id, ctx.projectId, trx) : undefined;
+    return canSee(ctx, image, status) ? image : undefined;
+  }
+
+  /** `POST /v2/images`: 201 with the new queued image. */
+  async create(ctx: RequestContext, input: NewImageInput): Promise<Image> {
+    const owner = input.owner === undefined ? ctx.projectId : input.owner;
+    if (!ctx.isAdmin && owner !== ctx.projectId) {
+      throw forbidden(`You are not permitted to create images owned by '${owner ?? 'None'}'.`);
+    }
+    checkVisibilityChange(ctx, input.fields.visibility);
+    checkQuotas(input);
+    if (input.readOnly !== undefined) throw forbidden(`Attribute '${input.readOnly}' is read-only.`);
+    if (input.fields.min_ram !== undefined) checkDbInt('min_ram', input.fields.min_ram);
+    if (input.fields.min_disk !== undefined) checkDbInt('min_disk', input.fields.min_disk);
+    const image = newImage({
+      ...input.fields, id: input.fields.id ?? uuid(), owner: owner || null, created_at: isoNow(this.clock),
+      tags: input.tags, extra: input.extra,
+    });
+    if (!(await this.repo.insert(image))) throw conflict(`Image ID ${image.id} already exists!`);
+    return image;
+  }
+
+  /** `GET /v2/images/{id}`. */
+  async show(ctx: RequestContext, id: string): Promise<Image> {
+    const found = await this.findVisible(ctx, id);
+    if (!found) throw noImage(id);
+    return found.image;
+  }
+
+  /** `GET /v2/images`: one keyset page of what the caller may list (§3). */
+  async list(ctx: RequestContext, query: ImageListQuery): Promise<ImagePage> {
+    let marker: Image | undefined;
+    if (query.marker !== undefined) {
+      marker = (await this.findVisible(ctx, query.marker))?.image;
+      if (!marker) throw badRequest(`No image found with ID ${query.marker}`);
+    }
+    const images = await this.repo.list(ctx, query, marker);
+    return { images, full: images.length > 0 && images.length === query.limit };
+  }
+
+  /** `PATCH /v2/images/{id}`: the changes in order, each behind its policy checks; 200 with the result. */
+  async update(ctx: RequestContext, id: string, changes: readonly ImageChange[]): Promise<Image> {
+    return this.store.db.transaction().execute(async (trx) => {
+      const current = await this.lockVisible(ctx, id, trx);
+      if (!current) throw noImage(id);
+      if (changes.length === 0) return current;
+      const ownership = () => { if (!canModify(ctx, current)) throw notOwner(); };
+      const updated = applyChanges(current, changes, {
+        isAdmin: ctx.isAdmin,
+        property: (name, value) => {
+          if (name === 'visibility') checkVisibilityChange(ctx, value);
+          ownership();
+        },
+        modify: ownership,
+      });
+      checkQuotas(updated);
+      updated.updated_at = isoNow(this.clock);
+      if (!(await this.repo.update(id, updated, trx))) throw noImage(id);
+      return updated;
+    });
+  }
+
+  /** `DELETE /v2/images/{id}`: owner or admin, never a protected image; members and data go with it. */
+  async delete(ctx: RequestContext, id: string): Promise<void> {
+    await this.store.db.transaction().execute(async (trx) => {
+      const image = await this.lockVisible(ctx, id, trx);
+      if (!image) throw notFound(`Failed to find image ${id} to delete`);
+      if (!canModify(ctx, image)) throw notOwner();
+      if (image.protected) throw forbidden(`Image ${id} is protected and cannot be deleted.`);
+      if (!(await this.repo.delete(id, trx))) throw notFound(`Failed to find image ${id} to delete`);
+    });
+    await this.data.remove(id);
+  }
+
+  /**
+   * `PUT /v2/images/{id}/file`: queued -> saving -> active with size, checksums and virtual size. A failed
+   * upload leaves no data and puts the image back to queued, so the upload can be retried.
+   */
+  async upload(ctx: RequestContext, id: string, source: Readable): Promise<void> {
+    const found = await this.findVisible(ctx, id);
+    if (!found) throw noImage(id);
+    const { image } = found;
+    if (!canModify(ctx, image)) throw forbidden(`Not allowed to upload image data for image ${id}`);
+    const transitionRefused = (status: string) =>
+      conflict(`Image status transition from ${status} to saving is not allowed`);
+    if (image.status !== 'queued') throw transitionRefused(image.status);
+    const missing = (['disk_format', 'container_format'] as const).filter((k) => !image[k]);
+    if (missing.length > 0) {
+      throw badRequest(`${missing.length === 1 ? 'Property' : 'Properties'} ${missing.join(', ')} must be set prior `
+        + 'to saving data.');
+    }
+    if (!(await this.repo.transition(id, 'queued', 'saving', isoNow(this.clock)))) {
+      const now = await this.repo.get(id);
+      if (!now) throw noImage(id);
+      throw transitionRefused(now.status);
+    }
+    let stored;
+    try {
+      stored = await this.data.write(id, source);
+    } catch (err) {
+      await this.repo.transition(id, 'saving', 'queued', isoNow(this.clock));
+      throw uploadError(err);
+    }
+    const active = await this.repo.transition(id, 'saving', 'active', isoNow(this.clock), {
+      size: stored.size, checksum: stored.md5, os_hash_algo: 'sha512', os_hash_value: stored.sha512,
+      virtual_size: virtualSizeOf(image.disk_format, stored.size, stored.head),
+    });
+    if (!active) {
+      await this.data.remove(id);
+      throw conflict(`Image ${id} could not be found after upload. The image may have been deleted during the `
+        + 'upload, cleaning up the chunks uploaded.');
+    }
+  }
+
+  /** `GET /v2/images/{id}/file`: the data of an active image, or no data (204). */
+  async download(ctx: RequestContext, id: string)
+    : Promise<{ image: Image; data: { stream: Readable; size: number } | undefined }> {
+    const found = await this.findVisible(ctx, id);
+    if (!found) throw noImage(id);
+    const { image } = found;
+    const data = image.status === 'active' ? await this.data.open(id) : undefined;
+    return { image, data };
+  }
+}
