@@ -1,5 +1,5 @@
 import {
-  type Expression, type ExpressionBuilder, type Kysely, type SelectQueryBuilder, type SqlBool, sql, type Transaction,
+  type CompiledQuery, type Expression, type ExpressionBuilder, type Kysely, type SelectQueryBuilder, type SqlBool, sql, type Transaction,
 } from 'kysely';
 import type { Store } from '../db/database.js';
 import { isUniqueViolation } from '../db/errors.js';
@@ -13,6 +13,11 @@ type Db = Kysely<Database> | Transaction<Database>;
 type Eb = ExpressionBuilder<Database, 'images'>;
 type Condition = (eb: Eb) => Expression<SqlBool>;
 type ImageSelect = SelectQueryBuilder<Database, 'images', ImageTable>;
+/** A compiled-or-run list query, whatever shape (one branch or a union) it took. */
+export interface ListQuery {
+  execute(): Promise<ImageTable[]>;
+  compile(): CompiledQuery<ImageTable>;
+}
 
 /** Who is listing: admins are not narrowed by visibility or membership. */
 export interface ImageViewer {
@@ -181,18 +186,24 @@ export class ImageRepo {
    */
   async list(viewer: ImageViewer, query: ImageListQuery, marker?: Image, trx: Db = this.db): Promise<Image[]> {
     if (query.limit === 0) return [];
+    return (await this.listQuery(viewer, query, marker, trx).execute()).map(fromRow);
+  }
+
+  /** The query behind `list` (exposed so tests can EXPLAIN it). */
+  listQuery(viewer: ImageViewer, query: ImageListQuery, marker?: Image, trx: Db = this.db)
+    : ListQuery {
     const branches = viewer.isAdmin ? [this.adminScope(viewer, query)] : this.userBranches(viewer, query);
     const page = (cond: Condition) => {
       let q: ImageSelect = trx.selectFrom('images').selectAll().where(cond).where(this.filters(query.filters));
       if (marker) q = q.where(afterMarker(query.sort, marker));
       return this.ordered(q, query.sort).limit(query.limit);
     };
-    if (branches.length === 1) return (await page(branches[0]!).execute()).map(fromRow);
+    if (branches.length === 1) return page(branches[0]!);
     const [first, ...others] = branches.map((b) => trx.selectFrom(page(b).as('b')).selectAll());
     const union = others.reduce((u, b) => u.union(b), first!);
     let outer = trx.selectFrom(union.as('u')).selectAll();
     for (const s of query.sort) outer = outer.orderBy(sortExpr(s.key), s.dir);
-    return (await outer.limit(query.limit).execute()).map(fromRow);
+    return outer.limit(query.limit);
   }
 
   private ordered(q: ImageSelect, sort: SortItem[]): ImageSelect {
