@@ -1,5 +1,6 @@
 import {
-  type CompiledQuery, type Expression, type ExpressionBuilder, type Kysely, type SelectQueryBuilder, type SqlBool, sql, type Transaction,
+  type CompiledQuery, type Expression, expressionBuilder, type Kysely, type SelectQueryBuilder, type SqlBool, sql,
+  type Transaction,
 } from 'kysely';
 import type { Store } from '../db/database.js';
 import { isUniqueViolation } from '../db/errors.js';
@@ -10,8 +11,9 @@ import type { ImageFilters, ImageListQuery, SortItem, SortKey, TimeFilter } from
 import type { MemberStatus } from '../domain/member.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
-type Eb = ExpressionBuilder<Database, 'images'>;
-type Condition = (eb: Eb) => Expression<SqlBool>;
+type Condition = Expression<SqlBool>;
+/** Conditions on `images`, with qualified column names so they also hold in the membership join. */
+const eb = expressionBuilder<Database, 'images'>();
 type ImageSelect = SelectQueryBuilder<Database, 'images', ImageTable>;
 /** A compiled-or-run list query, whatever shape (one branch or a union) it took. */
 export interface ListQuery {
@@ -55,9 +57,11 @@ const NULL_DEFAULTS: Partial<Record<SortKey, string | number>> = {
   name: '', container_format: '', disk_format: '', size: 0,
 };
 
-function sortExpr(key: SortKey) {
+/** The sort expression of a key; `images.`-qualified inside the branches, bare over the union. */
+function sortExpr(key: SortKey, qualified = true) {
+  const ref = sql.ref(qualified ? `images.${key}` : key);
   const fallback = NULL_DEFAULTS[key];
-  return fallback === undefined ? sql.ref(key) : sql`coalesce(${sql.ref(key)}, ${fallback})`;
+  return fallback === undefined ? ref : sql`coalesce(${ref}, ${fallback})`;
 }
 
 function sortValue(marker: Image, key: SortKey): string | number {
@@ -66,35 +70,31 @@ function sortValue(marker: Image, key: SortKey): string | number {
 
 /** Rows after the marker in the sort order: a row-value comparison when all directions agree (index friendly). */
 function afterMarker(sort: SortItem[], marker: Image): Condition {
-  return (eb) => {
-    if (sort.every((s) => s.dir === sort[0]!.dir)) {
-      const cols = sql.join(sort.map((s) => sortExpr(s.key)));
-      const vals = sql.join(sort.map((s) => sortValue(marker, s.key)));
-      return sort[0]!.dir === 'asc' ? sql<SqlBool>`(${cols}) > (${vals})` : sql<SqlBool>`(${cols}) < (${vals})`;
-    }
-    return eb.or(sort.map((item, i) => eb.and([
-      ...sort.slice(0, i).map((prev) => sql<SqlBool>`${sortExpr(prev.key)} = ${sortValue(marker, prev.key)}`),
-      item.dir === 'asc'
-        ? sql<SqlBool>`${sortExpr(item.key)} > ${sortValue(marker, item.key)}`
-        : sql<SqlBool>`${sortExpr(item.key)} < ${sortValue(marker, item.key)}`,
-    ])));
-  };
+  if (sort.every((s) => s.dir === sort[0]!.dir)) {
+    const cols = sql.join(sort.map((s) => sortExpr(s.key)));
+    const vals = sql.join(sort.map((s) => sortValue(marker, s.key)));
+    return sort[0]!.dir === 'asc' ? sql<SqlBool>`(${cols}) > (${vals})` : sql<SqlBool>`(${cols}) < (${vals})`;
+  }
+  return eb.or(sort.map((item, i) => eb.and([
+    ...sort.slice(0, i).map((prev) => sql<SqlBool>`${sortExpr(prev.key)} = ${sortValue(marker, prev.key)}`),
+    item.dir === 'asc'
+      ? sql<SqlBool>`${sortExpr(item.key)} > ${sortValue(marker, item.key)}`
+      : sql<SqlBool>`${sortExpr(item.key)} < ${sortValue(marker, item.key)}`,
+  ])));
 }
 
 /** Second-resolution comparisons: stored times have milliseconds, the wire shows whole seconds. */
-function timeCondition(column: 'created_at' | 'updated_at', f: TimeFilter): Condition {
+function timeCondition(column: 'images.created_at' | 'images.updated_at', f: TimeFilter): Condition {
   const start = new Date(Math.floor(f.at.getTime() / 1000) * 1000).toISOString();
   const next = new Date(Math.floor(f.at.getTime() / 1000) * 1000 + 1000).toISOString();
-  return (eb) => {
-    switch (f.op) {
-      case 'eq': return eb.and([eb(column, '>=', start), eb(column, '<', next)]);
-      case 'neq': return eb.or([eb(column, '<', start), eb(column, '>=', next)]);
-      case 'gt': return eb(column, '>=', next);
-      case 'gte': return eb(column, '>=', start);
-      case 'lt': return eb(column, '<', start);
-      case 'lte': return eb(column, '<', next);
-    }
-  };
+  switch (f.op) {
+    case 'eq': return eb.and([eb(column, '>=', start), eb(column, '<', next)]);
+    case 'neq': return eb.or([eb(column, '<', start), eb(column, '>=', next)]);
+    case 'gt': return eb(column, '>=', next);
+    case 'gte': return eb(column, '>=', start);
+    case 'lt': return eb(column, '<', start);
+    case 'lte': return eb(column, '<', next);
+  }
 }
 
 const IMAGETYPE_VISIBILITIES: Record<NonNullable<ImageFilters['imagetype']>, Visibility[]> = {
@@ -190,87 +190,86 @@ export class ImageRepo {
   }
 
   /** The query behind `list` (exposed so tests can EXPLAIN it). */
-  listQuery(viewer: ImageViewer, query: ImageListQuery, marker?: Image, trx: Db = this.db)
-    : ListQuery {
-    const branches = viewer.isAdmin ? [this.adminScope(viewer, query)] : this.userBranches(viewer, query);
-    const page = (cond: Condition) => {
-      let q: ImageSelect = trx.selectFrom('images').selectAll().where(cond).where(this.filters(query.filters));
-      if (marker) q = q.where(afterMarker(query.sort, marker));
-      return this.ordered(q, query.sort).limit(query.limit);
+  listQuery(viewer: ImageViewer, query: ImageListQuery, marker?: Image, trx: Db = this.db): ListQuery {
+    const filters = this.filters(query.filters);
+    const page = (q: ImageSelect) => {
+      let p = q.where(filters);
+      if (marker) p = p.where(afterMarker(query.sort, marker));
+      return query.sort.reduce((acc, s) => acc.orderBy(sortExpr(s.key), s.dir), p).limit(query.limit);
     };
-    if (branches.length === 1) return page(branches[0]!);
-    const [first, ...others] = branches.map((b) => trx.selectFrom(page(b).as('b')).selectAll());
+    const scoped = (cond: Condition) => page(trx.selectFrom('images').selectAll().where(cond));
+    if (viewer.isAdmin) return scoped(this.adminScope(viewer, query));
+    const branches = this.userBranches(viewer, query).map(scoped);
+    if (this.sharedWithMe(query)) branches.push(page(this.membershipJoin(viewer, query, trx)));
+    if (branches.length === 1) return branches[0]!;
+    const [first, ...others] = branches.map((b) => trx.selectFrom(b.as('b')).selectAll());
     const union = others.reduce((u, b) => u.union(b), first!);
     let outer = trx.selectFrom(union.as('u')).selectAll();
-    for (const s of query.sort) outer = outer.orderBy(sortExpr(s.key), s.dir);
+    for (const s of query.sort) outer = outer.orderBy(sortExpr(s.key, false), s.dir);
     return outer.limit(query.limit);
-  }
-
-  private ordered(q: ImageSelect, sort: SortItem[]): ImageSelect {
-    return sort.reduce((acc, s) => acc.orderBy(sortExpr(s.key), s.dir), q);
   }
 
   /** Admins see every image; without a visibility filter, community images of others are left out. */
   private adminScope(viewer: ImageViewer, query: ImageListQuery): Condition {
     const v = query.visibility;
-    return (eb) => {
-      if (v === 'all') return sql<SqlBool>`1 = 1`;
-      if (v !== undefined) return eb('visibility', '=', v);
-      return eb.or([eb('visibility', '<>', 'community'), eb('owner', '=', viewer.projectId)]);
-    };
+    if (v === 'all') return sql<SqlBool>`1 = 1`;
+    if (v !== undefined) return eb('images.visibility', '=', v);
+    return eb.or([eb('images.visibility', '<>', 'community'), eb('images.owner', '=', viewer.projectId)]);
   }
 
-  /** The non-admin union, pruned to the branches the visibility filter can reach. */
+  /** The non-admin branches on `images` alone (public, community, owned), pruned by the visibility filter. */
   private userBranches(viewer: ImageViewer, query: ImageListQuery): Condition[] {
     const v = query.visibility;
     const me = viewer.projectId;
     const branches: Condition[] = [];
-    if (v === undefined || v === 'all' || v === 'public') branches.push((eb) => eb('visibility', '=', 'public'));
-    if (v === 'all' || v === 'community') branches.push((eb) => eb('visibility', '=', 'community'));
-    if (v === undefined || v === 'all') branches.push((eb) => eb('owner', '=', me));
+    if (v === undefined || v === 'all' || v === 'public') branches.push(eb('images.visibility', '=', 'public'));
+    if (v === 'all' || v === 'community') branches.push(eb('images.visibility', '=', 'community'));
+    if (v === undefined || v === 'all') branches.push(eb('images.owner', '=', me));
     if (v === 'private' || v === 'shared') {
-      branches.push((eb) => eb.and([eb('owner', '=', me), eb('visibility', '=', v)]));
-    }
-    if (v === undefined || v === 'all' || v === 'shared') {
-      const status = query.memberStatus;
-      branches.push((eb) => eb.and([
-        eb('visibility', '=', 'shared'),
-        eb('id', 'in', (sub) => {
-          let m = sub.selectFrom('image_members').select('image_members.image_id')
-            .where('image_members.member_id', '=', me);
-          if (status !== 'all') m = m.where('image_members.status', '=', status);
-          return m;
-        }),
-      ]));
+      branches.push(eb.and([eb('images.owner', '=', me), eb('images.visibility', '=', v)]));
     }
     return branches;
   }
 
+  private sharedWithMe(query: ImageListQuery): boolean {
+    return query.visibility === undefined || query.visibility === 'all' || query.visibility === 'shared';
+  }
+
+  /**
+   * Shared images the viewer is a member of, driven from its memberships (image_members_member_status_idx)
+   * and joined to images by key: CROSS JOIN makes SQLite keep that loop order; PostgreSQL plans it freely.
+   */
+  private membershipJoin(viewer: ImageViewer, query: ImageListQuery, trx: Db): ImageSelect {
+    let q = trx.selectFrom('image_members as m').crossJoin('images').selectAll('images')
+      .whereRef('images.id', '=', 'm.image_id').where('m.member_id', '=', viewer.projectId)
+      .where('images.visibility', '=', 'shared');
+    if (query.memberStatus !== 'all') q = q.where('m.status', '=', query.memberStatus);
+    return q as unknown as ImageSelect;
+  }
+
   private filters(f: ImageFilters): Condition {
-    return (eb) => {
-      const c: Expression<SqlBool>[] = [eb('os_hidden', '=', f.os_hidden ? 1 : 0)];
-      for (const key of ['name', 'id', 'status', 'container_format', 'disk_format'] as const) {
-        const vf = f[key];
-        if (vf) c.push(vf.op === 'in' ? eb(key, 'in', vf.values) : eb(key, '=', vf.values[0]!));
-      }
-      for (const key of ['owner', 'checksum', 'os_hash_algo', 'os_hash_value'] as const) {
-        if (f[key] !== undefined) c.push(eb(key, '=', f[key]!));
-      }
-      for (const key of ['size', 'virtual_size', 'min_ram', 'min_disk'] as const) {
-        if (f[key] !== undefined) c.push(eb(key, '=', f[key]!));
-      }
-      if (f.size_min !== undefined) c.push(eb('size', '>=', f.size_min));
-      if (f.size_max !== undefined) c.push(eb('size', '<=', f.size_max));
-      if (f.protected !== undefined) c.push(eb('protected', '=', f.protected ? 1 : 0));
-      if (f.created_at) c.push(timeCondition('created_at', f.created_at)(eb));
-      if (f.updated_at) c.push(timeCondition('updated_at', f.updated_at)(eb));
-      if (f.imagetype) {
-        const vis = IMAGETYPE_VISIBILITIES[f.imagetype];
-        c.push(vis.length === 0 ? sql<SqlBool>`1 = 0` : eb('visibility', 'in', vis));
-      }
-      for (const tag of f.tags) c.push(this.json.arrayContains('images.tags', tag));
-      for (const [key, value] of f.extra) c.push(this.json.objectHas('images.extra', key, value));
-      return eb.and(c);
-    };
+    const c: Expression<SqlBool>[] = [eb('images.os_hidden', '=', f.os_hidden ? 1 : 0)];
+    for (const key of ['name', 'id', 'status', 'container_format', 'disk_format'] as const) {
+      const vf = f[key];
+      if (vf) c.push(vf.op === 'in' ? eb(`images.${key}`, 'in', vf.values) : eb(`images.${key}`, '=', vf.values[0]!));
+    }
+    for (const key of ['owner', 'checksum', 'os_hash_algo', 'os_hash_value'] as const) {
+      if (f[key] !== undefined) c.push(eb(`images.${key}`, '=', f[key]!));
+    }
+    for (const key of ['size', 'virtual_size', 'min_ram', 'min_disk'] as const) {
+      if (f[key] !== undefined) c.push(eb(`images.${key}`, '=', f[key]!));
+    }
+    if (f.size_min !== undefined) c.push(eb('images.size', '>=', f.size_min));
+    if (f.size_max !== undefined) c.push(eb('images.size', '<=', f.size_max));
+    if (f.protected !== undefined) c.push(eb('images.protected', '=', f.protected ? 1 : 0));
+    if (f.created_at) c.push(timeCondition('images.created_at', f.created_at));
+    if (f.updated_at) c.push(timeCondition('images.updated_at', f.updated_at));
+    if (f.imagetype) {
+      const vis = IMAGETYPE_VISIBILITIES[f.imagetype];
+      c.push(vis.length === 0 ? sql<SqlBool>`1 = 0` : eb('images.visibility', 'in', vis));
+    }
+    for (const tag of f.tags) c.push(this.json.arrayContains('images.tags', tag));
+    for (const [key, value] of f.extra) c.push(this.json.objectHas('images.extra', key, value));
+    return eb.and(c);
   }
 }

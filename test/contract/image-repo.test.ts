@@ -227,13 +227,13 @@ for (const kind of databaseKinds()) {
     if (kind.name === 'postgres') {
       it('every branch of the union can run on its index (PostgreSQL plan)', async (t) => {
         const { store, repo } = await openRepo(t, kind);
-        for (let i = 1; i <= 200; i++) {
+        for (let i = 1; i <= 600; i++) {
           await repo.insert(img(i, { owner: `p${i % 20}`, visibility: (['private', 'public', 'shared'] as const)[i % 3] }));
-          if (i % 3 === 2) await addMember(store, uuidOf(i), 'me', 'accepted');
+          if (i % 3 === 2) await addMember(store, uuidOf(i), i % 60 === 2 ? 'me' : `x${i}`, 'accepted');
         }
         await sql`analyze images`.execute(store.db);
         await sql`analyze image_members`.execute(store.db);
-        const marker = (await repo.get(uuidOf(150)))!;
+        const marker = (await repo.get(uuidOf(450)))!;
         const compiled = repo.listQuery(me, q(), marker).compile();
         const plan = await store.db.transaction().execute(async (trx) => {
           await sql`set local enable_seqscan = off`.execute(trx);
@@ -244,7 +244,7 @@ for (const kind of databaseKinds()) {
         if (process.env.SHOW_PLAN) console.log(plan);
         assert.match(plan, /images_owner_created_idx/);
         assert.match(plan, /images_visibility_created_idx/);
-        assert.match(plan, /image_members_member_status_idx|image_members_pkey/);
+        assert.match(plan, /image_members_member_status_idx/);
         assert.doesNotMatch(plan, /Seq Scan/);
       });
     }

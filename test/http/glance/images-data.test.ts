@@ -133,6 +133,29 @@ for (const kind of databaseKinds()) {
       assert.equal((await download(t, t.tokens.demo, id)).body, 'second try');
     });
 
+    it('a client that disconnects mid-upload leaves no data and the image queued', async (tc) => {
+      const t = await buildTestApp(tc, kind);
+      const id = (await createImage(t, t.tokens.demo)).id as string;
+      await t.app.listen({ port: 0, host: '127.0.0.1' });
+      const { port } = t.app.server.address() as AddressInfo;
+      const req = http.request({ host: '127.0.0.1', port, method: 'PUT', path: `/v2/images/${id}/file`,
+        headers: { 'x-auth-token': t.tokens.demo, 'content-type': 'application/octet-stream',
+          'transfer-encoding': 'chunked' } });
+      req.on('error', () => {});
+      req.write(Buffer.alloc(64 * 1024, 1));
+      const statusOf = async () => (await t.container.images.repo.get(id))!.status;
+      const until = async (status: string) => {
+        for (let i = 0; i < 200 && (await statusOf()) !== status; i++) await new Promise((r) => setTimeout(r, 10));
+        assert.equal(await statusOf(), status);
+      };
+      await until('saving');
+      req.destroy();
+      await until('queued');
+      const image = (await t.container.images.repo.get(id))!;
+      assert.deepEqual([image.size, image.checksum], [null, null]);
+      assert.deepEqual(fs.readdirSync(t.container.images.data.dir), []);
+    });
+
     it('qcow2 uploads report the virtual size from the header', async (tc) => {
       const t = await buildTestApp(tc, kind);
       const id = (await createImage(t, t.tokens.demo, { disk_format: 'qcow2' })).id as string;
