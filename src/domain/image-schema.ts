@@ -1,5 +1,4 @@
 import { badRequest } from '../errors/app-error.js';
-import { UUID_RE } from './clock.js';
 import { CONTAINER_FORMATS, DISK_FORMATS, IMAGE_STATUSES, VISIBILITIES } from './image.js';
 import { pyRepr } from './py-repr.js';
 
@@ -135,5 +134,3 @@ function rejectNul(value: unknown, key?: string): void {
     }
   }
 }
-
-export const isUuid = (s: string) => UUID_RE.test(s);

@@ -241,7 +241,6 @@ for (const kind of databaseKinds()) {
             CompiledQuery.raw(`explain ${compiled.sql}`, [...compiled.parameters]));
           return res.rows.map((r) => r['QUERY PLAN']).join('\n');
         });
-        if (process.env.SHOW_PLAN) console.log(plan);
         assert.match(plan, /images_owner_created_idx/);
         assert.match(plan, /images_visibility_created_idx/);
         assert.match(plan, /image_members_member_status_idx/);

@@ -84,13 +84,14 @@ const PATCH_BODY = {
 
 const LIST_QUERY = {
   type: 'object',
-  properties: Object.fromEntries([
-    'name', 'id', 'owner', 'status', 'container_format', 'disk_format', 'visibility', 'member_status', 'size_min',
-    'size_max', 'protected', 'os_hidden', 'created_at', 'updated_at', 'limit', 'marker', 'sort', 'sort_key',
-    'sort_dir', '__imagetype',
-  ].map((k) => [k, { type: 'string' }]).concat([['tag', { type: 'array', items: { type: 'string' } } as never]])),
+  properties: {
+    ...Object.fromEntries(['name', 'id', 'owner', 'status', 'container_format', 'disk_format', 'visibility',
+      'member_status', 'size_min', 'size_max', 'protected', 'os_hidden', 'created_at', 'updated_at', 'limit', 'marker',
+      'sort', 'sort_key', 'sort_dir', '__imagetype'].map((k) => [k, { type: 'string' }])),
+    tag: { type: 'array', items: { type: 'string' }, description: 'Repeatable; every tag must be present' },
+  },
   additionalProperties: { type: 'string', description: 'Extra-property equality filter' },
-} as const;
+};
 
 /** The query string's pairs, in order, repeats kept (`tag=a&tag=b`). */
 function queryPairs(url: string): [string, string][] {
