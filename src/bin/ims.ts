@@ -99,7 +99,9 @@ async function serve(flags: ConfigFlags): Promise<void> {
   }
   const runner = cfg.jobs ? createJobRunner(container, log) : undefined;
   runner?.start();
-  log.info({ port, url: container.urls.publicUrl, database: container.store.dialect, jobs: cfg.jobs }, 'ims listening');
+  // The address is always announced (--port 0 picks one), whatever the log level short of silent.
+  const announce = cfg.logLevel === 'silent' ? log : log.child({}, { level: 'info' });
+  announce.info({ port, url: container.urls.publicUrl, database: container.store.dialect, jobs: cfg.jobs }, 'ims listening');
   onSignal(async (signal) => {
     log.info({ signal }, 'shutting down: draining in-flight requests');
     await app.close();

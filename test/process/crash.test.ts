@@ -43,7 +43,7 @@ for (const kind of databaseKinds()) {
           disk_format: 'raw', size: 1, virtual_size: 1, checksum: null, os_hash_algo: null, os_hash_value: null,
           min_disk: 0, min_ram: 0, protected: 0, os_hidden: 0, tags: '[]', extra: '{}', created_at: now, updated_at: now,
         }))).execute();
-        const projects = Array.from({ length: PROJECTS }, (_, i) => i.toString(16).padStart(32, 'c'));
+        const projects = Array.from({ length: PROJECTS }, (_, i) => (i + 1).toString(16).padStart(32, '0'));
         const client = new ImsClient({ endpoint: srv.url, auth: { token: tok } });
 
         let jobId = '';
@@ -77,6 +77,11 @@ for (const kind of databaseKinds()) {
           assert.equal(job.status, 'SUCCESS');
         } finally {
           await srv.stop();
+        }
+        if (process.env.CRASH_DEBUG) {
+          const per = await sql<{ image_id: string; n: number }>`select image_id, count(*) as n from job_results where job_id = ${jobId} group by image_id having count(*) <> ${PROJECTS}`.execute(store.db);
+          const missing = await sql<{ n: number }>`select count(*) as n from (select distinct image_id from job_results where job_id = ${jobId}) x`.execute(store.db);
+          console.log('DEBUG', JSON.stringify(per.rows), JSON.stringify(missing.rows), JSON.stringify(await store.db.selectFrom('jobs').selectAll().execute()));
         }
         const results = await sql<{ n: number; pairs: number }>`select count(*) as n, count(distinct image_id || '/' || project_id) as pairs from job_results where job_id = ${jobId}`.execute(store.db);
         assert.equal(Number(results.rows[0]!.n), IMAGES * PROJECTS, 'one result per pair');
