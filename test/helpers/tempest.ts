@@ -24,6 +24,8 @@ export interface TempestResult {
 /** Writes tempest.conf and accounts.yaml (glance-members.md §7.3, §7.4) for a server at `url`. */
 export function tempestWorkspace(url: string): string {
   const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'ims-tempest-'));
+  fs.mkdirSync(path.join(ws, 'logs'));
+  fs.mkdirSync(path.join(ws, 'lock'));
   fs.writeFileSync(path.join(ws, 'accounts.yaml'), TEMPEST_BOOTSTRAP.users.map((u) =>
     `- username: '${u.name}'\n  project_name: '${u.project}'\n  password: '${u.password}'\n`).join(''));
   fs.writeFileSync(path.join(ws, 'tempest.conf'), `[DEFAULT]
