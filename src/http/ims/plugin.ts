@@ -4,6 +4,7 @@ import { imsMemberBody } from '../../domain/member.js';
 import { badRequest } from '../../errors/app-error.js';
 import { toAppError } from '../errors.js';
 import { rejectOtherMethods } from '../method-guard.js';
+import { cloudImageRoutes } from './cloudimages.js';
 import { akskContext, akskDeps, ApigwError, registerRawJsonBody } from './aksk-auth.js';
 import { renderImsError, renderUnknownApi } from './errors.js';
 
@@ -91,4 +92,5 @@ export async function imsPlugin(app: FastifyInstance, { container }: { container
       return imsMemberBody(await members.show(request.ctx, p.image_id, p.member_id));
     });
   }, { prefix: '/v1' });
+  await app.register(cloudImageRoutes, { container, prefix: '/v2/cloudimages' });
 }

@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { createJobRunner } from '../../../src/jobs/runner.js';
 import { buildTestApp, json, type TestApp } from '../../helpers/app.js';
 import { databaseKinds } from '../../helpers/databases.js';
+import { activeImage } from '../../helpers/ims.js';
 import { memoryLogger } from '../../helpers/jobs.js';
 
 const H = { accept: 'application/json', 'content-type': 'application/json' };
@@ -11,17 +12,6 @@ const H = { accept: 'application/json', 'content-type': 'application/json' };
 async function call(app: FastifyInstance, token: string, method: string, url: string, payload?: unknown) {
   return app.inject({ method: method as 'GET', url, headers: { ...H, 'x-auth-token': token },
     ...(payload === undefined ? {} : { payload: JSON.stringify(payload) }) });
-}
-
-/** An active image (with data) owned by the token's project. */
-export async function activeImage(t: TestApp, token: string, body: Record<string, unknown> = {}): Promise<string> {
-  const res = await call(t.app, token, 'POST', '/v2/images', { name: 'i', container_format: 'bare', disk_format: 'raw', ...body });
-  assert.equal(res.statusCode, 201, res.body);
-  const id = (json(res) as { id: string }).id;
-  const up = await t.app.inject({ method: 'PUT', url: `/v2/images/${id}/file`,
-    headers: { 'x-auth-token': token, 'content-type': 'application/octet-stream' }, payload: Buffer.from('data') });
-  assert.equal(up.statusCode, 204, up.body);
-  return id;
 }
 
 function startRunner(tc: TestContext, t: TestApp) {

@@ -1,0 +1,21 @@
+import type { FastifyInstance } from 'fastify';
+import type { Container } from '../../container.js';
+import { imageBody } from '../../domain/image.js';
+import { parseListQuery } from '../../domain/image-query.js';
+
+/** E15 lists 500 images unless told otherwise (Glance's default is 25). */
+const IMS_LIMIT_DEFAULT = '500';
+
+/**
+ * `GET /v2/cloudimages` (ims-sharing.md E15): the Glance listing with its sharing filters
+ * (`__imagetype`, `visibility`, `member_status`, `owner`, `limit`, `marker`), answered as `{"images": [...]}`.
+ */
+export async function cloudImageRoutes(app: FastifyInstance, { container }: { container: Container }) {
+  app.get('/', async (request) => {
+    const i = request.url.indexOf('?');
+    const pairs: [string, string][] = i < 0 ? [] : [...new URLSearchParams(request.url.slice(i + 1))];
+    if (!pairs.some(([k]) => k === 'limit')) pairs.push(['limit', IMS_LIMIT_DEFAULT]);
+    const page = await container.images.list(request.ctx, parseListQuery(pairs));
+    return { images: page.images.map(imageBody) };
+  });
+}
