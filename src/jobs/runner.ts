@@ -18,6 +18,11 @@
  * 3. The outcome is computed from all recorded results (`ctx.results()`), not only this attempt's.
  * 4. A handler may let `LeaseLostError` (or any error once `ctx.signal` is aborted) propagate: the
  *    runner then leaves the job to its new owner instead of finishing it.
+ * 5. Chunks stay small (e.g. the pairs of one image): a chunk's transaction holds the job row, and on
+ *    SQLite the only writer, until it commits.
+ *
+ * Leases are wall-clock times written by each runner, so the clocks of processes sharing a database
+ * must agree to well within the lease (NTP does; the default lease is 30 s).
  *
  * Any other exception fails the job with `INTERNAL_FAILURE` and is logged. A job claimed more than
  * `maxAttempts` times (it keeps killing its runner) is failed without running it again.

@@ -28,15 +28,29 @@ export class JobService {
   readonly repo: JobRepo;
   private readonly listeners = new Set<() => void>();
 
-  constructor(store: Store, private readonly clock: Clock) {
+  constructor(private readonly store: Store, private readonly clock: Clock) {
     this.repo = new JobRepo(store.db, store.caps);
+  }
+
+  /**
+   * Submits a job in its own transaction, together with `work(trx)` (the request's writes, if any),
+   * and notifies the runners once it has committed. Returns the job id.
+   */
+  async create(ctx: RequestContext, type: string, payload: unknown, work?: (trx: Transaction<Database>) => Promise<void>)
+    : Promise<string> {
+    const id = await this.store.db.transaction().execute(async (trx) => {
+      if (work) await work(trx);
+      return this.submit(trx, ctx, type, payload);
+    });
+    this.notify();
+    return id;
   }
 
   /**
    * Creates an INIT job of the caller's project and returns its id (32 hex). Pass the transaction
    * of the request's own writes so the job exists exactly when they do, and call `notify()` once it
-   * has committed (without it a runner finds the job at its next poll). Outside a transaction the
-   * runners are notified at once.
+   * has committed (without it a runner finds the job at its next poll), or use `create`. Outside a
+   * transaction the runners are notified at once.
    */
   async submit(trx: Db, ctx: RequestContext, type: string, payload: unknown): Promise<string> {
     const id = hexId();

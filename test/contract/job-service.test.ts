@@ -1,0 +1,126 @@
+import assert from 'node:assert/strict';
+import type { TestContext } from 'node:test';
+import { describe, it } from 'node:test';
+import type { Clock } from '../../src/domain/clock.js';
+import { contextFor } from '../../src/domain/context.js';
+import { AppError } from '../../src/errors/app-error.js';
+import { JobService } from '../../src/services/job-service.js';
+import { type DatabaseKind, databaseKinds } from '../helpers/databases.js';
+import { openMigrated } from '../helpers/jobs.js';
+
+const P1 = '1'.repeat(32);
+const P2 = '2'.repeat(32);
+const demo = contextFor('u1', P1, ['member']);
+const alt = contextFor('u2', P2, ['member']);
+const admin = contextFor('u3', '3'.repeat(32), ['admin']);
+
+/** A clock the test moves by hand. */
+function manualClock(iso: string): Clock & { set(iso: string): void } {
+  let now = new Date(iso);
+  return { now: () => now, set: (next) => { now = new Date(next); } };
+}
+
+async function setup(t: TestContext, kind: DatabaseKind) {
+  const database = await kind.create();
+  const store = await openMigrated(database.url);
+  t.after(async () => {
+    await store.close();
+    await database.drop();
+  });
+  const clock = manualClock('2024-11-06T06:30:00.778Z');
+  return { store, clock, jobs: new JobService(store, clock) };
+}
+
+const notFound = (id: string) => (err: unknown) => {
+  assert.ok(err instanceof AppError);
+  assert.deepEqual([err.code, err.status, err.img, err.message], ['not_found', 404, 'IMG.0023', `Job ${id} could not be found.`]);
+  return true;
+};
+
+for (const kind of databaseKinds()) {
+  describe(`job service (${kind.name})`, () => {
+    it('shows a submitted job as INIT, then RUNNING with partial results, then SUCCESS (E13 body)', async (t) => {
+      const { jobs, clock, store } = await setup(t, kind);
+      const id = await jobs.submit(store.db, demo, 'imsAddImageMembersJob', { images: ['i'] });
+      assert.match(id, /^[0-9a-f]{32}$/);
+      assert.deepEqual(await jobs.show(demo, id), {
+        status: 'INIT', job_id: id, job_type: 'imsAddImageMembersJob', begin_time: '2024-11-06T06:30:00.778Z',
+        end_time: '', error_code: null, fail_reason: null, entities: { results: [] },
+      });
+      const claimed = await jobs.repo.claim('w', ['imsAddImageMembersJob'], '2024-11-06T06:30:01.000Z', '2024-11-06T06:31:00.000Z');
+      const lease = { jobId: id, owner: 'w', attempt: claimed!.attempts };
+      await jobs.repo.appendResults(id, [{ imageId: '30e55148-deb9-4923-adb9-91618de16ba0', projectId: P2, status: 'success' }]);
+      assert.deepEqual(await jobs.show(demo, id), {
+        status: 'RUNNING', job_id: id, job_type: 'imsAddImageMembersJob', begin_time: '2024-11-06T06:30:00.778Z',
+        end_time: '', error_code: null, fail_reason: null,
+        entities: { results: [{ image_id: '30e55148-deb9-4923-adb9-91618de16ba0', project_id: P2, status: 'success' }] },
+      });
+      clock.set('2024-11-06T06:30:03.179Z');
+      assert.equal(await jobs.repo.finish(lease, { status: 'SUCCESS' }, clock.now().toISOString()), true);
+      assert.deepEqual(await jobs.show(demo, id), {
+        status: 'SUCCESS', job_id: id, job_type: 'imsAddImageMembersJob', begin_time: '2024-11-06T06:30:00.778Z',
+        end_time: '2024-11-06T06:30:03.179Z', error_code: null, fail_reason: null,
+        entities: { results: [{ image_id: '30e55148-deb9-4923-adb9-91618de16ba0', project_id: P2, status: 'success' }] },
+      });
+    });
+
+    it('shows a failed job with its error code and reason', async (t) => {
+      const { jobs } = await setup(t, kind);
+      const id = await jobs.create(demo, 'imsDelImageMembersJob', {});
+      await jobs.repo.claim('w', ['imsDelImageMembersJob'], '2024-11-06T06:30:01.000Z', '2024-11-06T06:31:00.000Z');
+      await jobs.repo.finish({ jobId: id, owner: 'w', attempt: 1 },
+        { status: 'FAIL', errorCode: 'IMG.0113', failReason: 'Failed to delete the tenant.' }, '2024-11-06T06:30:02.000Z');
+      assert.deepEqual(await jobs.show(demo, id), {
+        status: 'FAIL', job_id: id, job_type: 'imsDelImageMembersJob', begin_time: '2024-11-06T06:30:00.778Z',
+        end_time: '2024-11-06T06:30:02.000Z', error_code: 'IMG.0113', fail_reason: 'Failed to delete the tenant.',
+        entities: { results: [] },
+      });
+    });
+
+    it('answers 404 IMG.0023 for unknown ids and for jobs of other projects, admins included', async (t) => {
+      const { jobs } = await setup(t, kind);
+      const id = await jobs.create(demo, 'imsAddImageMembersJob', {});
+      await assert.rejects(jobs.show(alt, id), notFound(id));
+      await assert.rejects(jobs.show(admin, id), notFound(id));
+      await assert.rejects(jobs.show(demo, 'f'.repeat(32)), notFound('f'.repeat(32)));
+      await assert.rejects(jobs.show(demo, `${id}x`), notFound(`${id}x`));
+    });
+
+    it('commits the job with the request\'s transaction and notifies runners only once it is visible', async (t) => {
+      const { jobs, store } = await setup(t, kind);
+      const count = () => store.db.selectFrom('jobs').select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow().then((r) => Number(r.n));
+      // Each nudge counts the jobs it can see at that moment.
+      let seen: Promise<number>[] = [];
+      const off = jobs.onSubmitted(() => { seen.push(count()); });
+      const nudges = async () => {
+        const counts = await Promise.all(seen);
+        seen = [];
+        return counts;
+      };
+
+      await assert.rejects(store.db.transaction().execute(async (trx) => {
+        await jobs.submit(trx, demo, 'x', {});
+        throw new Error('a later check failed');
+      }), /a later check failed/);
+      const inTrx = await store.db.transaction().execute((trx) => jobs.submit(trx, demo, 'x', {}));
+      assert.deepEqual(await nudges(), [], 'no nudge from inside a transaction');
+      jobs.notify();
+      assert.deepEqual(await nudges(), [1]);
+      await jobs.create(demo, 'x', {}, async (trx) => {
+        await trx.insertInto('settings').values({ key: 'request-write', value: 'v' }).execute();
+      });
+      assert.deepEqual(await nudges(), [2], 'create nudges after its commit');
+      await assert.rejects(jobs.create(demo, 'x', {}, async () => { throw new Error('refused'); }), /refused/);
+      assert.deepEqual(await nudges(), []);
+      await jobs.submit(store.db, demo, 'x', {});
+      assert.deepEqual(await nudges(), [3], 'outside a transaction submit nudges at once');
+      off();
+      jobs.notify();
+      assert.deepEqual(await nudges(), []);
+      assert.equal((await jobs.show(demo, inTrx)).status, 'INIT');
+      assert.equal((await store.db.selectFrom('settings').select('value').where('key', '=', 'request-write')
+        .executeTakeFirst())?.value, 'v');
+    });
+  });
+}
