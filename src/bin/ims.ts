@@ -8,6 +8,8 @@ import { type Config, ConfigError, type ConfigFlags, loadConfig, publicUrlFor } 
 import { buildContainer, type Container } from '../container.js';
 import { openStore } from '../db/database.js';
 import { migrateToLatest } from '../db/migrate.js';
+import { contextFor } from '../domain/context.js';
+import { AppError } from '../errors/app-error.js';
 import { createJobRunner } from '../jobs/runner.js';
 
 /** The flags every command shares; each also reads its IMS_* environment variable. */
@@ -132,6 +134,26 @@ async function bootstrap(file: string, flags: ConfigFlags): Promise<void> {
   }
 }
 
+/** `ims kms-grant add|remove|list`: the operator records which projects a KMS key was granted to. */
+async function kmsGrant(action: 'add' | 'remove' | 'list', args: string[], flags: ConfigFlags): Promise<void> {
+  const container = await buildContainer(config(flags));
+  const operator = contextFor('ims-cli', 'ims-cli', ['admin']);
+  try {
+    if (action === 'add') await container.members.grantKey(operator, args[0]!, args[1]!);
+    else if (action === 'remove') await container.members.revokeKey(operator, args[0]!, args[1]!);
+    else {
+      for (const g of await container.members.listGrants(operator, args[0])) {
+        process.stdout.write(`${g.key_id}\t${g.project_id}\t${g.created_at}\n`);
+      }
+    }
+  } catch (err) {
+    if (err instanceof AppError) throw new ConfigError(err.message);
+    throw err;
+  } finally {
+    await container.close();
+  }
+}
+
 const program = new Command('ims')
   .description('Image sharing service: Huawei Cloud / OTC IMS and OpenStack Glance v2 compatible')
   .showHelpAfterError();
@@ -149,6 +171,15 @@ withConfigFlags(program.command('migrate').description('apply database migration
 withConfigFlags(program.command('bootstrap').argument('<file>', 'identity bootstrap JSON file')
   .description('apply an identity bootstrap file and exit'))
   .action((file: string, opts: ConfigFlags) => bootstrap(file, opts));
+
+const kms = program.command('kms-grant').description('record which projects a KMS key has been granted to');
+withConfigFlags(kms.command('add').argument('<key-id>').argument('<project-id>')
+  .description('grant a KMS key to a project: encrypted images using it may then be shared with that project'))
+  .action((key: string, project: string, opts: ConfigFlags) => kmsGrant('add', [key, project], opts));
+withConfigFlags(kms.command('remove').argument('<key-id>').argument('<project-id>').description('revoke a grant'))
+  .action((key: string, project: string, opts: ConfigFlags) => kmsGrant('remove', [key, project], opts));
+withConfigFlags(kms.command('list').argument('[key-id]').description('list grants (key, project, time)'))
+  .action((key: string | undefined, opts: ConfigFlags) => kmsGrant('list', key === undefined ? [] : [key], opts));
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   const message = err instanceof ConfigError || (err instanceof Error && err.message.startsWith('bootstrap:'))

@@ -134,6 +134,25 @@ export class MemberService {
     if (!(await this.repo.delete(imageId, memberId))) throw memberNotFound(imageId, memberId);
   }
 
+  /** Records that a KMS key was granted to a project (an operator act: admins only). */
+  async grantKey(ctx: RequestContext, keyId: string, projectId: string): Promise<void> {
+    requireAdmin(ctx);
+    checkGrantIds(keyId, projectId);
+    await this.grants.grant(keyId, projectId, isoNow(this.clock));
+  }
+
+  async revokeKey(ctx: RequestContext, keyId: string, projectId: string): Promise<void> {
+    requireAdmin(ctx);
+    if (!(await this.grants.revoke(keyId, projectId))) {
+      throw notFound(`Key ${keyId} is not granted to project ${projectId}.`, 'IMG.0095');
+    }
+  }
+
+  async listGrants(ctx: RequestContext, keyId?: string) {
+    requireAdmin(ctx);
+    return this.grants.list(keyId);
+  }
+
   /**
    * IMS rules that hold for any way of adding a member: no self-share, full-ECS images only from CBR
    * backups, KMS-encrypted images only with projects the key was granted to.
@@ -176,6 +195,15 @@ export class MemberService {
     if (!canSeeImage(ctx, image, own)) throw imageNotFound(imageId);
     return image;
   }
+}
+
+function requireAdmin(ctx: RequestContext): void {
+  if (!ctx.isAdmin) throw forbidden('You do not have permission: KMS key grants are managed by cloud admins.', 'IMG.0161');
+}
+
+function checkGrantIds(keyId: string, projectId: string): void {
+  if (!/^[\w:./-]{1,255}$/.test(keyId)) throw badRequest(`The KMS key ID is incorrect: ${keyId}`, 'IMG.0001');
+  if (!/^[0-9a-f]{32}$/.test(projectId)) throw badRequest(`The project ID is incorrect: ${projectId}`, 'IMG.0067');
 }
 
 export function quotaExceeded(imageId: string, attempted: number, quota: number): AppError {

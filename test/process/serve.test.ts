@@ -86,3 +86,17 @@ describe('ims process', () => {
     }
   });
 });
+
+describe('ims kms-grant', () => {
+  it('adds, lists and removes grants; refuses a malformed project id', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ims-kms-'));
+    const project = '0123456789abcdef0123456789abcdef';
+    await run(process.execPath, [IMS_BIN, 'kms-grant', 'add', 'key-1', project, '--data-dir', dir]);
+    const listed = await run(process.execPath, [IMS_BIN, 'kms-grant', 'list', '--data-dir', dir]);
+    assert.match(listed.stdout, new RegExp(`^key-1\\t${project}\\t\\d{4}-`));
+    await assert.rejects(run(process.execPath, [IMS_BIN, 'kms-grant', 'add', 'key-1', 'bad', '--data-dir', dir]),
+      (err: { code: number; stderr: string }) => err.code === 1 && /ims: The project ID is incorrect: bad/.test(err.stderr));
+    await run(process.execPath, [IMS_BIN, 'kms-grant', 'remove', 'key-1', project, '--data-dir', dir]);
+    assert.equal((await run(process.execPath, [IMS_BIN, 'kms-grant', 'list', '--data-dir', dir])).stdout, '');
+  });
+});

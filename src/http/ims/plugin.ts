@@ -5,6 +5,7 @@ import { badRequest } from '../../errors/app-error.js';
 import { toAppError } from '../errors.js';
 import { rejectOtherMethods } from '../method-guard.js';
 import { cloudImageRoutes } from './cloudimages.js';
+import { kmsGrantRoutes } from './kms-grants.js';
 import { akskContext, akskDeps, ApigwError, registerRawJsonBody } from './aksk-auth.js';
 import { renderImsError, renderUnknownApi } from './errors.js';
 
@@ -91,6 +92,7 @@ export async function imsPlugin(app: FastifyInstance, { container }: { container
       const p = request.params as { image_id: string; member_id: string };
       return imsMemberBody(await members.show(request.ctx, p.image_id, p.member_id));
     });
+    await v1.register(kmsGrantRoutes, { container });
   }, { prefix: '/v1' });
   await app.register(cloudImageRoutes, { container, prefix: '/v2/cloudimages' });
 }
