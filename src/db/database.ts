@@ -19,6 +19,8 @@ export interface Store {
   db: Kysely<Database>;
   dialect: DialectName;
   caps: Capabilities;
+  /** The PostgreSQL schema named by `options=-c search_path=...` in the URL, if any. */
+  schema?: string;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -65,10 +67,12 @@ function openPostgres(url: string): Store {
   const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5000 });
   pool.on('error', () => { /* an idle client died; the pool replaces it */ });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const searchPath = /search_path=([\w$]+)/.exec(new URL(url).searchParams.get('options') ?? '');
   return {
     db,
     dialect: 'postgres',
     caps: { rowLocks: true },
+    ...(searchPath ? { schema: searchPath[1] } : {}),
     ping: async () => { await sql`select 1`.execute(db); },
     close: () => db.destroy(),
   };
