@@ -10,6 +10,8 @@ import {
 import type { NewImageInput } from '../domain/image-input.js';
 import { applyChanges, type ImageChange } from '../domain/image-patch.js';
 import type { ImageListQuery } from '../domain/image-query.js';
+import { validateImageDocument } from '../domain/image-schema.js';
+import { actionTransition, checkDownloadable, hasData, type ImageAction } from '../domain/image-status.js';
 import type { MemberStatus } from '../domain/member.js';
 import { AppError, badRequest, conflict, forbidden, notFound } from '../errors/app-error.js';
 import { ImageRepo } from '../repos/image-repo.js';
@@ -201,13 +203,67 @@ export class ImageService {
     }
   }
 
-  /** `GET /v2/images/{id}/file`: the data of an active image, or no data (204). */
+  /**
+   * `GET /v2/images/{id}/file`: the data of an active image, or no data (204). A deactivated image's data
+   * is refused (403) to everyone but admins.
+   */
   async download(ctx: RequestContext, id: string)
     : Promise<{ image: Image; data: { stream: Readable; size: number } | undefined }> {
     const found = await this.findVisible(ctx, id);
     if (!found) throw noImage(id);
     const { image } = found;
-    const data = image.status === 'active' ? await this.data.open(id) : undefined;
+    checkDownloadable(image.status, ctx.isAdmin);
+    const data = hasData(image.status) ? await this.data.open(id) : undefined;
     return { image, data };
+  }
+
+  /**
+   * `PUT /v2/images/{id}/tags/{tag}`: owner or admin; adding a tag the image has is fine (204 either way).
+   * The tag is checked against the image schema first, as Glance's deserializer does, before the image is read.
+   */
+  async addTag(ctx: RequestContext, id: string, tag: string): Promise<void> {
+    validateImageDocument({ tags: [tag] });
+    await this.changeTags(ctx, id, 'update', (tags) => (tags.includes(tag) ? tags : [...tags, tag]));
+  }
+
+  /** `DELETE /v2/images/{id}/tags/{tag}`: owner or admin; 404 when the image does not have the tag. */
+  async removeTag(ctx: RequestContext, id: string, tag: string): Promise<void> {
+    await this.changeTags(ctx, id, 'delete', (tags) => {
+      if (!tags.includes(tag)) throw notFound('The resource could not be found.');
+      return tags.filter((t) => t !== tag);
+    });
+  }
+
+  private async changeTags(ctx: RequestContext, id: string, verb: 'update' | 'delete',
+    change: (tags: string[]) => string[]): Promise<void> {
+    await this.store.db.transaction().execute(async (trx) => {
+      const image = await this.lockVisible(ctx, id, trx);
+      if (!image) throw notFound(`Image ${id} not found.`);
+      if (!canModify(ctx, image)) throw forbidden(`Not allowed to ${verb} tags for image ${id}.`);
+      const tags = change(image.tags);
+      if (tags.length > TAG_QUOTA) {
+        throw new AppError('quota_exceeded', `Image tag limit exceeded for image ${id}: `
+          + `${quotaExceeded('tags', tags.length, TAG_QUOTA).message}:`);
+      }
+      if (!(await this.repo.update(id, { ...image, tags, updated_at: isoNow(this.clock) }, trx))) {
+        throw notFound(`Image ${id} not found.`);
+      }
+    });
+  }
+
+  /**
+   * `POST /v2/images/{id}/actions/deactivate|reactivate`: owner or admin; active <-> deactivated, a no-op
+   * when the image is already there, 403 from any other status.
+   */
+  async act(ctx: RequestContext, id: string, action: ImageAction): Promise<void> {
+    await this.store.db.transaction().execute(async (trx) => {
+      const image = await this.lockVisible(ctx, id, trx);
+      if (!image) throw noImage(id);
+      if (!canModify(ctx, image)) throw notOwner();
+      const move = actionTransition(action, image.status);
+      if (move && !(await this.repo.transition(id, move.from, move.to, isoNow(this.clock), {}, trx))) {
+        throw noImage(id);
+      }
+    });
   }
 }

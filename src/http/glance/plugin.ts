@@ -4,6 +4,7 @@ import { AppError, badRequest, notFound } from '../../errors/app-error.js';
 import { tokenContext } from '../context.js';
 import { toAppError } from '../errors.js';
 import { renderGlanceError } from './errors.js';
+import { glanceImageActionRoutes } from './image-actions.js';
 import { glanceImageRoutes } from './images.js';
 import { glanceMemberRoutes } from './members.js';
 import { glanceSchemaRoutes } from './schemas.js';
@@ -60,6 +61,7 @@ export async function glancePlugin(app: FastifyInstance, { container }: { contai
     renderGlanceError(notFound('The resource could not be found.'), request, reply));
 
   await app.register(glanceImageRoutes, { container });
+  await app.register(glanceImageActionRoutes, { container });
   await app.register(glanceMemberRoutes, { container });
   await app.register(glanceSchemaRoutes);
 }

@@ -1,0 +1,75 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Container } from '../../container.js';
+import type { ImageAction } from '../../domain/image-status.js';
+import { badRequest, notFound } from '../../errors/app-error.js';
+import { rejectOtherMethods } from '../method-guard.js';
+import { hasBody } from './plugin.js';
+
+type TagParams = { id: string; '*': string };
+
+const TAG_PARAMS = {
+  type: 'object',
+  properties: {
+    id: { type: 'string', description: 'Image id (UUID)' },
+    '*': { type: 'string', description: 'The tag (at most 255 characters)' },
+  },
+} as const;
+const ID_PARAMS = { type: 'object', properties: { id: { type: 'string', description: 'Image id (UUID)' } } } as const;
+const NO_CONTENT = { 204: { type: 'null' } } as const;
+
+/** Glance's `body_reject=True` on these PUT and POST routes (GET and DELETE are covered by the scope). */
+async function rejectBody(request: FastifyRequest, _reply: unknown, payload: unknown) {
+  if (hasBody(request)) throw badRequest('A body is not expected with this request.');
+  return payload;
+}
+
+/**
+ * The tag of `/images/{id}/tags/*`. A wildcard rather than a `:tag` parameter because the router caps
+ * parameters at 100 characters (a 414) and a tag may have 255 characters, percent-encoded in the path.
+ * Glance's router wants one path segment of at least one character there.
+ */
+function tagOf(request: FastifyRequest): { id: string; tag: string } {
+  const { id, '*': tag } = request.params as TagParams;
+  if (tag === '' || tag.includes('/')) throw notFound('The resource could not be found.');
+  return { id, tag };
+}
+
+const doc = (summary: string, extra: Record<string, unknown> = {}) => ({ tags: ['glance'], summary, ...extra });
+
+/**
+ * Glance v2 image tags (`/images/{id}/tags/{tag}`) and actions (`/images/{id}/actions/deactivate|reactivate`),
+ * registered inside the Glance scope (prefix /v2). Each answers 204 with no body.
+ */
+export async function glanceImageActionRoutes(app: FastifyInstance, { container }: { container: Container }) {
+  const { images } = container;
+
+  app.put('/images/:id/tags/*', {
+    preParsing: rejectBody,
+    schema: doc('Add a tag to an image', { params: TAG_PARAMS, response: NO_CONTENT }),
+  }, async (request, reply) => {
+    const { id, tag } = tagOf(request);
+    await images.addTag(request.ctx, id, tag);
+    return reply.status(204).send();
+  });
+
+  app.delete('/images/:id/tags/*', {
+    schema: doc('Remove a tag from an image', { params: TAG_PARAMS, response: NO_CONTENT }),
+  }, async (request, reply) => {
+    const { id, tag } = tagOf(request);
+    await images.removeTag(request.ctx, id, tag);
+    return reply.status(204).send();
+  });
+  rejectOtherMethods(app, '/images/:id/tags/*', ['PUT', 'DELETE']);
+
+  for (const action of ['deactivate', 'reactivate'] as const satisfies readonly ImageAction[]) {
+    const url = `/images/:id/actions/${action}`;
+    app.post(url, {
+      preParsing: rejectBody,
+      schema: doc(`${action[0]!.toUpperCase()}${action.slice(1)} an image`, { params: ID_PARAMS, response: NO_CONTENT }),
+    }, async (request, reply) => {
+      await images.act(request.ctx, (request.params as { id: string }).id, action);
+      return reply.status(204).send();
+    });
+    rejectOtherMethods(app, url, ['POST']);
+  }
+}
