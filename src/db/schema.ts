@@ -63,6 +63,8 @@ export interface ImageMemberTable {
   member_id: string;
   status: string;
   vault_id: string | null;
+  /** Copy of images.created_at, for keyset pages of the images shared with a member. */
+  image_created_at: string;
   created_at: string;
   updated_at: string;
 }

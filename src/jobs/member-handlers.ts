@@ -89,8 +89,8 @@ export function addMembersHandler(members: MemberService, clock: Clock, quotas: 
       } else if (!withinQuota(quota, count)) {
         results.push(failed(imageId, projectId, 'IMG.0088'));
       } else {
-        rows.push({ image_id: imageId, member_id: projectId, status: 'pending', vault_id: null, created_at: now,
-          updated_at: now });
+        rows.push({ image_id: imageId, member_id: projectId, status: 'pending', vault_id: null,
+          image_created_at: image.created_at, created_at: now, updated_at: now });
         results.push(ok(imageId, projectId));
         count++;
       }

@@ -200,7 +200,10 @@ export class ImageRepo {
     const scoped = (cond: Condition) => page(trx.selectFrom('images').selectAll().where(cond));
     if (viewer.isAdmin) return scoped(this.adminScope(viewer, query));
     const branches = this.userBranches(viewer, query).map(scoped);
-    if (this.sharedWithMe(query)) branches.push(page(this.membershipJoin(viewer, query, trx)));
+    if (this.sharedWithMe(query)) {
+      const join = this.membershipJoin(viewer, query, trx);
+      branches.push(this.membershipPage(join, query, filters, marker) ?? page(join));
+    }
     if (branches.length === 1) return branches[0]!;
     const [first, ...others] = branches.map((b) => trx.selectFrom(b.as('b')).selectAll());
     const union = others.reduce((u, b) => u.union(b), first!);
@@ -245,6 +248,25 @@ export class ImageRepo {
       .where('images.visibility', '=', 'shared');
     if (query.memberStatus !== 'all') q = q.where('m.status', '=', query.memberStatus);
     return q as unknown as ImageSelect;
+  }
+
+  /**
+   * The default order (created_at, id) over one member status walks image_members_member_status_idx
+   * (member_id, status, image_created_at, image_id) in index order and stops after `limit` rows, so a page
+   * costs the same with 1,000 or 100,000 shares. Other orders fall back to sorting the caller's shares.
+   */
+  private membershipPage(join: ImageSelect, query: ImageListQuery, filters: Condition, marker?: Image)
+    : ImageSelect | undefined {
+    const [first, second, ...rest] = query.sort;
+    if (query.memberStatus === 'all' || rest.length > 0 || first?.key !== 'created_at' || second?.key !== 'id'
+      || first.dir !== second.dir) return undefined;
+    const dir = first.dir;
+    let q = join.where(filters);
+    if (marker) {
+      const cmp = sql.raw(dir === 'asc' ? '>' : '<');
+      q = q.where(sql<SqlBool>`(m.image_created_at, m.image_id) ${cmp} (${marker.created_at}, ${marker.id})`);
+    }
+    return q.orderBy(sql.ref('m.image_created_at'), dir).orderBy(sql.ref('m.image_id'), dir).limit(query.limit);
   }
 
   private filters(f: ImageFilters): Condition {

@@ -56,7 +56,8 @@ export class MemberService {
       if (!withinQuota(quota, count)) throw quotaExceeded(imageId, count + 1, quota);
       const now = isoNow(this.clock);
       const row: MemberRow = {
-        image_id: imageId, member_id: memberId, status: 'pending', vault_id: null, created_at: now, updated_at: now,
+        image_id: imageId, member_id: memberId, status: 'pending', vault_id: null, image_created_at: locked.created_at,
+        created_at: now, updated_at: now,
       };
       if (!(await this.repo.insert(row, trx))) {
         throw conflict(`Member ${memberId} is duplicated for image ${imageId}`);

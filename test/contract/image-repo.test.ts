@@ -33,8 +33,10 @@ const admin: ImageViewer = { projectId: 'adm', isAdmin: true };
 const names = (images: Image[]) => images.map((i) => i.name);
 
 async function addMember(store: Store, imageId: string, memberId: string, status: string): Promise<void> {
+  const image = await store.db.selectFrom('images').select('created_at').where('id', '=', imageId).executeTakeFirstOrThrow();
   await store.db.insertInto('image_members').values({
-    image_id: imageId, member_id: memberId, status, vault_id: null, created_at: at(0), updated_at: at(0),
+    image_id: imageId, member_id: memberId, status, vault_id: null, image_created_at: image.created_at,
+    created_at: at(0), updated_at: at(0),
   }).execute();
 }
 
@@ -223,6 +225,22 @@ for (const kind of databaseKinds()) {
       assert.deepEqual(walked, names(all));
       assert.equal(walked.join(''), 'ONJIHFEDCBA');
     });
+
+    if (kind.name === 'sqlite') {
+      it('images shared with me: one index walk in order, no sort of my shares (SQLite plan)', async (t) => {
+        const { store, repo } = await openRepo(t, kind);
+        const compiled = repo.listQuery(me, q('visibility=shared&member_status=accepted&limit=25')).compile();
+        const res = await store.db.executeQuery<{ detail: string }>(
+          CompiledQuery.raw(`explain query plan ${compiled.sql}`, [...compiled.parameters]));
+        const plan = res.rows.map((r) => r.detail);
+        const memberStep = plan.findIndex((d) => d.includes('image_members_member_status_idx (member_id=? AND status=?)'));
+        assert.ok(memberStep >= 0, plan.join('\n'));
+        assert.match(plan[memberStep + 1]!, /SEARCH images USING INDEX sqlite_autoindex_images_1 \(id=\?\)/);
+        // The only sorts are of the <= 25-row branch results being merged, never of the memberships.
+        assert.ok(plan.slice(memberStep + 2).every((d) => !/SEARCH|SCAN (image_members|m|images)\b/.test(d)), plan.join('\n'));
+        assert.ok(plan.some((d) => d.includes('images_owner_visibility_created_idx (owner=? AND visibility=?)')), plan.join('\n'));
+      });
+    }
 
     if (kind.name === 'postgres') {
       it('every branch of the union can run on its index (PostgreSQL plan)', async (t) => {

@@ -62,6 +62,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .execute();
   await db.schema.createIndex('images_created_idx').on('images').columns(['created_at', 'id']).execute();
   await db.schema.createIndex('images_owner_created_idx').on('images').columns(['owner', 'created_at', 'id']).execute();
+  await db.schema.createIndex('images_owner_visibility_created_idx').on('images')
+    .columns(['owner', 'visibility', 'created_at', 'id']).execute();
   await db.schema.createIndex('images_visibility_created_idx').on('images').columns(['visibility', 'created_at', 'id']).execute();
 
   await db.schema.createTable('image_members')
@@ -69,13 +71,15 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('member_id', 'varchar(255)', (c) => c.notNull())
     .addColumn('status', 'varchar(16)', (c) => c.notNull())
     .addColumn('vault_id', 'varchar(255)')
+    // The image's created_at, copied (it never changes) so "shared with me" pages walk one index in order.
+    .addColumn('image_created_at', 'varchar(32)', (c) => c.notNull())
     .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
     .addColumn('updated_at', 'varchar(32)', (c) => c.notNull())
     .addPrimaryKeyConstraint('image_members_pkey', ['image_id', 'member_id'])
     .execute();
-  // Images shared with a project, by status: the index behind "list images shared with me".
+  // Images shared with a project, by status, newest image first: the index behind "list images shared with me".
   await db.schema.createIndex('image_members_member_status_idx').on('image_members')
-    .columns(['member_id', 'status', 'image_id']).execute();
+    .columns(['member_id', 'status', 'image_created_at', 'image_id']).execute();
 
   await db.schema.createTable('kms_grants')
     .addColumn('key_id', 'varchar(255)', (c) => c.notNull())

@@ -1,0 +1,126 @@
+import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import type { Container } from '../src/container.js';
+import type { ImageTable } from '../src/db/schema.js';
+import { uuid } from '../src/domain/clock.js';
+import { contextFor, type RequestContext } from '../src/domain/context.js';
+import { newImage } from '../src/domain/image.js';
+import { DEFAULT_DOMAIN } from '../src/repos/identity-repo.js';
+import { toRow } from '../src/repos/image-repo.js';
+import type { MemberRow } from '../src/repos/member-repo.js';
+
+/** A bootstrapped account: its context (for service calls) and a token (for HTTP calls). */
+export interface Account {
+  name: string;
+  password: string;
+  projectId: string;
+  userId: string;
+  ctx: RequestContext;
+  token: string;
+}
+
+export interface Accounts {
+  /** Owns every image. */
+  owner: Account;
+  /** Member of the images of the GET image / GET member / update scenarios. */
+  member: Account;
+  /** Has the accepted shares that "list images shared with me" pages through. */
+  viewer: Account;
+}
+
+const PASSWORD = 'bench-secret';
+const IMAGE_DATA = randomBytes(4096);
+
+export const projectId = (): string => randomBytes(16).toString('hex');
+
+/** Applies the identity bootstrap (three projects, one user each) and issues their tokens. */
+export async function seedAccounts(c: Container): Promise<Accounts> {
+  const names = ['bench-owner', 'bench-member', 'bench-viewer'] as const;
+  await c.identity.applyBootstrap({
+    projects: names.map((name) => ({ name })),
+    users: names.map((name) => ({ name, password: PASSWORD, project: name, roles: ['member', 'reader'] })),
+  });
+  const account = async (name: string): Promise<Account> => {
+    const project = await c.identity.repo.projectByName(DEFAULT_DOMAIN.id, name);
+    const user = await c.identity.repo.userByName(DEFAULT_DOMAIN.id, name);
+    if (!project || !user) throw new Error(`bootstrap did not create ${name}`);
+    const roles = await c.identity.repo.rolesOn(user.id, project.id);
+    return {
+      name, password: PASSWORD, projectId: project.id, userId: user.id, ctx: contextFor(user.id, project.id, roles),
+      token: c.identity.issueFor(user.id, project.id, roles),
+    };
+  };
+  return { owner: await account(names[0]), member: await account(names[1]), viewer: await account(names[2]) };
+}
+
+/** Creates active images through the image service (create, then a 4 KiB upload), `concurrency` at a time. */
+export async function createImages(c: Container, owner: Account, count: number, prefix: string, concurrency = 8)
+  : Promise<string[]> {
+  const ids: string[] = new Array(count);
+  let next = 0;
+  const worker = async () => {
+    while (next < count) {
+      const i = next++;
+      const image = await c.images.create(owner.ctx, {
+        fields: { name: `${prefix}-${i}`, container_format: 'bare', disk_format: 'raw' }, tags: [], extra: {},
+      });
+      await c.images.upload(owner.ctx, image.id, Readable.from([IMAGE_DATA]));
+      ids[i] = image.id;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
+  return ids;
+}
+
+/** Adds `member` to each image as the owner (service), then sets its status as the member. */
+export async function share(c: Container, owner: Account, member: Account, imageIds: string[],
+  status: 'pending' | 'accepted' | 'rejected'): Promise<void> {
+  for (const id of imageIds) {
+    await c.members.add(owner.ctx, id, member.projectId);
+    if (status !== 'pending') await c.members.update(member.ctx, id, member.projectId, status);
+  }
+}
+
+/** Adds `count` new members (random project ids, pending) to one image through the member service. */
+export async function addMembers(c: Container, owner: Account, imageId: string, count: number): Promise<string[]> {
+  const members: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const row = await c.members.add(owner.ctx, imageId, projectId());
+    members.push(row.member_id);
+  }
+  return members;
+}
+
+/**
+ * Bulk seeding for the large share counts: `count` active shared images of `owner`, each with `viewer`
+ * as an accepted member, inserted with Kysely in multi-row INSERTs, `perTransaction` images per
+ * transaction. The rows are what the services would write (same row builders), only much faster.
+ */
+export async function bulkAcceptedShares(c: Container, owner: Account, viewer: Account, count: number,
+  perTransaction = 10_000): Promise<void> {
+  const start = Date.now() - 86_400_000;
+  const step = 86_400_000 / Math.max(count, 1);
+  for (let done = 0; done < count; done += perTransaction) {
+    const n = Math.min(perTransaction, count - done);
+    const images: ImageTable[] = [];
+    const members: MemberRow[] = [];
+    for (let i = 0; i < n; i++) {
+      const at = new Date(start + (done + i) * step).toISOString();
+      const image = newImage({
+        id: uuid(), owner: owner.projectId, created_at: at, name: `bulk-${done + i}`, visibility: 'shared',
+        status: 'active', container_format: 'bare', disk_format: 'raw', size: IMAGE_DATA.length,
+        virtual_size: IMAGE_DATA.length, checksum: '0'.repeat(32), os_hash_algo: 'sha512',
+        os_hash_value: '0'.repeat(128),
+      });
+      images.push(toRow(image));
+      members.push({ image_id: image.id, member_id: viewer.projectId, status: 'accepted', vault_id: null,
+        image_created_at: at, created_at: at, updated_at: at });
+    }
+    await c.store.db.transaction().execute(async (trx) => {
+      for (let i = 0; i < images.length; i += 500) await trx.insertInto('images').values(images.slice(i, i + 500)).execute();
+      for (let i = 0; i < members.length; i += 1000) {
+        await trx.insertInto('image_members').values(members.slice(i, i + 1000)).execute();
+      }
+    });
+  }
+}
