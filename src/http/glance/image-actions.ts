@@ -63,9 +63,10 @@ export async function glanceImageActionRoutes(app: FastifyInstance, { container 
 
   for (const action of ['deactivate', 'reactivate'] as const satisfies readonly ImageAction[]) {
     const url = `/images/:id/actions/${action}`;
+    const summary = `${action[0]!.toUpperCase()}${action.slice(1)} an image`;
     app.post(url, {
       preParsing: rejectBody,
-      schema: doc(`${action[0]!.toUpperCase()}${action.slice(1)} an image`, { params: ID_PARAMS, response: NO_CONTENT }),
+      schema: doc(summary, { params: ID_PARAMS, response: NO_CONTENT }),
     }, async (request, reply) => {
       await images.act(request.ctx, (request.params as { id: string }).id, action);
       return reply.status(204).send();

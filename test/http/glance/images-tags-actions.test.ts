@@ -209,8 +209,10 @@ for (const kind of databaseKinds()) {
       const id = await activeImage(t, t.tokens.demo);
       await share(t, t.tokens.demo, id, 'alt', 'accepted');
       assertGlanceError(await act(t, t.tokens.alt, id, 'deactivate'), 403, 'Forbidden', 'You do not own this image');
-      assertGlanceError(await act(t, t.tokens.other, id, 'deactivate'), 404, 'Not Found', `No image found with ID ${id}`);
-      assertGlanceError(await act(t, t.tokens.demo, 'nope', 'reactivate'), 404, 'Not Found', 'No image found with ID nope');
+      assertGlanceError(await act(t, t.tokens.other, id, 'deactivate'), 404, 'Not Found',
+        `No image found with ID ${id}`);
+      assertGlanceError(await act(t, t.tokens.demo, 'nope', 'reactivate'), 404, 'Not Found',
+        'No image found with ID nope');
       assert.equal((await show(t, t.tokens.demo, id)).status, 'active');
       assert.equal((await act(t, t.tokens.admin, id, 'deactivate')).statusCode, 204);
       assertGlanceError(await act(t, t.tokens.alt, id, 'reactivate'), 403, 'Forbidden', 'You do not own this image');
