@@ -34,20 +34,23 @@ export async function buildTestApp(t: TestContext, kind: DatabaseKind, overrides
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ims-test-'));
   const config = { ...loadConfig({}, { databaseUrl: database.url, dataDir, publicUrl: 'http://ims.test:9292' }),
     ...overrides };
-  const container = await buildContainer(Object.freeze(config));
-  await container.identity.applyBootstrap(BOOTSTRAP);
-  const app = await buildApp(container);
+  let container: Container | undefined;
+  let app: FastifyInstance | undefined;
+  // Registered first, so a failure while building still drops the database.
   t.after(async () => {
-    await app.close();
-    await container.close();
+    await app?.close();
+    await container?.close();
     await database.drop();
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
+  container = await buildContainer(Object.freeze(config));
+  await container.identity.applyBootstrap(BOOTSTRAP);
+  app = await buildApp(container);
   const tokens = {} as TestApp['tokens'];
   const projects = {} as TestApp['projects'];
   for (const [key, user, project] of [['admin', 'root', 'admin'], ['demo', 'demo', 'demo'], ['alt', 'alt', 'alt'],
     ['other', 'other', 'other']] as const) {
-    const p = await container.identity.repo.projectByName('default', project);
+    const p = await container!.identity.repo.projectByName('default', project);
     const u = await container.identity.repo.userByName('default', user);
     projects[key] = p!.id;
     tokens[key] = container.identity.issueFor(u!.id, p!.id, await container.identity.repo.rolesOn(u!.id, p!.id));

@@ -65,6 +65,7 @@ disk_formats = raw
 api_v2 = True
 api_v1 = False
 import_image = False
+os_glance_reserved = True
 
 [oslo_concurrency]
 lock_path = ${ws}/lock
