@@ -7,6 +7,7 @@ import { type Clock, hexId, isoNow } from '../domain/clock.js';
 import { contextFor, type RequestContext } from '../domain/context.js';
 import { AppError, badRequest, forbidden, notFound } from '../errors/app-error.js';
 import { DEFAULT_DOMAIN, IdentityRepo } from '../repos/identity-repo.js';
+import { isUniqueViolation } from '../db/errors.js';
 
 export interface Endpoints {
   publicUrl: string;
@@ -134,9 +135,21 @@ export class IdentityService {
     return this.repo.listProjects({ name });
   }
 
-  /** Applies a bootstrap file: creates or updates, never deletes. */
+  /**
+   * Applies a bootstrap file: creates or updates, never deletes. Processes starting together may race on
+   * the same rows; the loser of a unique-key race applies the file again over the winner's rows.
+   */
   async applyBootstrap(spec: Bootstrap): Promise<void> {
     validateBootstrap(spec);
+    try {
+      await this.applyOnce(spec);
+    } catch (err) {
+      if (!isUniqueViolation(err)) throw err;
+      await this.applyOnce(spec);
+    }
+  }
+
+  private async applyOnce(spec: Bootstrap): Promise<void> {
     for (const p of spec.projects ?? []) await this.ensureProject(p.name, p.id);
     for (const u of spec.users ?? []) {
       const project = await this.ensureProject(u.project);
