@@ -55,21 +55,19 @@ async function perImage(ctx: JobContext, images: string[], projects: string[],
   return outcome(ctx);
 }
 
+/** `IMG.0047` unless the job's project owns the image (or an admin submitted the job). */
+const ownerRefusal = (owner: string | null, ctx: JobContext, payload: PairsPayload) =>
+  (owner !== ctx.job.projectId && !payload.admin ? 'IMG.0047' : undefined);
+
 /** `imsAddImageMembersJob`: re-adding an existing member succeeds and keeps its status. */
 export function addMembersHandler(members: MemberService, clock: Clock, quotas: MemberQuotas)
   : JobHandler<PairsPayload> {
   return (payload, ctx) => perImage(ctx, payload.images, payload.projects, async (trx, imageId, pending, results) => {
     const image = await members.lockImage(imageId, trx);
-    if (!image) {
-      results.push(...pending.map((p) => failed(imageId, p, 'IMG.0027')));
-      return;
-    }
-    if (image.owner !== ctx.job.projectId && !payload.admin) {
-      results.push(...pending.map((p) => failed(imageId, p, 'IMG.0047')));
-      return;
-    }
-    if (image.visibility === 'public' || image.visibility === 'community') {
-      results.push(...pending.map((p) => failed(imageId, p, 'IMG.0089')));
+    const refused = !image ? 'IMG.0027' : ownerRefusal(image.owner, ctx, payload)
+      ?? (image.visibility === 'public' || image.visibility === 'community' ? 'IMG.0089' : undefined);
+    if (refused || !image) {
+      results.push(...pending.map((p) => failed(imageId, p, refused ?? 'IMG.0027')));
       return;
     }
     const existing = new Set((await trx.selectFrom('image_members').select('member_id')
@@ -124,12 +122,9 @@ export function updateMembersHandler(members: MemberService, clock: Clock): JobH
 export function deleteMembersHandler(members: MemberService): JobHandler<PairsPayload> {
   return (payload, ctx) => perImage(ctx, payload.images, payload.projects, async (trx, imageId, pending, results) => {
     const image = await trx.selectFrom('images').select(['id', 'owner']).where('id', '=', imageId).executeTakeFirst();
-    if (!image) {
-      results.push(...pending.map((p) => failed(imageId, p, 'IMG.0027')));
-      return;
-    }
-    if (image.owner !== ctx.job.projectId && !payload.admin) {
-      results.push(...pending.map((p) => failed(imageId, p, 'IMG.0047')));
+    const refused = !image ? 'IMG.0027' : ownerRefusal(image.owner, ctx, payload);
+    if (refused) {
+      results.push(...pending.map((p) => failed(imageId, p, refused)));
       return;
     }
     await trx.deleteFrom('image_members').where('image_id', '=', imageId).where('member_id', 'in', pending).execute();
