@@ -1,4 +1,4 @@
-import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
 
 const scryptAsync = promisify(scrypt) as (pw: string, salt: Buffer, len: number, opts: object) => Promise<Buffer>;
@@ -20,4 +20,26 @@ export async function verifyPassword(password: string, stored: string): Promise<
     N: Number(n), r: Number(r), p: Number(p),
   });
   return timingSafeEqual(key, expected);
+}
+
+/**
+ * scrypt is deliberately slow (~50 ms): a correct password, once verified, is remembered for a few minutes
+ * as the SHA-256 of (stored hash, password), so repeated logins of automation do not pay it again. Failed
+ * attempts are never cached, so guessing still costs a full scrypt each time.
+ */
+export class PasswordVerifier {
+  private readonly verified = new Map<string, number>();
+
+  constructor(private readonly ttlMs = 300_000, private readonly max = 10_000,
+    private readonly check: (password: string, stored: string) => Promise<boolean> = verifyPassword) {}
+
+  async verify(password: string, stored: string, nowMs = Date.now()): Promise<boolean> {
+    const key = createHash('sha256').update(stored).update('\0').update(password).digest('base64');
+    const until = this.verified.get(key);
+    if (until !== undefined && until > nowMs) return true;
+    if (!(await this.check(password, stored))) return false;
+    if (this.verified.size >= this.max) this.verified.delete(this.verified.keys().next().value!);
+    this.verified.set(key, nowMs + this.ttlMs);
+    return true;
+  }
 }

@@ -3,7 +3,8 @@ import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
 import {
-  CompiledQuery, type DatabaseConnection, Kysely, PostgresDialect, SqliteDialect, SqliteDriver, sql,
+  CompiledQuery, type DatabaseConnection, Kysely, PostgresDialect, type SqliteDatabase, SqliteDialect, SqliteDriver,
+  sql,
 } from 'kysely';
 import type { Database } from './schema.js';
 
@@ -33,12 +34,32 @@ class ImmediateSqliteDriver extends SqliteDriver {
 }
 
 class ImmediateSqliteDialect extends SqliteDialect {
-  constructor(private readonly sqlite: BetterSqlite3.Database) {
+  constructor(private readonly sqlite: SqliteDatabase) {
     super({ database: sqlite });
   }
   override createDriver() {
     return new ImmediateSqliteDriver({ database: this.sqlite });
   }
+}
+
+/**
+ * better-sqlite3 statements prepared once per distinct SQL text: Kysely prepares on every query, which
+ * was the largest single cost of a read (bench/README.md). Bounded; the oldest entry goes first.
+ */
+function cachedStatements(sqlite: BetterSqlite3.Database, max = 2000): SqliteDatabase {
+  const cache = new Map<string, BetterSqlite3.Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare: (text: string) => {
+      let stmt = cache.get(text);
+      if (!stmt) {
+        stmt = sqlite.prepare(text);
+        if (cache.size >= max) cache.delete(cache.keys().next().value!);
+        cache.set(text, stmt);
+      }
+      return stmt;
+    },
+  };
 }
 
 function openSqlite(url: string): Store {
@@ -50,7 +71,7 @@ function openSqlite(url: string): Store {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('busy_timeout = 10000');
   sqlite.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect(sqlite) });
+  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect(cachedStatements(sqlite)) });
   return {
     db,
     dialect: 'sqlite',

@@ -37,20 +37,32 @@ const ok = (imageId: string, projectId: string): JobResultInput =>
 const failed = (imageId: string, projectId: string, errorCode: string): JobResultInput =>
   ({ imageId, projectId, status: 'failed', errorCode });
 
+/** Pairs per chunk: a few images per transaction, so one commit carries ~1,000 memberships and results. */
+const CHUNK_PAIRS = 1000;
+
 /**
- * Runs `decide` for each image's unrecorded pairs in one chunk: the membership writes and the results
- * describing them commit together, so a taken-over job resumes exactly where the dead runner stopped.
+ * Runs `decide` for each image's unrecorded pairs, several images per chunk: the membership writes and the
+ * results describing them commit together, so a taken-over job resumes exactly where the dead runner stopped.
+ * Between chunks the event loop gets a turn, so a server running the job keeps answering requests.
  */
 async function perImage(ctx: JobContext, images: string[], projects: string[],
   decide: (trx: Transaction<Database>, imageId: string, pending: string[], results: JobResultInput[]) => Promise<void>)
   : Promise<JobOutcome> {
   const recorded = await ctx.recordedPairs();
-  for (const imageId of images) {
-    const pending = projects.filter((p) => !recorded.has(imageId, p));
-    if (pending.length === 0) continue;
+  const work = images.map((imageId) => ({ imageId, pending: projects.filter((p) => !recorded.has(imageId, p)) }))
+    .filter((w) => w.pending.length > 0);
+  for (let i = 0; i < work.length;) {
+    const chunk: typeof work = [];
+    for (let pairs = 0; i < work.length && (chunk.length === 0 || pairs + work[i]!.pending.length <= CHUNK_PAIRS); i++) {
+      pairs += work[i]!.pending.length;
+      chunk.push(work[i]!);
+    }
     const results: JobResultInput[] = [];
+    await new Promise<void>((resolve) => { setImmediate(resolve); });
     // commitChunk appends `results` after `decide` filled them, in the same transaction.
-    await ctx.commitChunk((trx) => decide(trx, imageId, pending, results), results);
+    await ctx.commitChunk(async (trx) => {
+      for (const { imageId, pending } of chunk) await decide(trx, imageId, pending, results);
+    }, results);
   }
   return outcome(ctx);
 }

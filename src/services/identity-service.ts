@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { hashPassword, verifyPassword } from '../auth/password.js';
+import { hashPassword, PasswordVerifier } from '../auth/password.js';
 import { type TokenClaims, TokenSigner } from '../auth/token.js';
 import type { Database, ProjectTable, UserTable } from '../db/schema.js';
 import { type Clock, hexId, isoNow } from '../domain/clock.js';
@@ -47,6 +47,9 @@ function domainMatches(ref: Ref['domain']): boolean {
 export class IdentityService {
   readonly repo: IdentityRepo;
   private signer: TokenSigner | undefined;
+  private readonly passwords = new PasswordVerifier();
+  /** Verified tokens (token -> context and expiry), so the hot path skips the HMAC and parsing. */
+  private readonly verifiedTokens = new Map<string, { ctx: RequestContext; expiresAt: number }>();
 
   constructor(
     db: Kysely<Database>,
@@ -78,7 +81,7 @@ export class IdentityService {
       throw badRequest('Expecting to find password.user.password in request body.');
     }
     const user = await this.findUser(userRef);
-    if (!user || !(await verifyPassword(userRef.password, user.password_hash))) throw unauthorized();
+    if (!user || !(await this.passwords.verify(userRef.password, user.password_hash))) throw unauthorized();
 
     const scope = auth!.scope;
     let project: ProjectTable | undefined;
@@ -101,8 +104,18 @@ export class IdentityService {
 
   /** Token check on the hot path: signature and expiry only, no database round trip. */
   verify(token: string): RequestContext | undefined {
-    const claims = this.signer!.verify(token, Math.floor(this.clock.now().getTime() / 1000));
-    return claims && contextFor(claims.userId, claims.projectId, claims.roles);
+    const nowSec = Math.floor(this.clock.now().getTime() / 1000);
+    const hit = this.verifiedTokens.get(token);
+    if (hit) {
+      if (hit.expiresAt > nowSec) return hit.ctx;
+      this.verifiedTokens.delete(token);
+    }
+    const claims = this.signer!.verify(token, nowSec);
+    if (!claims) return undefined;
+    const ctx = contextFor(claims.userId, claims.projectId, claims.roles);
+    if (this.verifiedTokens.size >= 10_000) this.verifiedTokens.delete(this.verifiedTokens.keys().next().value!);
+    this.verifiedTokens.set(token, { ctx, expiresAt: claims.expiresAt });
+    return ctx;
   }
 
   /** `GET /v3/auth/tokens`: the body of a valid token, or 404 like Keystone. */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { TokenSigner } from '../../src/auth/token.js';
-import { hashPassword, verifyPassword } from '../../src/auth/password.js';
+import { hashPassword, PasswordVerifier, verifyPassword } from '../../src/auth/password.js';
 
 describe('TokenSigner', () => {
   const signer = new TokenSigner(Buffer.alloc(32, 7));
@@ -34,5 +34,23 @@ describe('password hashing', () => {
     assert.equal(await verifyPassword('s3cret', hash), true);
     assert.equal(await verifyPassword('s3cret!', hash), false);
     assert.equal(await verifyPassword('s3cret', 'md5$x'), false);
+  });
+});
+
+describe('PasswordVerifier', () => {
+  it('remembers a verified password until its TTL, never a wrong one', async () => {
+    const hash = await hashPassword('right');
+    let checks = 0;
+    const v = new PasswordVerifier(1000, 10, async (pw, stored) => { checks++; return verifyPassword(pw, stored); });
+    assert.equal(await v.verify('wrong', hash, 0), false);
+    assert.equal(await v.verify('right', hash, 0), true);
+    assert.equal(checks, 2);
+    assert.equal(await v.verify('right', hash, 500), true);
+    assert.equal(checks, 2, 'served from memory');
+    assert.equal(await v.verify('wrong', hash, 500), false);
+    assert.equal(checks, 3, 'failures are always checked');
+    assert.equal(await v.verify('right', await hashPassword('other'), 500), false, 'keyed by the stored hash');
+    assert.equal(await v.verify('right', hash, 1500), true);
+    assert.equal(checks, 5, 'expired entries are checked again');
   });
 });
