@@ -57,12 +57,15 @@ export class IdentityRepo {
     return rows.map((r) => r.role);
   }
 
-  /** Replaces the user's roles on one project. */
+  /** Replaces the user's roles on one project (safe against another process doing the same). */
   async setRoles(userId: string, projectId: string, roles: string[], trx: Db = this.db): Promise<void> {
-    await trx.deleteFrom('role_assignments').where('user_id', '=', userId).where('project_id', '=', projectId).execute();
+    let stale = trx.deleteFrom('role_assignments').where('user_id', '=', userId).where('project_id', '=', projectId);
+    if (roles.length > 0) stale = stale.where('role', 'not in', roles);
+    await stale.execute();
     if (roles.length > 0) {
       await trx.insertInto('role_assignments')
-        .values(roles.map((role) => ({ user_id: userId, project_id: projectId, role }))).execute();
+        .values(roles.map((role) => ({ user_id: userId, project_id: projectId, role })))
+        .onConflict((oc) => oc.columns(['user_id', 'project_id', 'role']).doNothing()).execute();
     }
   }
 

@@ -20,9 +20,17 @@ for (const kind of postgres ? [postgres] : []) {
         { name: 'member', password: 'secret', project: 'member' },
       ] }));
       const args = ['--database-url', database.url, '--bootstrap', boot, '--log-level', 'warn'];
-      const [a, b] = await Promise.all([
+      const started = await Promise.allSettled([
         startServer(args, { dataDir: path.join(dir, 'a') }), startServer(args, { dataDir: path.join(dir, 'b') }),
       ]);
+      const failed = started.find((r) => r.status === 'rejected');
+      if (failed) {
+        for (const r of started) if (r.status === 'fulfilled') await r.value.stop();
+        await database.drop();
+        throw (failed as PromiseRejectedResult).reason;
+      }
+      const [a, b] = started.map((r) => (r as PromiseFulfilledResult<Awaited<ReturnType<typeof startServer>>>).value) as
+        [Awaited<ReturnType<typeof startServer>>, Awaited<ReturnType<typeof startServer>>];
       try {
         const auth = async (url: string, name: string) => {
           const res = await fetch(`${url}/v3/auth/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' },
