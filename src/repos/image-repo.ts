@@ -182,7 +182,7 @@ export class ImageRepo {
   /**
    * One page of the images the viewer may list (glance-members.md §3.2). For a non-admin the visibility union
    * is one branch per index (public, community, owned, shared-with-me), each ordered, keyset-filtered and
-   * limited on its own, then merged: no branch reads rows the viewer cannot see.
+   * limited on its own, then merged (UNION ALL of disjoint branches): no branch reads rows the viewer cannot see.
    */
   async list(viewer: ImageViewer, query: ImageListQuery, marker?: Image, trx: Db = this.db): Promise<Image[]> {
     if (query.limit === 0) return [];
@@ -206,7 +206,8 @@ export class ImageRepo {
     }
     if (branches.length === 1) return branches[0]!;
     const [first, ...others] = branches.map((b) => trx.selectFrom(b.as('b')).selectAll());
-    const union = others.reduce((u, b) => u.union(b), first!);
+    // The branches are disjoint (owned images by visibility, shared ones by membership of others' images).
+    const union = others.reduce((u, b) => u.unionAll(b), first!);
     let outer = trx.selectFrom(union.as('u')).selectAll();
     for (const s of query.sort) outer = outer.orderBy(sortExpr(s.key, false), s.dir);
     return outer.limit(query.limit);
@@ -227,7 +228,11 @@ export class ImageRepo {
     const branches: Condition[] = [];
     if (v === undefined || v === 'all' || v === 'public') branches.push(eb('images.visibility', '=', 'public'));
     if (v === 'all' || v === 'community') branches.push(eb('images.visibility', '=', 'community'));
-    if (v === undefined || v === 'all') branches.push(eb('images.owner', '=', me));
+    // Owned images the public/community branches already hold are left out, so the branches are disjoint.
+    if (v === undefined) branches.push(eb.and([eb('images.owner', '=', me), eb('images.visibility', '<>', 'public')]));
+    if (v === 'all') {
+      branches.push(eb.and([eb('images.owner', '=', me), eb('images.visibility', 'not in', ['public', 'community'])]));
+    }
     if (v === 'private' || v === 'shared') {
       branches.push(eb.and([eb('images.owner', '=', me), eb('images.visibility', '=', v)]));
     }
@@ -245,6 +250,7 @@ export class ImageRepo {
   private membershipJoin(viewer: ImageViewer, query: ImageListQuery, trx: Db): ImageSelect {
     let q = trx.selectFrom('image_members as m').crossJoin('images').selectAll('images')
       .whereRef('images.id', '=', 'm.image_id').where('m.member_id', '=', viewer.projectId)
+      .where('images.owner', '<>', viewer.projectId)
       .where('images.visibility', '=', 'shared');
     if (query.memberStatus !== 'all') q = q.where('m.status', '=', query.memberStatus);
     return q as unknown as ImageSelect;
