@@ -50,6 +50,8 @@ export interface BenchResults {
   repeat: number;
   warmupSeconds: number;
   connections: number[];
+  /** The checked-out commit and uncommitted changes under src/ when the run started. */
+  code: { commit: string; dirtySrcFiles: number };
   machine: { node: string; cpu: string; cores: number; loadavgStart: number[]; loadavgEnd: number[] };
   seed: Record<string, number>;
   scenarios: ScenarioResult[];
@@ -113,7 +115,9 @@ export function judgeTargets(r: BenchResults): Target[] {
 /** The results as a Markdown table (what bench/README.md shows). */
 export function markdownTable(r: BenchResults): string {
   const lines = [
-    `${r.database}, ${r.date}, ${r.mode} run: ${r.secondsPerRun} s per scenario and server`
+    `${r.database}, ${r.date}, commit ${r.code.commit}`
+      + `${r.code.dirtySrcFiles > 0 ? ` + ${r.code.dirtySrcFiles} changed file(s) under src/` : ''}, `
+      + `${r.mode} run: ${r.secondsPerRun} s per scenario and server`
       + `${r.repeat > 1 ? `, median of ${r.repeat} measurements` : ''}, ${r.warmupSeconds} s warm-up; `
       + `${r.machine.cores} cores (${r.machine.cpu}), Node ${r.machine.node}, load average `
       + `${r.machine.loadavgStart[0]} at start and ${r.machine.loadavgEnd[0]} at the end.`,

@@ -2,6 +2,7 @@
  * `npm run bench`: ims serve and the bare-Fastify ceiling, side by side, driven by autocannon on loopback.
  * See bench/README.md for what each scenario does and how to read the results.
  */
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -41,6 +42,17 @@ interface Options {
 
 const here = path.dirname(new URL(import.meta.url).pathname);
 const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
+
+/** The commit checked out and how many files under src/ differ from it (the build under test). */
+function codeVersion(): BenchResults['code'] {
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: path.resolve(here, '../..'), encoding: 'utf8' });
+  try {
+    return { commit: git('rev-parse', '--short', 'HEAD').trim(),
+      dirtySrcFiles: git('status', '--porcelain', '--', 'src').split('\n').filter(Boolean).length };
+  } catch {
+    return { commit: 'unknown', dirtySrcFiles: -1 };
+  }
+}
 
 /** A fresh schema on the given PostgreSQL database (reached through search_path), dropped afterwards. */
 async function postgresSchema(baseUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
@@ -127,8 +139,8 @@ async function main(): Promise<number> {
     database, date, mode: smoke ? 'smoke' : 'full', secondsPerRun: seconds, repeat, warmupSeconds: warmup, connections,
     machine: { node: process.version, cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length,
       loadavgStart: os.loadavg().map((l) => Math.round(l * 100) / 100), loadavgEnd: [] },
-    seed: {}, scenarios: [], batch: undefined, server: { imsPeakRssMb: undefined, ceilingPeakRssMb: undefined },
-    targets: [], problems,
+    code: codeVersion(), seed: {}, scenarios: [], batch: undefined,
+    server: { imsPeakRssMb: undefined, ceilingPeakRssMb: undefined }, targets: [], problems,
   };
 
   try {
