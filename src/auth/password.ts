@@ -1,4 +1,4 @@
-import { createHash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
 
 const scryptAsync = promisify(scrypt) as (pw: string, salt: Buffer, len: number, opts: object) => Promise<Buffer>;
@@ -24,17 +24,19 @@ export async function verifyPassword(password: string, stored: string): Promise<
 
 /**
  * scrypt is deliberately slow (~50 ms): a correct password, once verified, is remembered for a few minutes
- * as the SHA-256 of (stored hash, password), so repeated logins of automation do not pay it again. Failed
+ * as an HMAC (per-process random key) of (stored hash, password), so repeated logins of automation do not pay it again. Failed
  * attempts are never cached, so guessing still costs a full scrypt each time.
  */
 export class PasswordVerifier {
   private readonly verified = new Map<string, number>();
+  /** Keys the remembered digests, so a memory dump does not allow fast offline guessing. */
+  private readonly secret = randomBytes(32);
 
   constructor(private readonly ttlMs = 300_000, private readonly max = 10_000,
     private readonly check: (password: string, stored: string) => Promise<boolean> = verifyPassword) {}
 
   async verify(password: string, stored: string, nowMs = Date.now()): Promise<boolean> {
-    const key = createHash('sha256').update(stored).update('\0').update(password).digest('base64');
+    const key = createHmac('sha256', this.secret).update(stored).update('\0').update(password).digest('base64');
     const until = this.verified.get(key);
     if (until !== undefined && until > nowMs) return true;
     if (!(await this.check(password, stored))) return false;
