@@ -40,7 +40,7 @@ export async function buildContainer(config: Readonly<Config>, options: { clock?
     const images = new ImageService(store, clock, config.dataDir);
     const members = new MemberService(store, clock, {
       member: config.memberQuota, wholeImage: config.wholeImageMemberQuota,
-    });
+    }, images);
     const jobs = new JobService(store, clock);
     const batch = new BatchMemberService(store, jobs);
     return { config, store, clock, urls, identity, images, members, jobs, batch, close: () => store.close() };

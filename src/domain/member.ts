@@ -1,5 +1,4 @@
-import type { ImageMemberTable, ImageTable } from '../db/schema.js';
-import type { RequestContext } from './context.js';
+import type { ImageMemberTable } from '../db/schema.js';
 import { wireTime } from './clock.js';
 
 export const MEMBER_STATUSES = ['pending', 'accepted', 'rejected'] as const;
@@ -7,11 +6,6 @@ export type MemberStatus = (typeof MEMBER_STATUSES)[number];
 
 export const isMemberStatus = (s: unknown): s is MemberStatus =>
   typeof s === 'string' && (MEMBER_STATUSES as readonly string[]).includes(s);
-
-/** Extra (IMS) properties of an image, parsed from its JSON column. */
-export function extraOf(image: Pick<ImageTable, 'extra'>): Record<string, string> {
-  return JSON.parse(image.extra) as Record<string, string>;
-}
 
 /** A full-ECS image (`__whole_image=true`). */
 export const isWholeImage = (extra: Record<string, string>) => extra.__whole_image === 'true';
@@ -22,13 +16,6 @@ export function memberQuota(extra: Record<string, string>, quotas: { member: num
 }
 
 export const withinQuota = (quota: number, count: number) => quota < 0 || count < quota;
-
-/** Glance §2.1 for one image, given the caller's own membership row (if any). */
-export function canSeeImage(ctx: RequestContext, image: Pick<ImageTable, 'owner' | 'visibility'>,
-  ownMembership: unknown): boolean {
-  return ctx.isAdmin || image.owner === null || image.visibility === 'public' || image.visibility === 'community'
-    || image.owner === ctx.projectId || (image.visibility === 'shared' && ownMembership !== undefined);
-}
 
 /** The Glance member object: exactly six keys. */
 export function memberBody(m: ImageMemberTable) {

@@ -1,7 +1,7 @@
 import type { Transaction } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { type Clock, isoNow } from '../domain/clock.js';
-import { extraOf, isWholeImage, memberQuota, withinQuota } from '../domain/member.js';
+import { isWholeImage, memberQuota, withinQuota } from '../domain/member.js';
 import type { JobOutcome, JobResultInput } from '../repos/job-repo.js';
 import type { MemberRow } from '../repos/member-repo.js';
 import type { PairsPayload, UpdatePayload } from '../services/batch-member-service.js';
@@ -84,7 +84,7 @@ export function addMembersHandler(members: MemberService, clock: Clock, quotas: 
     }
     const existing = new Set((await trx.selectFrom('image_members').select('member_id')
       .where('image_id', '=', imageId).where('member_id', 'in', pending).execute()).map((r) => r.member_id));
-    const quota = memberQuota(extraOf(image), quotas);
+    const quota = memberQuota(image.extra, quotas);
     let count = await members.repo.count(imageId, trx);
     const now = isoNow(clock);
     const rows: MemberRow[] = [];
@@ -114,13 +114,13 @@ export function addMembersHandler(members: MemberService, clock: Clock, quotas: 
 export function updateMembersHandler(members: MemberService, clock: Clock): JobHandler<UpdatePayload> {
   return (payload, ctx) => perImage(ctx, payload.images, [payload.project_id],
     async (trx, imageId, [projectId], results) => {
-      const image = await trx.selectFrom('images').selectAll().where('id', '=', imageId).executeTakeFirst();
+      const image = await members.lockImage(imageId, trx);
       const row = image && image.visibility === 'shared' ? await members.repo.get(imageId, projectId!, trx) : undefined;
       if (!image || !row) {
         results.push(failed(imageId, projectId!, 'IMG.0144'));
         return;
       }
-      const extra = extraOf(image);
+      const { extra } = image;
       if (payload.status === 'accepted' && isWholeImage(extra) && extra.__backup_id && !payload.vault_id) {
         results.push(failed(imageId, projectId!, 'IMG.0184'));
         return;

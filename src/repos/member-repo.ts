@@ -1,4 +1,4 @@
-import { type Kysely, sql, type Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Database, ImageMemberTable } from '../db/schema.js';
 import { isUniqueViolation } from '../db/errors.js';
 
@@ -78,13 +78,5 @@ export class MemberRepo {
     const res = await trx.deleteFrom('image_members').where('image_id', '=', imageId)
       .where('member_id', '=', memberId).executeTakeFirst();
     return Number(res.numDeletedRows) > 0;
-  }
-
-  /** Member counts of several images at once. */
-  async counts(imageIds: string[], trx: Db = this.db): Promise<Map<string, number>> {
-    if (imageIds.length === 0) return new Map();
-    const rows = await trx.selectFrom('image_members').select(['image_id', sql<number>`count(*)`.as('n')])
-      .where('image_id', 'in', imageIds).groupBy('image_id').execute();
-    return new Map(rows.map((r) => [r.image_id, Number(r.n)]));
   }
 }

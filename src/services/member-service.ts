@@ -1,14 +1,14 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Store } from '../db/database.js';
-import type { Database, ImageTable } from '../db/schema.js';
+import type { Database } from '../db/schema.js';
 import { type Clock, isoNow } from '../domain/clock.js';
 import type { RequestContext } from '../domain/context.js';
-import {
-  canSeeImage, extraOf, isMemberStatus, isWholeImage, memberQuota, type MemberStatus, withinQuota,
-} from '../domain/member.js';
+import type { Image } from '../domain/image.js';
+import { isMemberStatus, isWholeImage, memberQuota, type MemberStatus, withinQuota } from '../domain/member.js';
 import { AppError, badRequest, conflict, forbidden, notFound } from '../errors/app-error.js';
 import { KmsGrantRepo } from '../repos/kms-grant-repo.js';
 import { type MemberRow, MemberRepo } from '../repos/member-repo.js';
+import type { ImageService } from './image-service.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -35,7 +35,8 @@ export class MemberService {
   readonly repo: MemberRepo;
   readonly grants: KmsGrantRepo;
 
-  constructor(private readonly store: Store, private readonly clock: Clock, private readonly quotas: MemberQuotas) {
+  constructor(private readonly store: Store, private readonly clock: Clock, private readonly quotas: MemberQuotas,
+    private readonly images: ImageService) {
     this.repo = new MemberRepo(store.db);
     this.grants = new KmsGrantRepo(store.db);
   }
@@ -51,7 +52,7 @@ export class MemberService {
     return this.store.db.transaction().execute(async (trx) => {
       const locked = await this.lockImage(imageId, trx);
       if (!locked) throw imageNotFound(imageId);
-      const quota = memberQuota(extraOf(locked), this.quotas);
+      const quota = memberQuota(locked.extra, this.quotas);
       const count = await this.repo.count(imageId, trx);
       if (!withinQuota(quota, count)) throw quotaExceeded(imageId, count + 1, quota);
       const now = isoNow(this.clock);
@@ -158,11 +159,11 @@ export class MemberService {
    * IMS rules that hold for any way of adding a member: no self-share, full-ECS images only from CBR
    * backups, KMS-encrypted images only with projects the key was granted to.
    */
-  async refuseShare(image: ImageTable, memberId: string, trx: Db = this.store.db): Promise<ShareRefusal | undefined> {
+  async refuseShare(image: Image, memberId: string, trx: Db = this.store.db): Promise<ShareRefusal | undefined> {
     if (image.owner === memberId) {
       return { error: badRequest('You cannot share an image with yourself.', 'IMG.0076') };
     }
-    const extra = extraOf(image);
+    const { extra } = image;
     if (isWholeImage(extra) && !extra.__backup_id) {
       return { error: forbidden('The full-ECS image cannot be shared: only full-ECS images created from a CBR backup '
         + 'can be shared.', 'IMG.0135') };
@@ -176,9 +177,8 @@ export class MemberService {
   }
 
   /** Row lock on PostgreSQL; SQLite's write transaction already excludes every other writer. */
-  async lockImage(imageId: string, trx: Transaction<Database>): Promise<ImageTable | undefined> {
-    const q = trx.selectFrom('images').selectAll().where('id', '=', imageId);
-    return (this.store.caps.rowLocks ? q.forUpdate() : q).executeTakeFirst();
+  lockImage(imageId: string, trx: Transaction<Database>): Promise<Image | undefined> {
+    return this.images.repo.lock(imageId, trx);
   }
 
   /** IMS shares private images: adding the first member makes the image `shared`. */
@@ -188,13 +188,10 @@ export class MemberService {
   }
 
   /** The image if the caller may see it (§2.1), else 404 "Image {id} not found.". */
-  private async visibleImage(ctx: RequestContext, imageId: string): Promise<ImageTable> {
-    const image = await this.store.db.selectFrom('images').selectAll().where('id', '=', imageId).executeTakeFirst();
-    if (!image) throw imageNotFound(imageId);
-    const own = image.visibility === 'shared' && !ctx.isAdmin && image.owner !== ctx.projectId
-      ? await this.repo.get(imageId, ctx.projectId) : undefined;
-    if (!canSeeImage(ctx, image, own)) throw imageNotFound(imageId);
-    return image;
+  private async visibleImage(ctx: RequestContext, imageId: string): Promise<Image> {
+    const found = await this.images.findVisible(ctx, imageId);
+    if (!found) throw imageNotFound(imageId);
+    return found.image;
   }
 }
 
@@ -217,11 +214,11 @@ export function quotaExceeded(imageId: string, attempted: number, quota: number)
  * The vault to record when a member accepts: mandatory for a full-ECS image made from a CBR backup
  * (`__whole_image=true` with `__backup_id`), else whatever was given (undefined keeps the stored one).
  */
-export function acceptVault(image: ImageTable, status: MemberStatus, vaultId: unknown): string | undefined {
+export function acceptVault(image: Image, status: MemberStatus, vaultId: unknown): string | undefined {
   if (vaultId !== undefined && vaultId !== null && (typeof vaultId !== 'string' || vaultId === '')) {
     throw badRequest('vault_id must be a non-empty string.', 'IMG.0001');
   }
-  const extra = extraOf(image);
+  const { extra } = image;
   if (status === 'accepted' && isWholeImage(extra) && extra.__backup_id && !vaultId) {
     throw badRequest('vault_id is mandatory when accepting a full-ECS image created from a CBR backup.', 'IMG.0184');
   }

@@ -78,11 +78,6 @@ for (const kind of databaseKinds()) {
         } finally {
           await srv.stop();
         }
-        if (process.env.CRASH_DEBUG) {
-          const per = await sql<{ image_id: string; n: number }>`select image_id, count(*) as n from job_results where job_id = ${jobId} group by image_id having count(*) <> ${PROJECTS}`.execute(store.db);
-          const missing = await sql<{ n: number }>`select count(*) as n from (select distinct image_id from job_results where job_id = ${jobId}) x`.execute(store.db);
-          console.log('DEBUG', JSON.stringify(per.rows), JSON.stringify(missing.rows), JSON.stringify(await store.db.selectFrom('jobs').selectAll().execute()));
-        }
         const results = await sql<{ n: number; pairs: number }>`select count(*) as n, count(distinct image_id || '/' || project_id) as pairs from job_results where job_id = ${jobId}`.execute(store.db);
         assert.equal(Number(results.rows[0]!.n), IMAGES * PROJECTS, 'one result per pair');
         assert.equal(Number(results.rows[0]!.pairs), IMAGES * PROJECTS, 'no pair recorded twice');
