@@ -35,7 +35,7 @@ export async function buildContainer(config: Readonly<Config>, options: { clock?
     if (options.migrate !== false) await migrateToLatest(store);
     const clock = options.clock ?? systemClock;
     const urls: Urls = { publicUrl: config.publicUrl ?? `http://${config.host}:${config.port}`, region: config.region };
-    const identity = new IdentityService(store.db, clock, config.tokenTtl, () => urls);
+    const identity = new IdentityService(store, clock, config.tokenTtl, () => urls);
     await identity.init();
     const images = new ImageService(store, clock, config.dataDir);
     const members = new MemberService(store, clock, {

@@ -3,9 +3,10 @@ import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
 import {
-  CompiledQuery, type DatabaseConnection, Kysely, PostgresDialect, type SqliteDatabase, SqliteDialect, SqliteDriver,
+  type Compilable, CompiledQuery, type DatabaseConnection, Kysely, PostgresDialect, type SqliteDatabase, SqliteDialect, SqliteDriver,
   sql,
 } from 'kysely';
+import { type Db, type Executor, Prepared, type QueryResult } from './prepared.js';
 import type { Database } from './schema.js';
 
 export type DialectName = 'sqlite' | 'postgres';
@@ -22,6 +23,8 @@ export interface Store {
   caps: Capabilities;
   /** The PostgreSQL schema named by `options=-c search_path=...` in the URL, if any. */
   schema?: string;
+  /** Compiles `build` once into a query that runs with new parameter values (see Prepared). */
+  prepare<P extends object, R>(build: (p: P) => Compilable<R>): Prepared<P, R>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -46,7 +49,8 @@ class ImmediateSqliteDialect extends SqliteDialect {
  * better-sqlite3 statements prepared once per distinct SQL text: Kysely prepares on every query, which
  * was the largest single cost of a read (bench/README.md). Bounded; the oldest entry goes first.
  */
-function cachedStatements(sqlite: BetterSqlite3.Database, max = 2000): SqliteDatabase {
+function cachedStatements(sqlite: BetterSqlite3.Database, max = 2000)
+  : SqliteDatabase & { prepare(text: string): BetterSqlite3.Statement } {
   const cache = new Map<string, BetterSqlite3.Statement>();
   return {
     close: () => sqlite.close(),
@@ -62,6 +66,41 @@ function cachedStatements(sqlite: BetterSqlite3.Database, max = 2000): SqliteDat
   };
 }
 
+const fromKysely = <R>(res: { rows: R[]; numAffectedRows?: bigint }): QueryResult<R> =>
+  ({ rows: res.rows, affected: Number(res.numAffectedRows ?? 0n) });
+
+/**
+ * SQLite runs prepared queries synchronously on the one connection: inside the caller's transaction, or
+ * when no transaction is open. While another flow's transaction is open, the query queues for the
+ * connection through Kysely like any other, so it never runs inside someone else's transaction.
+ */
+function sqliteExecutor(db: Kysely<Database>, sqlite: BetterSqlite3.Database,
+  statements: ReturnType<typeof cachedStatements>): Executor {
+  return async <R>(query: CompiledQuery, args: readonly unknown[], trx: Db | undefined) => {
+    if (trx?.isTransaction || !sqlite.inTransaction) {
+      const stmt = statements.prepare(query.sql);
+      if (stmt.reader) {
+        const rows = stmt.all(args) as R[];
+        return { rows, affected: rows.length };
+      }
+      return { rows: [], affected: Number(stmt.run(args).changes) };
+    }
+    return fromKysely(await db.executeQuery<R>({ ...query, parameters: args }));
+  };
+}
+
+/** PostgreSQL runs prepared queries as named statements (parsed and planned once per connection). */
+function postgresExecutor(pool: pg.Pool): Executor {
+  const names = new Map<string, string>();
+  return async <R>(query: CompiledQuery, args: readonly unknown[], trx: Db | undefined) => {
+    if (trx?.isTransaction) return fromKysely(await trx.executeQuery<R>({ ...query, parameters: args }));
+    let name = names.get(query.sql);
+    if (name === undefined) names.set(query.sql, name = `ims_${names.size + 1}`);
+    const res = await pool.query({ name, text: query.sql, values: args as unknown[] });
+    return { rows: res.rows as R[], affected: res.rowCount ?? 0 };
+  };
+}
+
 function openSqlite(url: string): Store {
   const file = url.slice('sqlite:'.length);
   const memory = file === ':memory:' || file === '';
@@ -71,11 +110,14 @@ function openSqlite(url: string): Store {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('busy_timeout = 10000');
   sqlite.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect(cachedStatements(sqlite)) });
+  const statements = cachedStatements(sqlite);
+  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect(statements) });
+  const execute = sqliteExecutor(db, sqlite, statements);
   return {
     db,
     dialect: 'sqlite',
     caps: { rowLocks: false },
+    prepare: (build) => new Prepared(execute, build),
     ping: async () => { await sql`select 1`.execute(db); },
     close: () => db.destroy(),
   };
@@ -89,10 +131,12 @@ function openPostgres(url: string): Store {
   pool.on('error', () => { /* an idle client died; the pool replaces it */ });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   const searchPath = /search_path=([\w$]+)/.exec(new URL(url).searchParams.get('options') ?? '');
+  const execute = postgresExecutor(pool);
   return {
     db,
     dialect: 'postgres',
     caps: { rowLocks: true },
+    prepare: (build) => new Prepared(execute, build),
     ...(searchPath ? { schema: searchPath[1] } : {}),
     ping: async () => { await sql`select 1`.execute(db); },
     close: () => db.destroy(),

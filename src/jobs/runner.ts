@@ -148,7 +148,7 @@ export class JobRunner {
   private purging: Promise<void> | undefined;
 
   constructor(private readonly store: Store, private readonly options: JobRunnerOptions) {
-    this.repo = new JobRepo(store.db, store.caps);
+    this.repo = new JobRepo(store);
     this.clock = options.clock ?? systemClock;
     this.leaseMs = options.leaseSeconds * 1000;
     this.pollMs = options.pollIntervalMs ?? 200;

@@ -1,21 +1,43 @@
-import type { Kysely, Transaction } from 'kysely';
+import type { Kysely } from 'kysely';
+import type { Store } from '../db/database.js';
+import type { Db } from '../db/prepared.js';
 import type { Database, ProjectTable, UserTable } from '../db/schema.js';
-
-type Db = Kysely<Database> | Transaction<Database>;
 
 export const DEFAULT_DOMAIN = { id: 'default', name: 'Default' } as const;
 
+type Named = { domainId: string; name: string };
+
+/** The identity queries of the token path, compiled once. */
+function queries(store: Store) {
+  const { db } = store;
+  return {
+    projectById: store.prepare((p: { id: string }) => db.selectFrom('projects').selectAll().where('id', '=', p.id)),
+    projectByName: store.prepare((p: Named) => db.selectFrom('projects').selectAll()
+      .where('domain_id', '=', p.domainId).where('name', '=', p.name)),
+    userById: store.prepare((p: { id: string }) => db.selectFrom('users').selectAll().where('id', '=', p.id)),
+    userByName: store.prepare((p: Named) => db.selectFrom('users').selectAll()
+      .where('domain_id', '=', p.domainId).where('name', '=', p.name)),
+    rolesOn: store.prepare((p: { userId: string; projectId: string }) => db.selectFrom('role_assignments')
+      .select('role').where('user_id', '=', p.userId).where('project_id', '=', p.projectId).orderBy('role')),
+  };
+}
+
 /** Projects, users, role assignments, access keys and settings. */
 export class IdentityRepo {
-  constructor(private readonly db: Kysely<Database>) {}
+  private readonly db: Kysely<Database>;
+  private readonly q: ReturnType<typeof queries>;
 
-  projectById(id: string, trx: Db = this.db): Promise<ProjectTable | undefined> {
-    return trx.selectFrom('projects').selectAll().where('id', '=', id).executeTakeFirst();
+  constructor(store: Store) {
+    this.db = store.db;
+    this.q = queries(store);
   }
 
-  projectByName(domainId: string, name: string, trx: Db = this.db): Promise<ProjectTable | undefined> {
-    return trx.selectFrom('projects').selectAll().where('domain_id', '=', domainId).where('name', '=', name)
-      .executeTakeFirst();
+  projectById(id: string, trx?: Db): Promise<ProjectTable | undefined> {
+    return this.q.projectById.first({ id }, trx);
+  }
+
+  projectByName(domainId: string, name: string, trx?: Db): Promise<ProjectTable | undefined> {
+    return this.q.projectByName.first({ domainId, name }, trx);
   }
 
   listProjects(filter: { name?: string }, trx: Db = this.db): Promise<ProjectTable[]> {
@@ -28,13 +50,12 @@ export class IdentityRepo {
     await trx.insertInto('projects').values(row).execute();
   }
 
-  userById(id: string, trx: Db = this.db): Promise<UserTable | undefined> {
-    return trx.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+  userById(id: string, trx?: Db): Promise<UserTable | undefined> {
+    return this.q.userById.first({ id }, trx);
   }
 
-  userByName(domainId: string, name: string, trx: Db = this.db): Promise<UserTable | undefined> {
-    return trx.selectFrom('users').selectAll().where('domain_id', '=', domainId).where('name', '=', name)
-      .executeTakeFirst();
+  userByName(domainId: string, name: string, trx?: Db): Promise<UserTable | undefined> {
+    return this.q.userByName.first({ domainId, name }, trx);
   }
 
   async countUsers(trx: Db = this.db): Promise<number> {
@@ -51,10 +72,8 @@ export class IdentityRepo {
     await trx.updateTable('users').set(patch).where('id', '=', id).execute();
   }
 
-  async rolesOn(userId: string, projectId: string, trx: Db = this.db): Promise<string[]> {
-    const rows = await trx.selectFrom('role_assignments').select('role').where('user_id', '=', userId)
-      .where('project_id', '=', projectId).orderBy('role').execute();
-    return rows.map((r) => r.role);
+  async rolesOn(userId: string, projectId: string, trx?: Db): Promise<string[]> {
+    return (await this.q.rolesOn.all({ userId, projectId }, trx)).map((r) => r.role);
   }
 
   /** Replaces the user's roles on one project (safe against another process doing the same). */

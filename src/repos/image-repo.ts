@@ -101,29 +101,45 @@ const IMAGETYPE_VISIBILITIES: Record<NonNullable<ImageFilters['imagetype']>, Vis
   gold: ['public', 'community'], shared: ['shared'], private: ['private'], market: [],
 };
 
+/** The image queries of the request path, compiled once. */
+function queries(store: Store) {
+  const { db } = store;
+  const byId = (p: { id: string }) => db.selectFrom('images').selectAll().where('id', '=', p.id);
+  return {
+    byId: store.prepare(byId),
+    /** Row-locked until the transaction ends (PostgreSQL; SQLite's write transaction is exclusive). */
+    lock: store.prepare((p: { id: string }) => (store.caps.rowLocks ? byId(p).forUpdate() : byId(p))),
+    withMembership: store.prepare((p: { id: string; memberId: string }) => db.selectFrom('images')
+      .leftJoin('image_members as m', (join) => join.onRef('m.image_id', '=', 'images.id')
+        .on('m.member_id', '=', p.memberId))
+      .selectAll('images').select('m.status as member_status')
+      .where('images.id', '=', p.id)),
+    memberStatus: store.prepare((p: { imageId: string; memberId: string }) => db.selectFrom('image_members')
+      .select('status').where('image_id', '=', p.imageId).where('member_id', '=', p.memberId)),
+  };
+}
+
 /** The image catalog: rows of `images`, tags and extra properties as JSON text, members via `image_members`. */
 export class ImageRepo {
   private readonly db: Kysely<Database>;
   private readonly json: JsonSql;
+  private readonly q: ReturnType<typeof queries>;
 
-  constructor(private readonly store: Store) {
+  constructor(store: Store) {
     this.db = store.db;
     this.json = jsonSql(store.dialect);
+    this.q = queries(store);
   }
 
-  async get(id: string, trx: Db = this.db): Promise<Image | undefined> {
-    const row = await trx.selectFrom('images').selectAll().where('id', '=', id).executeTakeFirst();
+  async get(id: string, trx?: Db): Promise<Image | undefined> {
+    const row = await this.q.byId.first({ id }, trx);
     return row && fromRow(row);
   }
 
   /** The image and the status of `memberId`'s membership of it, in one query. */
-  async getWithMembership(id: string, memberId: string, trx: Db = this.db)
+  async getWithMembership(id: string, memberId: string, trx?: Db)
     : Promise<{ image: Image; memberStatus: MemberStatus | undefined } | undefined> {
-    const row = await trx.selectFrom('images')
-      .leftJoin('image_members as m', (join) => join.onRef('m.image_id', '=', 'images.id')
-        .on('m.member_id', '=', memberId))
-      .selectAll('images').select('m.status as member_status')
-      .where('images.id', '=', id).executeTakeFirst();
+    const row = await this.q.withMembership.first({ id, memberId }, trx);
     if (!row) return undefined;
     const { member_status: status, ...image } = row;
     return { image: fromRow(image), memberStatus: (status ?? undefined) as MemberStatus | undefined };
@@ -131,14 +147,12 @@ export class ImageRepo {
 
   /** The image, row-locked until the transaction ends (PostgreSQL; SQLite's write transaction is exclusive). */
   async lock(id: string, trx: Transaction<Database>): Promise<Image | undefined> {
-    const q = trx.selectFrom('images').selectAll().where('id', '=', id);
-    const row = await (this.store.caps.rowLocks ? q.forUpdate() : q).executeTakeFirst();
+    const row = await this.q.lock.first({ id }, trx);
     return row && fromRow(row);
   }
 
-  async memberStatus(imageId: string, memberId: string, trx: Db = this.db): Promise<MemberStatus | undefined> {
-    const row = await trx.selectFrom('image_members').select('status').where('image_id', '=', imageId)
-      .where('member_id', '=', memberId).executeTakeFirst();
+  async memberStatus(imageId: string, memberId: string, trx?: Db): Promise<MemberStatus | undefined> {
+    const row = await this.q.memberStatus.first({ imageId, memberId }, trx);
     return row?.status as MemberStatus | undefined;
   }
 

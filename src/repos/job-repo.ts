@@ -1,8 +1,7 @@
-import type { ExpressionBuilder, Kysely, Transaction } from 'kysely';
-import type { Capabilities } from '../db/database.js';
+import type { ExpressionBuilder, Kysely } from 'kysely';
+import type { Capabilities, Store } from '../db/database.js';
+import type { Db } from '../db/prepared.js';
 import type { Database, JobResultTable, JobTable } from '../db/schema.js';
-
-type Db = Kysely<Database> | Transaction<Database>;
 
 export type JobStatus = 'INIT' | 'RUNNING' | 'SUCCESS' | 'FAIL';
 export type JobRow = JobTable;
@@ -50,6 +49,18 @@ const INSERT_CHUNK = 500;
 /** Jobs deleted per purge statement, so one purge never holds the write lock for long. */
 const PURGE_BATCH = 100;
 
+/** The job queries of the request path, compiled once. */
+function queries(store: Store) {
+  const { db } = store;
+  const byId = (p: { id: string }) => db.selectFrom('jobs').selectAll().where('id', '=', p.id);
+  return {
+    byId: store.prepare(byId),
+    ofProject: store.prepare((p: { id: string; projectId: string }) => byId(p).where('project_id', '=', p.projectId)),
+    results: store.prepare((p: { jobId: string }) => db.selectFrom('job_results').selectAll()
+      .where('job_id', '=', p.jobId).orderBy('seq')),
+  };
+}
+
 /**
  * The durable job queue: `jobs` rows move INIT -> RUNNING -> SUCCESS | FAIL, and `job_results` holds
  * one row per processed pair. Claiming is a single atomic UPDATE; on engines with row locks the
@@ -57,7 +68,15 @@ const PURGE_BATCH = 100;
  * on SQLite the single writer serialises them.
  */
 export class JobRepo {
-  constructor(private readonly db: Kysely<Database>, private readonly caps: Capabilities) {}
+  private readonly db: Kysely<Database>;
+  private readonly caps: Capabilities;
+  private readonly q: ReturnType<typeof queries>;
+
+  constructor(store: Store) {
+    this.db = store.db;
+    this.caps = store.caps;
+    this.q = queries(store);
+  }
 
   /** Inserts an INIT job; pass the transaction of the request that creates it so both commit together. */
   async insert(job: NewJob, trx: Db = this.db): Promise<void> {
@@ -79,10 +98,8 @@ export class JobRepo {
   }
 
   /** The job, or undefined when it does not exist or (with `projectId`) belongs to another project. */
-  byId(id: string, projectId?: string, trx: Db = this.db): Promise<JobRow | undefined> {
-    let q = trx.selectFrom('jobs').selectAll().where('id', '=', id);
-    if (projectId !== undefined) q = q.where('project_id', '=', projectId);
-    return q.executeTakeFirst();
+  byId(id: string, projectId?: string, trx?: Db): Promise<JobRow | undefined> {
+    return projectId === undefined ? this.q.byId.first({ id }, trx) : this.q.ofProject.first({ id, projectId }, trx);
   }
 
   /**
@@ -161,8 +178,8 @@ export class JobRepo {
   }
 
   /** Results in the order they were recorded. */
-  results(jobId: string, trx: Db = this.db): Promise<JobResultRow[]> {
-    return trx.selectFrom('job_results').selectAll().where('job_id', '=', jobId).orderBy('seq').execute();
+  results(jobId: string, trx?: Db): Promise<JobResultRow[]> {
+    return this.q.results.all({ jobId }, trx);
   }
 
   /** Deletes jobs that finished before `cutoff` (their results cascade); returns how many. */

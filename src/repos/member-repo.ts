@@ -1,25 +1,57 @@
-import type { Kysely, Transaction } from 'kysely';
-import type { Database, ImageMemberTable } from '../db/schema.js';
+import type { Kysely } from 'kysely';
+import type { Store } from '../db/database.js';
 import { isUniqueViolation } from '../db/errors.js';
-
-type Db = Kysely<Database> | Transaction<Database>;
+import type { Db } from '../db/prepared.js';
+import type { Database, ImageMemberTable } from '../db/schema.js';
 
 export type MemberRow = ImageMemberTable;
 
+type Key = { imageId: string; memberId: string };
+
+/** The membership queries of the request path, compiled once. */
+function queries(store: Store) {
+  const { db } = store;
+  return {
+    byKey: store.prepare((p: Key) => db.selectFrom('image_members').selectAll()
+      .where('image_id', '=', p.imageId).where('member_id', '=', p.memberId)),
+    ofImage: store.prepare((p: { imageId: string }) => db.selectFrom('image_members').selectAll()
+      .where('image_id', '=', p.imageId).orderBy('created_at').orderBy('member_id')),
+    count: store.prepare((p: { imageId: string }) => db.selectFrom('image_members')
+      .select((eb) => eb.fn.countAll<number>().as('n')).where('image_id', '=', p.imageId)),
+    insert: store.prepare((p: MemberRow) => db.insertInto('image_members').values({
+      image_id: p.image_id, member_id: p.member_id, status: p.status, vault_id: p.vault_id,
+      image_created_at: p.image_created_at, created_at: p.created_at, updated_at: p.updated_at,
+    }).onConflict((oc) => oc.columns(['image_id', 'member_id']).doNothing())),
+    setStatus: store.prepare((p: Key & { status: string; updatedAt: string }) => db.updateTable('image_members')
+      .set({ status: p.status, updated_at: p.updatedAt })
+      .where('image_id', '=', p.imageId).where('member_id', '=', p.memberId).returningAll()),
+    setStatusVault: store.prepare((p: Key & { status: string; updatedAt: string; vaultId: string | null }) =>
+      db.updateTable('image_members').set({ status: p.status, updated_at: p.updatedAt, vault_id: p.vaultId })
+        .where('image_id', '=', p.imageId).where('member_id', '=', p.memberId).returningAll()),
+    delete: store.prepare((p: Key) => db.deleteFrom('image_members')
+      .where('image_id', '=', p.imageId).where('member_id', '=', p.memberId)),
+  };
+}
+
 /** Image memberships. The primary key (image_id, member_id) is what forbids duplicates. */
 export class MemberRepo {
-  constructor(private readonly db: Kysely<Database>) {}
+  private readonly db: Kysely<Database>;
+  private readonly q: ReturnType<typeof queries>;
 
-  get(imageId: string, memberId: string, trx: Db = this.db): Promise<MemberRow | undefined> {
-    return trx.selectFrom('image_members').selectAll().where('image_id', '=', imageId)
-      .where('member_id', '=', memberId).executeTakeFirst();
+  constructor(store: Store) {
+    this.db = store.db;
+    this.q = queries(store);
+  }
+
+  get(imageId: string, memberId: string, trx?: Db): Promise<MemberRow | undefined> {
+    return this.q.byKey.first({ imageId, memberId }, trx);
   }
 
   /** Members of an image in creation order; `only` narrows to one member's row (what a member may see). */
-  list(imageId: string, only?: string, trx: Db = this.db): Promise<MemberRow[]> {
-    let q = trx.selectFrom('image_members').selectAll().where('image_id', '=', imageId);
-    if (only !== undefined) q = q.where('member_id', '=', only);
-    return q.orderBy('created_at').orderBy('member_id').execute();
+  async list(imageId: string, only?: string, trx?: Db): Promise<MemberRow[]> {
+    if (only === undefined) return this.q.ofImage.all({ imageId }, trx);
+    const row = await this.get(imageId, only, trx);
+    return row ? [row] : [];
   }
 
   /** A keyset page in (created_at, member_id) order, after the member `after` (exclusive). */
@@ -36,18 +68,15 @@ export class MemberRepo {
     return q.orderBy('created_at').orderBy('member_id').limit(limit).execute();
   }
 
-  async count(imageId: string, trx: Db = this.db): Promise<number> {
-    const row = await trx.selectFrom('image_members').select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('image_id', '=', imageId).executeTakeFirstOrThrow();
-    return Number(row.n);
+  async count(imageId: string, trx?: Db): Promise<number> {
+    const row = await this.q.count.first({ imageId }, trx);
+    return Number(row!.n);
   }
 
   /** Inserts a membership; false when it already exists (the unique key decides, not a prior read). */
-  async insert(row: MemberRow, trx: Db = this.db): Promise<boolean> {
+  async insert(row: MemberRow, trx?: Db): Promise<boolean> {
     try {
-      const res = await trx.insertInto('image_members').values(row)
-        .onConflict((oc) => oc.columns(['image_id', 'member_id']).doNothing()).executeTakeFirst();
-      return Number(res.numInsertedOrUpdatedRows ?? 0n) > 0;
+      return (await this.q.insert.run(row, trx)) > 0;
     } catch (err) {
       if (isUniqueViolation(err)) return false;
       throw err;
@@ -65,18 +94,15 @@ export class MemberRepo {
     return inserted;
   }
 
-  async updateStatus(imageId: string, memberId: string, status: string, vaultId: string | null | undefined,
-    updatedAt: string, trx: Db = this.db): Promise<MemberRow | undefined> {
-    const patch: Partial<MemberRow> = { status, updated_at: updatedAt };
-    if (vaultId !== undefined) patch.vault_id = vaultId;
-    await trx.updateTable('image_members').set(patch).where('image_id', '=', imageId)
-      .where('member_id', '=', memberId).execute();
-    return this.get(imageId, memberId, trx);
+  /** Sets the status (and the vault, unless `vaultId` is undefined); the updated row, if the member exists. */
+  updateStatus(imageId: string, memberId: string, status: string, vaultId: string | null | undefined,
+    updatedAt: string, trx?: Db): Promise<MemberRow | undefined> {
+    return vaultId === undefined
+      ? this.q.setStatus.first({ imageId, memberId, status, updatedAt }, trx)
+      : this.q.setStatusVault.first({ imageId, memberId, status, updatedAt, vaultId }, trx);
   }
 
-  async delete(imageId: string, memberId: string, trx: Db = this.db): Promise<boolean> {
-    const res = await trx.deleteFrom('image_members').where('image_id', '=', imageId)
-      .where('member_id', '=', memberId).executeTakeFirst();
-    return Number(res.numDeletedRows) > 0;
+  async delete(imageId: string, memberId: string, trx?: Db): Promise<boolean> {
+    return (await this.q.delete.run({ imageId, memberId }, trx)) > 0;
   }
 }

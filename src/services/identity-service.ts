@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { Kysely } from 'kysely';
 import { hashPassword, PasswordVerifier } from '../auth/password.js';
 import { type TokenClaims, TokenSigner } from '../auth/token.js';
-import type { Database, ProjectTable, UserTable } from '../db/schema.js';
+import type { Store } from '../db/database.js';
+import type { ProjectTable, UserTable } from '../db/schema.js';
 import { type Clock, hexId, isoNow } from '../domain/clock.js';
 import { contextFor, type RequestContext } from '../domain/context.js';
 import { AppError, badRequest, forbidden, notFound } from '../errors/app-error.js';
@@ -52,12 +52,12 @@ export class IdentityService {
   private readonly verifiedTokens = new Map<string, { ctx: RequestContext; expiresAt: number }>();
 
   constructor(
-    db: Kysely<Database>,
+    store: Store,
     private readonly clock: Clock,
     private readonly tokenTtl: number,
     private readonly endpoints: () => Endpoints,
   ) {
-    this.repo = new IdentityRepo(db);
+    this.repo = new IdentityRepo(store);
   }
 
   /** Loads the token-signing key, creating it on first start (shared by every process on the database). */

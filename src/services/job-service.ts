@@ -29,7 +29,7 @@ export class JobService {
   private readonly listeners = new Set<() => void>();
 
   constructor(private readonly store: Store, private readonly clock: Clock) {
-    this.repo = new JobRepo(store.db, store.caps);
+    this.repo = new JobRepo(store);
   }
 
   /**

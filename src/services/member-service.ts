@@ -37,7 +37,7 @@ export class MemberService {
 
   constructor(private readonly store: Store, private readonly clock: Clock, private readonly quotas: MemberQuotas,
     private readonly images: ImageService) {
-    this.repo = new MemberRepo(store.db);
+    this.repo = new MemberRepo(store);
     this.grants = new KmsGrantRepo(store.db);
   }
 

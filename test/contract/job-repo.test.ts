@@ -20,7 +20,7 @@ async function setup(t: TestContext, kind: DatabaseKind, stores = 1): Promise<{ 
     for (const s of opened) await s.close();
     await database.drop();
   });
-  return { repos: opened.map((s) => new JobRepo(s.db, s.caps)), store: opened[0]! };
+  return { repos: opened.map((s) => new JobRepo(s)), store: opened[0]! };
 }
 
 const lease = (jobId: string, owner: string, attempt: number): Lease => ({ jobId, owner, attempt });

@@ -1,0 +1,57 @@
+import type { Compilable, CompiledQuery, Kysely, Transaction } from 'kysely';
+import type { Database } from './schema.js';
+
+export type Db = Kysely<Database> | Transaction<Database>;
+
+/** What running a statement gave: its rows (SELECT, RETURNING) and how many rows it changed. */
+export interface QueryResult<R> {
+  rows: R[];
+  affected: number;
+}
+
+/** Runs compiled SQL with bound values on one engine, inside `trx` when one is given. */
+export type Executor = <R>(query: CompiledQuery, args: readonly unknown[], trx: Db | undefined) => Promise<QueryResult<R>>;
+
+/** Stands for a named parameter while a query is compiled. */
+class Param {
+  constructor(readonly name: string) {}
+}
+
+/** The result row type of a Kysely query. */
+export type RowOf<Q> = Q extends Compilable<infer O> ? O : never;
+
+/**
+ * A query built and compiled by Kysely once, then run with new parameter values: no query building on
+ * the request path, and the engine keeps one prepared statement for it (better-sqlite3 statement,
+ * PostgreSQL named statement). `build` receives stand-ins for the parameters, e.g.
+ * `(p: { id: string }) => db.selectFrom('images').selectAll().where('id', '=', p.id)`.
+ */
+export class Prepared<P extends object, R> {
+  private readonly query: CompiledQuery;
+  /** For each bound value of the compiled SQL: the parameter name it takes, or undefined for a constant. */
+  private readonly names: (string | undefined)[];
+
+  constructor(private readonly execute: Executor, build: (p: P) => Compilable<R>) {
+    const stand = new Proxy({}, { get: (_t, name) => new Param(String(name)) }) as P;
+    this.query = build(stand).compile();
+    this.names = this.query.parameters.map((v) => (v instanceof Param ? v.name : undefined));
+  }
+
+  async all(params: P, trx?: Db): Promise<R[]> {
+    return (await this.execute<R>(this.query, this.args(params), trx)).rows;
+  }
+
+  async first(params: P, trx?: Db): Promise<R | undefined> {
+    return (await this.execute<R>(this.query, this.args(params), trx)).rows[0];
+  }
+
+  /** Runs a write; returns how many rows it changed. */
+  async run(params: P, trx?: Db): Promise<number> {
+    return (await this.execute<R>(this.query, this.args(params), trx)).affected;
+  }
+
+  private args(params: P): unknown[] {
+    const values = params as Record<string, unknown>;
+    return this.names.map((name, i) => (name === undefined ? this.query.parameters[i] : values[name]));
+  }
+}
