@@ -1,0 +1,94 @@
+import assert from 'node:assert/strict';
+import { describe, it, type TestContext } from 'node:test';
+import { openStore, type Store } from '../../src/db/database.js';
+import { migrateToLatest } from '../../src/db/migrate.js';
+import { databaseKinds, type DatabaseKind } from '../helpers/databases.js';
+
+async function open(t: TestContext, kind: DatabaseKind): Promise<Store> {
+  const database = await kind.create();
+  const store = openStore(database.url);
+  t.after(async () => {
+    await store.close();
+    await database.drop();
+  });
+  await migrateToLatest(store);
+  return store;
+}
+
+/** The settings table is the simplest key/value table of the schema. */
+function settingQueries(store: Store) {
+  const { db } = store;
+  return {
+    get: store.prepare((p: { key: string }) => db.selectFrom('settings').select('value').where('key', '=', p.key)),
+    like: store.prepare((p: { prefix: string }) => db.selectFrom('settings').select(['key', 'value'])
+      .where('key', 'like', p.prefix).where('value', '<>', 'hidden').orderBy('key')),
+    put: store.prepare((p: { key: string; value: string }) => db.insertInto('settings')
+      .values({ key: p.key, value: p.value })),
+    set: store.prepare((p: { key: string; value: string }) => db.updateTable('settings').set({ value: p.value })
+      .where('key', '=', p.key).returningAll()),
+    drop: store.prepare((p: { key: string }) => db.deleteFrom('settings').where('key', '=', p.key)),
+  };
+}
+
+/** A promise and the function that resolves it. */
+function gate(): { wait: Promise<void>; open: () => void } {
+  let open!: () => void;
+  const wait = new Promise<void>((resolve) => { open = resolve; });
+  return { wait, open };
+}
+
+for (const kind of databaseKinds()) {
+  describe(`prepared queries (${kind.name})`, () => {
+    it('binds parameters by name on every run and keeps the constants of the query', async (t) => {
+      const store = await open(t, kind);
+      const q = settingQueries(store);
+      assert.equal(await q.put.run({ key: 'a.1', value: 'one' }), 1);
+      assert.equal(await q.put.run({ key: 'a.2', value: 'hidden' }), 1);
+      assert.equal(await q.put.run({ key: 'b.1', value: 'two' }), 1);
+      assert.deepEqual(await q.get.first({ key: 'b.1' }), { value: 'two' });
+      assert.equal(await q.get.first({ key: 'nope' }), undefined);
+      assert.deepEqual(await q.like.all({ prefix: 'a.%' }), [{ key: 'a.1', value: 'one' }]);
+      assert.deepEqual(await q.set.all({ key: 'a.1', value: 'uno' }), [{ key: 'a.1', value: 'uno' }]);
+      assert.deepEqual(await q.set.all({ key: 'nope', value: 'x' }), []);
+      assert.equal(await q.drop.run({ key: 'a.2' }), 1);
+      assert.equal(await q.drop.run({ key: 'a.2' }), 0);
+      await assert.rejects(q.put.run({ key: 'b.1', value: 'again' }), (err: { code?: string }) =>
+        ['23505', 'SQLITE_CONSTRAINT_PRIMARYKEY'].includes(err.code!));
+    });
+
+    it('runs inside the transaction it is given, and rolls back with it', async (t) => {
+      const store = await open(t, kind);
+      const q = settingQueries(store);
+      await assert.rejects(store.db.transaction().execute(async (trx) => {
+        await q.put.run({ key: 'k', value: 'inside' }, trx);
+        assert.deepEqual(await q.get.first({ key: 'k' }, trx), { value: 'inside' });
+        throw new Error('roll back');
+      }), /roll back/);
+      assert.equal(await q.get.first({ key: 'k' }), undefined);
+    });
+
+    it('never runs inside the open transaction of another flow', async (t) => {
+      const store = await open(t, kind);
+      const q = settingQueries(store);
+      await q.put.run({ key: 'k', value: 'before' });
+      const written = gate();
+      const release = gate();
+      const other = store.db.transaction().execute(async (trx) => {
+        await q.set.run({ key: 'k', value: 'uncommitted' }, trx);
+        written.open();
+        await release.wait;
+        throw new Error('roll back');
+      });
+      await written.wait;
+      // Outside that transaction: a read must not see its write, a write must not be rolled back with it.
+      const read = q.get.first({ key: 'k' });
+      const write = q.put.run({ key: 'outside', value: 'kept' });
+      setTimeout(release.open, 50);
+      await assert.rejects(other, /roll back/);
+      assert.deepEqual(await read, { value: 'before' });
+      assert.equal(await write, 1);
+      assert.deepEqual(await q.get.first({ key: 'outside' }), { value: 'kept' });
+      assert.deepEqual(await q.get.first({ key: 'k' }), { value: 'before' });
+    });
+  });
+}
