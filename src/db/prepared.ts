@@ -9,8 +9,11 @@ export interface QueryResult<R> {
   affected: number;
 }
 
-/** Runs compiled SQL with bound values on one engine, inside `trx` when one is given. */
-export type Executor = <R>(query: CompiledQuery, args: readonly unknown[], trx: Db | undefined) => Promise<QueryResult<R>>;
+/** Runs one compiled query with bound values, inside `trx` when one is given. */
+export type Runner = (args: readonly unknown[], trx: Db | undefined) => Promise<QueryResult<unknown>>;
+
+/** How an engine runs a compiled query: it may prepare a statement for it once. */
+export type Executor = (query: CompiledQuery) => Runner;
 
 /** Stands for a named parameter while a query is compiled. */
 class Param {
@@ -30,24 +33,26 @@ export class Prepared<P extends object, R> {
   private readonly query: CompiledQuery;
   /** For each bound value of the compiled SQL: the parameter name it takes, or undefined for a constant. */
   private readonly names: (string | undefined)[];
+  private readonly runner: Runner;
 
-  constructor(private readonly execute: Executor, build: (p: P) => Compilable<R>) {
+  constructor(executor: Executor, build: (p: P) => Compilable<R>) {
     const stand = new Proxy({}, { get: (_t, name) => new Param(String(name)) }) as P;
     this.query = build(stand).compile();
     this.names = this.query.parameters.map((v) => (v instanceof Param ? v.name : undefined));
+    this.runner = executor(this.query);
   }
 
   async all(params: P, trx?: Db): Promise<R[]> {
-    return (await this.execute<R>(this.query, this.args(params), trx)).rows;
+    return (await this.runner(this.args(params), trx)).rows as R[];
   }
 
   async first(params: P, trx?: Db): Promise<R | undefined> {
-    return (await this.execute<R>(this.query, this.args(params), trx)).rows[0];
+    return (await this.runner(this.args(params), trx)).rows[0] as R | undefined;
   }
 
   /** Runs a write; returns how many rows it changed. */
   async run(params: P, trx?: Db): Promise<number> {
-    return (await this.execute<R>(this.query, this.args(params), trx)).affected;
+    return (await this.runner(this.args(params), trx)).affected;
   }
 
   private args(params: P): unknown[] {
