@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { Container } from '../src/container.js';
-import type { ImageTable } from '../src/db/schema.js';
+import type { NewImageRow } from '../src/db/schema.js';
 import { uuid } from '../src/domain/clock.js';
 import { contextFor, type RequestContext } from '../src/domain/context.js';
 import { newImage } from '../src/domain/image.js';
@@ -102,7 +102,7 @@ export async function bulkAcceptedShares(c: Container, owner: Account, viewer: A
   const step = 86_400_000 / Math.max(count, 1);
   for (let done = 0; done < count; done += perTransaction) {
     const n = Math.min(perTransaction, count - done);
-    const images: ImageTable[] = [];
+    const images: NewImageRow[] = [];
     const members: MemberRow[] = [];
     for (let i = 0; i < n; i++) {
       const at = new Date(start + (done + i) * step).toISOString();

@@ -15,6 +15,11 @@ export type DialectName = 'sqlite' | 'postgres';
 export interface Capabilities {
   /** Row locks (`SELECT ... FOR UPDATE [SKIP LOCKED]`); SQLite has one writer and needs none. */
   rowLocks: boolean;
+  /**
+   * Queries run inside this process (no round trip): a second small query costs less than reading
+   * columns that are not needed. Over a network, one round trip for everything costs less.
+   */
+  inProcess: boolean;
 }
 
 export interface Store {
@@ -124,7 +129,7 @@ function openSqlite(url: string): Store {
   return {
     db,
     dialect: 'sqlite',
-    caps: { rowLocks: false },
+    caps: { rowLocks: false, inProcess: true },
     prepare: (build) => new Prepared(execute, build),
     ping: async () => { await sql`select 1`.execute(db); },
     close: () => db.destroy(),
@@ -143,7 +148,7 @@ function openPostgres(url: string): Store {
   return {
     db,
     dialect: 'postgres',
-    caps: { rowLocks: true },
+    caps: { rowLocks: true, inProcess: false },
     prepare: (build) => new Prepared(execute, build),
     ...(searchPath ? { schema: searchPath[1] } : {}),
     ping: async () => { await sql`select 1`.execute(db); },

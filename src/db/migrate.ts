@@ -2,10 +2,12 @@ import { type Migration, type MigrationProvider, Migrator } from 'kysely';
 import type { Store } from './database.js';
 import * as initial from './migrations/0001-initial.js';
 import * as jobIndexes from './migrations/0002-job-indexes.js';
+import * as imageRev from './migrations/0003-image-rev.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': initial,
   '0002-job-indexes': jobIndexes,
+  '0003-image-rev': imageRev,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

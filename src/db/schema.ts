@@ -1,3 +1,5 @@
+import type { Generated, Insertable, Selectable } from 'kysely';
+
 /** Row types of every table, as Kysely sees them. Timestamps are ISO-8601 strings with milliseconds (UTC). */
 export interface ProjectTable {
   id: string;
@@ -56,7 +58,12 @@ export interface ImageTable {
   extra: string;
   created_at: string;
   updated_at: string;
+  /** Version of the row and its memberships, set by triggers on every change (migration 0003). */
+  rev: Generated<number>;
 }
+
+export type ImageRow = Selectable<ImageTable>;
+export type NewImageRow = Insertable<ImageTable>;
 
 export interface ImageMemberTable {
   image_id: string;

@@ -5,21 +5,37 @@ import {
 import type { Store } from '../db/database.js';
 import { isUniqueViolation } from '../db/errors.js';
 import { type JsonSql, jsonSql } from '../db/json-sql.js';
-import type { Database, ImageTable } from '../db/schema.js';
+import type { Db } from '../db/prepared.js';
+import type { Database, ImageRow, NewImageRow } from '../db/schema.js';
 import type { Image, ImageStatus, Visibility } from '../domain/image.js';
 import type { ImageFilters, ImageListQuery, SortItem, SortKey, TimeFilter } from '../domain/image-query.js';
 import type { MemberStatus } from '../domain/member.js';
+import { RevCache } from './rev-cache.js';
 
-type Db = Kysely<Database> | Transaction<Database>;
 type Condition = Expression<SqlBool>;
 /** Conditions on `images`, with qualified column names so they also hold in the membership join. */
 const eb = expressionBuilder<Database, 'images'>();
-type ImageSelect = SelectQueryBuilder<Database, 'images', ImageTable>;
+/** A row of a list page: which image, and which version of it. */
+export interface ImageRef {
+  id: string;
+  rev: number;
+}
+type ImageSelect = SelectQueryBuilder<Database, 'images', ImageRef>;
 /** A compiled-or-run list query, whatever shape (one branch or a union) it took. */
 export interface ListQuery {
-  execute(): Promise<ImageTable[]>;
-  compile(): CompiledQuery<ImageTable>;
+  execute(): Promise<ImageRef[]>;
+  compile(): CompiledQuery<ImageRef>;
 }
+
+/** An image the caller asked for by id: the image, its rev, and the caller's membership status. */
+export interface FoundImage {
+  image: Image;
+  rev: number;
+  memberStatus: MemberStatus | undefined;
+}
+
+/** Images kept in memory by (id, rev); at ~2 KB each (object and rendered body) about 40 MB at most. */
+const CACHED_IMAGES = 20_000;
 
 /** Who is listing: admins are not narrowed by visibility or membership. */
 export interface ImageViewer {
@@ -32,14 +48,14 @@ export type MutableFields = Pick<Image, 'name' | 'visibility' | 'protected' | 'o
   | 'container_format' | 'disk_format' | 'min_ram' | 'min_disk' | 'tags' | 'extra' | 'updated_at'>;
 export type DataFields = Partial<Pick<Image, 'size' | 'virtual_size' | 'checksum' | 'os_hash_algo' | 'os_hash_value'>>;
 
-export function toRow(image: Image): ImageTable {
+export function toRow(image: Image): NewImageRow {
   return {
     ...image, protected: image.protected ? 1 : 0, os_hidden: image.os_hidden ? 1 : 0,
     tags: JSON.stringify(image.tags), extra: JSON.stringify(image.extra),
   };
 }
 
-export function fromRow(row: ImageTable): Image {
+export function fromRow(row: Omit<ImageRow, 'rev'>): Image {
   return {
     id: row.id, name: row.name, owner: row.owner, visibility: row.visibility as Visibility,
     status: row.status as ImageStatus, container_format: row.container_format, disk_format: row.disk_format,
@@ -114,18 +130,36 @@ function queries(store: Store) {
         .on('m.member_id', '=', p.memberId))
       .selectAll('images').select('m.status as member_status')
       .where('images.id', '=', p.id)),
+    /** What deciding visibility needs, and the rev that tells whether the cached image still holds. */
+    access: store.prepare((p: { id: string; memberId: string }) => db.selectFrom('images')
+      .leftJoin('image_members as m', (join) => join.onRef('m.image_id', '=', 'images.id')
+        .on('m.member_id', '=', p.memberId))
+      .select(['images.rev', 'm.status as member_status'])
+      .where('images.id', '=', p.id)),
     memberStatus: store.prepare((p: { imageId: string; memberId: string }) => db.selectFrom('image_members')
       .select('status').where('image_id', '=', p.imageId).where('member_id', '=', p.memberId)),
   };
 }
 
-/** The image catalog: rows of `images`, tags and extra properties as JSON text, members via `image_members`. */
+/** A cached image is shared by every request that reads it: nobody may change it. */
+function frozen(image: Image): Image {
+  Object.freeze(image.tags);
+  Object.freeze(image.extra);
+  return Object.freeze(image);
+}
+
+/**
+ * The image catalog: rows of `images`, tags and extra properties as JSON text, members via `image_members`.
+ * Reads outside transactions return images shared through a cache keyed by (id, rev): frozen objects, the
+ * same one for as long as the row does not change.
+ */
 export class ImageRepo {
   private readonly db: Kysely<Database>;
   private readonly json: JsonSql;
   private readonly q: ReturnType<typeof queries>;
+  private readonly cache = new RevCache<Image>(CACHED_IMAGES);
 
-  constructor(store: Store) {
+  constructor(private readonly store: Store) {
     this.db = store.db;
     this.json = jsonSql(store.dialect);
     this.q = queries(store);
@@ -136,13 +170,41 @@ export class ImageRepo {
     return row && fromRow(row);
   }
 
-  /** The image and the status of `memberId`'s membership of it, in one query. */
-  async getWithMembership(id: string, memberId: string, trx?: Db)
-    : Promise<{ image: Image; memberStatus: MemberStatus | undefined } | undefined> {
-    const row = await this.q.withMembership.first({ id, memberId }, trx);
+  /**
+   * The image and the status of `memberId`'s membership of it. In-process engines read only the rev and
+   * the membership, and the full row when the cached image is not that rev; over a network, one round trip
+   * for everything costs less than a second one.
+   */
+  async getWithMembership(id: string, memberId: string): Promise<FoundImage | undefined> {
+    if (this.store.caps.inProcess) {
+      const access = await this.q.access.first({ id, memberId });
+      if (!access) return undefined;
+      const memberStatus = (access.member_status ?? undefined) as MemberStatus | undefined;
+      const image = this.cache.get(id, access.rev);
+      if (image) return { image, rev: access.rev, memberStatus };
+      const row = await this.q.byId.first({ id });
+      return row && { image: this.cached(row), rev: row.rev, memberStatus };
+    }
+    const row = await this.q.withMembership.first({ id, memberId });
     if (!row) return undefined;
     const { member_status: status, ...image } = row;
-    return { image: fromRow(image), memberStatus: (status ?? undefined) as MemberStatus | undefined };
+    return { image: this.cached(image), rev: image.rev, memberStatus: (status ?? undefined) as MemberStatus | undefined };
+  }
+
+  /** The image of this row, from the cache when it holds this rev. */
+  private cached(row: ImageRow): Image {
+    return this.cache.get(row.id, row.rev) ?? this.cache.set(row.id, row.rev, frozen(fromRow(row)));
+  }
+
+  /** The images of a list page, in its order: cached ones as they are, the others read in one query. */
+  private async resolve(refs: ImageRef[]): Promise<Image[]> {
+    const images = refs.map((r) => this.cache.get(r.id, r.rev));
+    const missing = refs.filter((_r, i) => images[i] === undefined).map((r) => r.id);
+    if (missing.length === 0) return images as Image[];
+    const rows = await this.db.selectFrom('images').selectAll().where('id', 'in', missing).execute();
+    const loaded = new Map(rows.map((row) => [row.id, this.cached(row)]));
+    // An image deleted since the page was read is left out, as a page read a moment later would.
+    return refs.map((r, i) => images[i] ?? loaded.get(r.id)).filter((image) => image !== undefined);
   }
 
   /** The image, row-locked until the transaction ends (PostgreSQL; SQLite's write transaction is exclusive). */
@@ -198,31 +260,38 @@ export class ImageRepo {
    * is one branch per index (public, community, owned, shared-with-me), each ordered, keyset-filtered and
    * limited on its own, then merged (UNION ALL of disjoint branches): no branch reads rows the viewer cannot see.
    */
-  async list(viewer: ImageViewer, query: ImageListQuery, marker?: Image, trx: Db = this.db): Promise<Image[]> {
+  async list(viewer: ImageViewer, query: ImageListQuery, marker?: Image): Promise<Image[]> {
     if (query.limit === 0) return [];
-    return (await this.listQuery(viewer, query, marker, trx).execute()).map(fromRow);
+    return this.resolve(await this.listQuery(viewer, query, marker).execute());
   }
 
-  /** The query behind `list` (exposed so tests can EXPLAIN it). */
-  listQuery(viewer: ImageViewer, query: ImageListQuery, marker?: Image, trx: Db = this.db): ListQuery {
+  /**
+   * The query behind `list` (exposed so tests can EXPLAIN it): the (id, rev) of each image of the page. The
+   * branches of a union also carry the sort columns, for the outer ORDER BY.
+   */
+  listQuery(viewer: ImageViewer, query: ImageListQuery, marker?: Image): ListQuery {
+    const trx = this.db;
     const filters = this.filters(query.filters);
+    const columns = [...new Set<SortKey | 'rev'>(['id', 'rev', ...query.sort.map((s) => s.key)])]
+      .map((c) => `images.${c}` as const);
     const page = (q: ImageSelect) => {
       let p = q.where(filters);
       if (marker) p = p.where(afterMarker(query.sort, marker));
       return query.sort.reduce((acc, s) => acc.orderBy(sortExpr(s.key), s.dir), p).limit(query.limit);
     };
-    const scoped = (cond: Condition) => page(trx.selectFrom('images').selectAll().where(cond));
+    const scoped = (cond: Condition) =>
+      page(trx.selectFrom('images').select(columns).where(cond) as unknown as ImageSelect);
     if (viewer.isAdmin) return scoped(this.adminScope(viewer, query));
     const branches = this.userBranches(viewer, query).map(scoped);
     if (this.sharedWithMe(query)) {
-      const join = this.membershipJoin(viewer, query, trx);
+      const join = this.membershipJoin(viewer, query, columns);
       branches.push(this.membershipPage(join, query, filters, marker) ?? page(join));
     }
     if (branches.length === 1) return branches[0]!;
     const [first, ...others] = branches.map((b) => trx.selectFrom(b.as('b')).selectAll());
     // The branches are disjoint (owned images by visibility, shared ones by membership of others' images).
     const union = others.reduce((u, b) => u.unionAll(b), first!);
-    let outer = trx.selectFrom(union.as('u')).selectAll();
+    let outer = trx.selectFrom(union.as('u')).select(['id', 'rev']);
     for (const s of query.sort) outer = outer.orderBy(sortExpr(s.key, false), s.dir);
     return outer.limit(query.limit);
   }
@@ -261,8 +330,8 @@ export class ImageRepo {
    * Shared images the viewer is a member of, driven from its memberships (image_members_member_status_idx)
    * and joined to images by key: CROSS JOIN makes SQLite keep that loop order; PostgreSQL plans it freely.
    */
-  private membershipJoin(viewer: ImageViewer, query: ImageListQuery, trx: Db): ImageSelect {
-    let q = trx.selectFrom('image_members as m').crossJoin('images').selectAll('images')
+  private membershipJoin(viewer: ImageViewer, query: ImageListQuery, columns: `images.${SortKey | 'rev'}`[]): ImageSelect {
+    let q = this.db.selectFrom('image_members as m').crossJoin('images').select(columns)
       .whereRef('images.id', '=', 'm.image_id').where('m.member_id', '=', viewer.projectId)
       .where('images.owner', '<>', viewer.projectId)
       .where('images.visibility', '=', 'shared');

@@ -3,10 +3,14 @@ import type { Store } from '../db/database.js';
 import { isUniqueViolation } from '../db/errors.js';
 import type { Db } from '../db/prepared.js';
 import type { Database, ImageMemberTable } from '../db/schema.js';
+import { RevCache } from './rev-cache.js';
 
 export type MemberRow = ImageMemberTable;
 
 type Key = { imageId: string; memberId: string };
+
+/** Member lists kept in memory by (image id, image rev), at most this many rows in all (~15 MB). */
+const CACHED_MEMBERS = 50_000;
 
 /** The membership queries of the request path, compiled once. */
 function queries(store: Store) {
@@ -37,6 +41,7 @@ function queries(store: Store) {
 export class MemberRepo {
   private readonly db: Kysely<Database>;
   private readonly q: ReturnType<typeof queries>;
+  private readonly lists = new RevCache<readonly MemberRow[]>(CACHED_MEMBERS);
 
   constructor(store: Store) {
     this.db = store.db;
@@ -47,11 +52,21 @@ export class MemberRepo {
     return this.q.byKey.first({ imageId, memberId }, trx);
   }
 
-  /** Members of an image in creation order; `only` narrows to one member's row (what a member may see). */
-  async list(imageId: string, only?: string, trx?: Db): Promise<MemberRow[]> {
-    if (only === undefined) return this.q.ofImage.all({ imageId }, trx);
-    const row = await this.get(imageId, only, trx);
-    return row ? [row] : [];
+  /**
+   * Members of an image in creation order; `only` narrows to one member's row (what a member may see).
+   * `rev` is the image's rev as the caller just read it: the full list is kept under it and shared, frozen,
+   * by every caller that reads the same rev.
+   */
+  async list(imageId: string, rev: number, only?: string): Promise<readonly MemberRow[]> {
+    const cached = this.lists.get(imageId, rev);
+    if (only !== undefined) {
+      const row = cached ? cached.find((m) => m.member_id === only) : await this.get(imageId, only);
+      return row ? [row] : [];
+    }
+    if (cached) return cached;
+    const rows = await this.q.ofImage.all({ imageId });
+    for (const row of rows) Object.freeze(row);
+    return this.lists.set(imageId, rev, Object.freeze(rows), rows.length + 1);
   }
 
   /** A keyset page in (created_at, member_id) order, after the member `after` (exclusive). */

@@ -1,5 +1,5 @@
 import type { Store } from '../db/database.js';
-import type { ImageTable } from '../db/schema.js';
+import type { ImageRow } from '../db/schema.js';
 import { PROJECT_ID_RE, UUID_RE } from '../domain/clock.js';
 import type { RequestContext } from '../domain/context.js';
 import { badRequest } from '../errors/app-error.js';
@@ -131,7 +131,7 @@ export class BatchMemberService {
   }
 
   /** Every image must exist and belong to the caller (admins may act on any). */
-  private async ownedImages(ctx: RequestContext, ids: string[]): Promise<ImageTable[]> {
+  private async ownedImages(ctx: RequestContext, ids: string[]): Promise<ImageRow[]> {
     const rows = await this.store.db.selectFrom('images').selectAll().where('id', 'in', ids).execute();
     const byId = new Map(rows.map((r) => [r.id, r]));
     for (const id of ids) {

@@ -12,9 +12,8 @@ import { applyChanges, type ImageChange } from '../domain/image-patch.js';
 import type { ImageListQuery } from '../domain/image-query.js';
 import { validateImageDocument } from '../domain/image-schema.js';
 import { actionTransition, checkDownloadable, hasData, type ImageAction } from '../domain/image-status.js';
-import type { MemberStatus } from '../domain/member.js';
 import { AppError, badRequest, conflict, forbidden, notFound } from '../errors/app-error.js';
-import { ImageRepo } from '../repos/image-repo.js';
+import { type FoundImage, ImageRepo } from '../repos/image-repo.js';
 import { ImageDataStore } from '../storage/image-data.js';
 
 export interface ImagePage {
@@ -74,8 +73,7 @@ export class ImageService {
   }
 
   /** The image if it exists and the caller may see it (§2.1), with the caller's membership status. */
-  async findVisible(ctx: RequestContext, id: string)
-    : Promise<{ image: Image; memberStatus: MemberStatus | undefined } | undefined> {
+  async findVisible(ctx: RequestContext, id: string): Promise<FoundImage | undefined> {
     if (!UUID_RE.test(id)) return undefined;
     const found = await this.repo.getWithMembership(id, ctx.projectId);
     return found && canSee(ctx, found.image, found.memberStatus) ? found : undefined;

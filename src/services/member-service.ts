@@ -69,13 +69,15 @@ export class MemberService {
   }
 
   /** `GET /v2/images/{id}/members`: owner and admins see every row, a member only its own. */
-  async list(ctx: RequestContext, imageId: string): Promise<MemberRow[]> {
-    const image = await this.visibleImage(ctx, imageId);
+  async list(ctx: RequestContext, imageId: string): Promise<readonly MemberRow[]> {
+    const found = await this.images.findVisible(ctx, imageId);
+    if (!found) throw imageNotFound(imageId);
+    const { image, rev } = found;
     if (image.visibility !== 'shared') {
       throw forbidden(`Not allowed to list members for image ${imageId}: Only shared images have members.`);
     }
     const all = ctx.isAdmin || image.owner === ctx.projectId;
-    return this.repo.list(imageId, all ? undefined : ctx.projectId);
+    return this.repo.list(imageId, rev, all ? undefined : ctx.projectId);
   }
 
   /**

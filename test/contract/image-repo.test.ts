@@ -70,13 +70,56 @@ for (const kind of databaseKinds()) {
         ['active', 2 ** 40, 2 ** 40, at(61)]);
 
       await addMember(store, image.id, 'm1', 'accepted');
-      assert.deepEqual(await repo.getWithMembership(image.id, 'm1'), { image: active, memberStatus: 'accepted' });
-      assert.deepEqual(await repo.getWithMembership(image.id, 'm2'), { image: active, memberStatus: undefined });
+      const found = (await repo.getWithMembership(image.id, 'm1'))!;
+      assert.deepEqual({ ...found, rev: undefined }, { image: active, rev: undefined, memberStatus: 'accepted' });
+      assert.deepEqual(await repo.getWithMembership(image.id, 'm2'), { image: active, rev: found.rev, memberStatus: undefined });
       assert.equal(await repo.memberStatus(image.id, 'm1'), 'accepted');
       assert.equal(await repo.delete(image.id), true);
       assert.equal(await repo.delete(image.id), false);
       const left = await store.db.selectFrom('image_members').selectAll().execute();
       assert.deepEqual(left, []);
+    });
+
+    it('rev: a new one on every change of the row or its memberships, by any writer; cached images follow it', async (t) => {
+      const { store, repo } = await openRepo(t, kind);
+      const image = img(1);
+      await repo.insert(image);
+      const rev = async () => (await repo.getWithMembership(image.id, 'm1'))!.rev;
+      const first = await repo.getWithMembership(image.id, 'm1');
+      assert.equal(typeof first!.rev, 'number');
+      assert.ok(Number.isSafeInteger(first!.rev));
+      const again = await repo.getWithMembership(image.id, 'm1');
+      assert.equal(again!.rev, first!.rev);
+      assert.equal(again!.image, first!.image, 'the same cached object while the row is unchanged');
+      assert.ok(Object.isFrozen(first!.image) && Object.isFrozen(first!.image.tags) && Object.isFrozen(first!.image.extra));
+
+      const seen = new Set([first!.rev]);
+      const changes: [string, () => Promise<unknown>][] = [
+        ['image update', () => repo.update(image.id, { ...image, name: 'renamed' })],
+        ['status transition', () => repo.transition(image.id, 'queued', 'saving', at(70))],
+        ['member insert', () => addMember(store, image.id, 'm1', 'pending')],
+        ['member update', () => store.db.updateTable('image_members').set({ status: 'accepted' }).execute()],
+        ['member delete', () => store.db.deleteFrom('image_members').execute()],
+        ['raw update of another column', () => sql`update images set min_ram = 7`.execute(store.db)],
+      ];
+      for (const [what, change] of changes) {
+        await change();
+        const now = await rev();
+        assert.ok(!seen.has(now), `${what} takes a new rev`);
+        seen.add(now);
+      }
+      const latest = (await repo.getWithMembership(image.id, 'm1'))!;
+      assert.deepEqual([latest.image.name, latest.image.status, latest.image.min_ram], ['renamed', 'saving', 7]);
+      assert.notEqual(latest.image, first!.image);
+      const [listed] = await repo.list(me, q());
+      assert.equal(listed, latest.image, 'lists share the cached image');
+      await sql`update images set name = 'raw'`.execute(store.db);
+      assert.equal((await repo.list(me, q()))[0]!.name, 'raw', 'a page shows a change made by any writer');
+
+      await repo.delete(image.id);
+      await repo.insert(image);
+      assert.ok(!seen.has(await rev()), 'a re-created image never shows an old rev');
+      assert.equal((await repo.getWithMembership(image.id, 'm1'))!.image.name, image.name);
     });
 
     it('lock returns the row inside a transaction', async (t) => {

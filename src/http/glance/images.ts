@@ -1,62 +1,18 @@
 import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Container } from '../../container.js';
-import { CONTAINER_FORMATS, DISK_FORMATS, IMAGE_STATUSES, imageBody, VISIBILITIES } from '../../domain/image.js';
+import { CONTAINER_FORMATS, DISK_FORMATS, VISIBILITIES } from '../../domain/image.js';
 import { parseCreateBody } from '../../domain/image-input.js';
 import { parsePatchBody, patchVersion } from '../../domain/image-patch.js';
 import { parseListQuery } from '../../domain/image-query.js';
 import { AppError } from '../../errors/app-error.js';
 import type { ImagePage } from '../../services/image-service.js';
 import { rejectOtherMethods } from '../method-guard.js';
+import { IMAGE_RESPONSE, imageJson, imageListJson, LIST_RESPONSE, sendJson } from './bodies.js';
 
 type IdParams = { id: string };
 
 const nullable = (type: string, extra: Record<string, unknown> = {}) => ({ type: [type, 'null'], ...extra });
-
-/** The image body (§5.1): every key always present; extra properties are strings. */
-const IMAGE_RESPONSE = {
-  type: 'object',
-  properties: {
-    id: { type: 'string' },
-    name: nullable('string'),
-    status: { type: 'string', enum: IMAGE_STATUSES },
-    visibility: { type: 'string', enum: VISIBILITIES },
-    protected: { type: 'boolean' },
-    os_hidden: { type: 'boolean' },
-    checksum: nullable('string'),
-    os_hash_algo: nullable('string'),
-    os_hash_value: nullable('string'),
-    owner: nullable('string'),
-    size: nullable('integer'),
-    virtual_size: nullable('integer'),
-    container_format: nullable('string'),
-    disk_format: nullable('string'),
-    min_ram: { type: 'integer' },
-    min_disk: { type: 'integer' },
-    tags: { type: 'array', items: { type: 'string' } },
-    created_at: { type: 'string' },
-    updated_at: { type: 'string' },
-    self: { type: 'string' },
-    file: { type: 'string' },
-    schema: { type: 'string' },
-    __imagetype: { type: 'string', enum: ['gold', 'shared', 'private'], description: 'IMS image type (derived)' },
-  },
-  required: ['id', 'name', 'status', 'visibility', 'protected', 'os_hidden', 'checksum', 'os_hash_algo',
-    'os_hash_value', 'owner', 'size', 'virtual_size', 'container_format', 'disk_format', 'min_ram', 'min_disk',
-    'tags', 'created_at', 'updated_at', 'self', 'file', 'schema', '__imagetype'],
-  additionalProperties: { type: 'string' },
-} as const;
-
-const LIST_RESPONSE = {
-  type: 'object',
-  properties: {
-    images: { type: 'array', items: IMAGE_RESPONSE },
-    first: { type: 'string' },
-    next: { type: 'string' },
-    schema: { type: 'string' },
-  },
-  required: ['images', 'first', 'schema'],
-} as const;
 
 const ID_PARAMS = { type: 'object', properties: { id: { type: 'string', description: 'Image id (UUID)' } } } as const;
 
@@ -104,17 +60,12 @@ const quotePlus = (s: string) => encodeURIComponent(s)
   .replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`).replace(/%20/g, '+');
 const urlencode = (pairs: [string, string][]) => pairs.map(([k, v]) => `${quotePlus(k)}=${quotePlus(v)}`).join('&');
 
-/** `{images, first, schema, next?}` (§3.3): `next` only when the page was full. */
-function listBody(page: ImagePage, pairs: [string, string][]) {
+/** `{images, first, next?, schema}` (§3.3): `next` only when the page was full. */
+function listJson(page: ImagePage, pairs: [string, string][]): string {
   const params = pairs.filter(([k]) => k !== 'marker');
   const query = urlencode(params);
-  const body: Record<string, unknown> = {
-    images: page.images.map(imageBody),
-    first: query ? `/v2/images?${query}` : '/v2/images',
-    schema: '/v2/schemas/images',
-  };
-  if (page.full) body.next = `/v2/images?${urlencode([...params, ['marker', page.images.at(-1)!.id]])}`;
-  return body;
+  const next = page.full ? `/v2/images?${urlencode([...params, ['marker', page.images.at(-1)!.id]])}` : undefined;
+  return imageListJson(page.images, query ? `/v2/images?${query}` : '/v2/images', next);
 }
 
 /** PATCH takes only the two JSON-patch media types (415 with `Accept-Patch` before the body is read). */
@@ -142,21 +93,21 @@ export async function glanceImageRoutes(app: FastifyInstance, { container }: { c
     schema: doc('Create an image', { body: CREATE_BODY, response: { 201: IMAGE_RESPONSE } }),
   }, async (request, reply) => {
     const image = await images.create(request.ctx, parseCreateBody(request.body));
-    return reply.status(201).header('Location', `${container.urls.publicUrl}/v2/images/${image.id}`)
-      .send(imageBody(image));
+    reply.header('Location', `${container.urls.publicUrl}/v2/images/${image.id}`);
+    return sendJson(reply, imageJson(image), 201);
   });
 
   app.get('/images', {
     schema: doc('List images', { querystring: LIST_QUERY, response: { 200: LIST_RESPONSE } }),
-  }, async (request) => {
+  }, async (request, reply) => {
     const pairs = queryPairs(request.url);
-    return listBody(await images.list(request.ctx, parseListQuery(pairs)), pairs);
+    return sendJson(reply, listJson(await images.list(request.ctx, parseListQuery(pairs)), pairs));
   });
   rejectOtherMethods(app, '/images', ['GET', 'POST']);
 
   app.get('/images/:id', {
     schema: doc('Show an image', { params: ID_PARAMS, response: { 200: IMAGE_RESPONSE } }),
-  }, async (request) => imageBody(await images.show(request.ctx, (request.params as IdParams).id)));
+  }, async (request, reply) => sendJson(reply, imageJson(await images.show(request.ctx, (request.params as IdParams).id))));
 
   app.patch('/images/:id', {
     preParsing: patchMediaType,
@@ -164,9 +115,9 @@ export async function glanceImageRoutes(app: FastifyInstance, { container }: { c
       params: ID_PARAMS, body: PATCH_BODY, response: { 200: IMAGE_RESPONSE },
       consumes: ['application/openstack-images-v2.1-json-patch', 'application/openstack-images-v2.0-json-patch'],
     }),
-  }, async (request) => {
+  }, async (request, reply) => {
     const changes = parsePatchBody(request.body, patchVersion(request.headers['content-type']));
-    return imageBody(await images.update(request.ctx, (request.params as IdParams).id, changes));
+    return sendJson(reply, imageJson(await images.update(request.ctx, (request.params as IdParams).id, changes)));
   });
 
   app.delete('/images/:id', {

@@ -3,21 +3,9 @@ import type { Container } from '../../container.js';
 import { memberBody } from '../../domain/member.js';
 import { badRequest } from '../../errors/app-error.js';
 import { rejectOtherMethods } from '../method-guard.js';
+import { MEMBER_RESPONSE, memberListJson, MEMBERS_RESPONSE, sendJson } from './bodies.js';
 
 type Params = { id: string; member?: string };
-
-const MEMBER_SCHEMA = {
-  type: 'object',
-  properties: {
-    created_at: { type: 'string' }, image_id: { type: 'string' }, member_id: { type: 'string' },
-    schema: { type: 'string' }, status: { type: 'string' }, updated_at: { type: 'string' },
-  },
-} as const;
-
-const MEMBERS_SCHEMA = {
-  type: 'object',
-  properties: { members: { type: 'array', items: MEMBER_SCHEMA }, schema: { type: 'string' } },
-} as const;
 
 /** Glance's deserializer steps 1-4: a body must be there, be JSON, and be a dict (a list is a TypeError). */
 function dictBody(request: FastifyRequest, listMessage: string): Record<string, unknown> {
@@ -32,7 +20,7 @@ function dictBody(request: FastifyRequest, listMessage: string): Record<string, 
 export async function glanceMemberRoutes(app: FastifyInstance, { container }: { container: Container }) {
   const { members } = container;
 
-  app.post('/images/:id/members', { schema: { response: { 200: MEMBER_SCHEMA } } }, async (request) => {
+  app.post('/images/:id/members', { schema: { response: { 200: MEMBER_RESPONSE } } }, async (request) => {
     const { id } = request.params as Params;
     const body = dictBody(request, 'Expected a member in the form: {"member": "image_id"}');
     if (!('member' in body)) throw badRequest('Member to be added not specified');
@@ -42,19 +30,18 @@ export async function glanceMemberRoutes(app: FastifyInstance, { container }: { 
     return memberBody(await members.add(request.ctx, id, member));
   });
 
-  app.get('/images/:id/members', { schema: { response: { 200: MEMBERS_SCHEMA } } }, async (request) => {
+  app.get('/images/:id/members', { schema: { response: { 200: MEMBERS_RESPONSE } } }, async (request, reply) => {
     const { id } = request.params as Params;
-    const rows = await members.list(request.ctx, id);
-    return { members: rows.map(memberBody), schema: '/v2/schemas/members' };
+    return sendJson(reply, memberListJson(await members.list(request.ctx, id)));
   });
   rejectOtherMethods(app, '/images/:id/members', ['GET', 'POST']);
 
-  app.get('/images/:id/members/:member', { schema: { response: { 200: MEMBER_SCHEMA } } }, async (request) => {
+  app.get('/images/:id/members/:member', { schema: { response: { 200: MEMBER_RESPONSE } } }, async (request) => {
     const { id, member } = request.params as Required<Params>;
     return memberBody(await members.show(request.ctx, id, member));
   });
 
-  app.put('/images/:id/members/:member', { schema: { response: { 200: MEMBER_SCHEMA } } }, async (request) => {
+  app.put('/images/:id/members/:member', { schema: { response: { 200: MEMBER_RESPONSE } } }, async (request) => {
     const { id, member } = request.params as Required<Params>;
     const body = dictBody(request, 'Expected a status in the form: {"status": "status"}');
     if (!('status' in body)) throw badRequest('Status not specified');

@@ -1,0 +1,106 @@
+import type { FastifyReply } from 'fastify';
+import fastJson, { type Schema } from 'fast-json-stringify';
+import { type Image, imageBody, IMAGE_STATUSES, VISIBILITIES } from '../../domain/image.js';
+import { memberBody } from '../../domain/member.js';
+import type { MemberRow } from '../../repos/member-repo.js';
+
+const nullable = (type: string) => ({ type: [type, 'null'] });
+
+/** The image body (§5.1): every key always present; extra properties are strings. */
+export const IMAGE_RESPONSE = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    name: nullable('string'),
+    status: { type: 'string', enum: IMAGE_STATUSES },
+    visibility: { type: 'string', enum: VISIBILITIES },
+    protected: { type: 'boolean' },
+    os_hidden: { type: 'boolean' },
+    checksum: nullable('string'),
+    os_hash_algo: nullable('string'),
+    os_hash_value: nullable('string'),
+    owner: nullable('string'),
+    size: nullable('integer'),
+    virtual_size: nullable('integer'),
+    container_format: nullable('string'),
+    disk_format: nullable('string'),
+    min_ram: { type: 'integer' },
+    min_disk: { type: 'integer' },
+    tags: { type: 'array', items: { type: 'string' } },
+    created_at: { type: 'string' },
+    updated_at: { type: 'string' },
+    self: { type: 'string' },
+    file: { type: 'string' },
+    schema: { type: 'string' },
+    __imagetype: { type: 'string', enum: ['gold', 'shared', 'private'], description: 'IMS image type (derived)' },
+  },
+  required: ['id', 'name', 'status', 'visibility', 'protected', 'os_hidden', 'checksum', 'os_hash_algo',
+    'os_hash_value', 'owner', 'size', 'virtual_size', 'container_format', 'disk_format', 'min_ram', 'min_disk',
+    'tags', 'created_at', 'updated_at', 'self', 'file', 'schema', '__imagetype'],
+  additionalProperties: { type: 'string' },
+} as const;
+
+/** `GET /v2/images`: `next` only when the page was full (and written last, as optional keys are). */
+export const LIST_RESPONSE = {
+  type: 'object',
+  properties: {
+    images: { type: 'array', items: IMAGE_RESPONSE },
+    first: { type: 'string' },
+    next: { type: 'string' },
+    schema: { type: 'string' },
+  },
+  required: ['images', 'first', 'schema'],
+} as const;
+
+/** The Glance member object: exactly six keys. */
+export const MEMBER_RESPONSE = {
+  type: 'object',
+  properties: {
+    created_at: { type: 'string' }, image_id: { type: 'string' }, member_id: { type: 'string' },
+    schema: { type: 'string' }, status: { type: 'string' }, updated_at: { type: 'string' },
+  },
+} as const;
+
+export const MEMBERS_RESPONSE = {
+  type: 'object',
+  properties: { members: { type: 'array', items: MEMBER_RESPONSE }, schema: { type: 'string' } },
+} as const;
+
+const serializeImage = fastJson(IMAGE_RESPONSE as unknown as Schema);
+const serializeMember = fastJson(MEMBER_RESPONSE as unknown as Schema);
+
+/**
+ * Rendered bodies, kept as long as what they render: the repositories hand out the same frozen image
+ * object, and the same frozen member list, for as long as the row they came from is unchanged.
+ */
+const imageBodies = new WeakMap<Image, string>();
+const memberListBodies = new WeakMap<readonly MemberRow[], string>();
+
+/** The IMAGE_RESPONSE document of an image; kept while a cached (frozen) image lives. */
+export function imageJson(image: Image): string {
+  const kept = imageBodies.get(image);
+  if (kept !== undefined) return kept;
+  const json = serializeImage(imageBody(image));
+  if (Object.isFrozen(image)) imageBodies.set(image, json);
+  return json;
+}
+
+/** The LIST_RESPONSE document, from the images' rendered bodies. */
+export function imageListJson(images: readonly Image[], first: string, next: string | undefined): string {
+  const tail = next === undefined ? '' : `,"next":${JSON.stringify(next)}`;
+  return `{"images":[${images.map(imageJson).join(',')}],"first":${JSON.stringify(first)},"schema":"/v2/schemas/images"${tail}}`;
+}
+
+/** The MEMBERS_RESPONSE document; kept while a cached (frozen) member list lives. */
+export function memberListJson(rows: readonly MemberRow[]): string {
+  const kept = memberListBodies.get(rows);
+  if (kept !== undefined) return kept;
+  const json = `{"members":[${rows.map((m) => serializeMember(memberBody(m))).join(',')}],"schema":"/v2/schemas/members"}`;
+  if (Object.isFrozen(rows)) memberListBodies.set(rows, json);
+  return json;
+}
+
+/** Sends an already rendered JSON document (Fastify sends strings as they are). */
+export function sendJson(reply: FastifyReply, json: string, status = 200): FastifyReply {
+  return reply.status(status).header('content-type', 'application/json; charset=utf-8').send(json);
+}

@@ -1,0 +1,51 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fastJson, { type Schema } from 'fast-json-stringify';
+import { imageBody, newImage } from '../../src/domain/image.js';
+import { memberBody } from '../../src/domain/member.js';
+import {
+  imageJson, imageListJson, LIST_RESPONSE, memberListJson, MEMBERS_RESPONSE,
+} from '../../src/http/glance/bodies.js';
+import type { MemberRow } from '../../src/repos/member-repo.js';
+
+const image = (n: number) => newImage({
+  id: `00000000-0000-4000-8000-00000000000${n}`, owner: 'p', created_at: '2026-03-01T00:00:00.123Z',
+  name: n === 1 ? 'quote " and \\ and \u2028' : null, tags: ['a', 'b"c'], extra: { __os_type: 'Linux', k: 'v\n' },
+  size: n * 1024, status: 'active',
+});
+
+const member = (n: number): MemberRow => ({
+  image_id: 'i', member_id: `m"${n}`, status: 'pending', vault_id: null, image_created_at: '2026-03-01T00:00:00.000Z',
+  created_at: '2026-03-01T00:00:01.500Z', updated_at: '2026-03-01T00:00:02.000Z',
+});
+
+// The documents must stay byte for byte what Fastify's schema serializer wrote for these routes.
+describe('Glance bodies', () => {
+  it('an image list is the LIST_RESPONSE serialization, next link or not', () => {
+    const serialize = fastJson(LIST_RESPONSE as unknown as Schema);
+    const images = [image(1), Object.freeze(image(2))];
+    for (const next of [undefined, '/v2/images?limit=2&marker=x']) {
+      const expected = serialize({ images: images.map(imageBody), first: '/v2/images?limit=2', schema: '/v2/schemas/images',
+        ...(next ? { next } : {}) });
+      assert.equal(imageListJson(images, '/v2/images?limit=2', next), expected);
+    }
+    assert.equal(imageListJson([], '/v2/images', undefined), '{"images":[],"first":"/v2/images","schema":"/v2/schemas/images"}');
+  });
+
+  it('a member list is the MEMBERS_RESPONSE serialization', () => {
+    const serialize = fastJson(MEMBERS_RESPONSE as unknown as Schema);
+    const rows = Object.freeze([member(1), member(2)]);
+    const expected = serialize({ members: rows.map(memberBody), schema: '/v2/schemas/members' });
+    assert.equal(memberListJson(rows), expected);
+    assert.equal(memberListJson(rows), expected, 'kept for the same frozen list');
+    assert.equal(memberListJson([]), '{"members":[],"schema":"/v2/schemas/members"}');
+  });
+
+  it('a rendered body is kept for frozen images only', () => {
+    const open = image(3);
+    const before = imageJson(open);
+    open.name = 'changed';
+    assert.notEqual(imageJson(open), before, 'an unfrozen image is rendered each time');
+    assert.equal(JSON.parse(imageJson(open)).name, 'changed');
+  });
+});
