@@ -109,6 +109,12 @@ export interface JobResultTable {
   error_code: string | null;
 }
 
+/** SQLite only (migration 0004): the version of what a project (scope '' : every project) may list. */
+export interface ListRevTable {
+  scope: string;
+  rev: number;
+}
+
 export interface Database {
   projects: ProjectTable;
   users: UserTable;
@@ -120,4 +126,5 @@ export interface Database {
   kms_grants: KmsGrantTable;
   jobs: JobTable;
   job_results: JobResultTable;
+  list_revs: ListRevTable;
 }

@@ -5,10 +5,10 @@ import {
 import type { Store } from '../db/database.js';
 import { isUniqueViolation } from '../db/errors.js';
 import { type JsonSql, jsonSql } from '../db/json-sql.js';
-import type { Db } from '../db/prepared.js';
+import type { Db, Prepared } from '../db/prepared.js';
 import type { Database, ImageRow, NewImageRow } from '../db/schema.js';
 import type { Image, ImageStatus, Visibility } from '../domain/image.js';
-import type { ImageFilters, ImageListQuery, SortItem, SortKey, TimeFilter } from '../domain/image-query.js';
+import { type ImageFilters, type ImageListQuery, SORT_KEYS, type SortItem, type SortKey, type TimeFilter } from '../domain/image-query.js';
 import type { MemberStatus } from '../domain/member.js';
 import { RevCache } from './rev-cache.js';
 
@@ -36,6 +36,16 @@ export interface FoundImage {
 
 /** Images kept in memory by (id, rev); at ~2 KB each (object and rendered body) about 40 MB at most. */
 const CACHED_IMAGES = 20_000;
+/** Compiled list queries kept, one per distinct list request (its query string, admin or not, first page or not). */
+const LIST_SHAPES = 500;
+/** List pages kept (arrays of cached images), by viewer, request and marker. */
+const CACHED_PAGES = 5_000;
+
+/** One compiled list query and the key of the requests it answers. */
+interface ListShape {
+  key: string;
+  query: Prepared<Record<string, unknown>, ImageRef>;
+}
 
 /** Who is listing: admins are not narrowed by visibility or membership. */
 export interface ImageViewer {
@@ -138,6 +148,11 @@ function queries(store: Store) {
       .where('images.id', '=', p.id)),
     memberStatus: store.prepare((p: { imageId: string; memberId: string }) => db.selectFrom('image_members')
       .select('status').where('image_id', '=', p.imageId).where('member_id', '=', p.memberId)),
+    /** SQLite only (migration 0004): the revs of a project's scope and of everyone's, null if none yet. */
+    listRevs: store.prepare((p: { scope: string }) => db.selectNoFrom((eb) => [
+      eb.selectFrom('list_revs').select('rev').where('scope', '=', p.scope).as('mine'),
+      eb.selectFrom('list_revs').select('rev').where('scope', '=', '').as('everyone'),
+    ])),
   };
 }
 
@@ -158,6 +173,8 @@ export class ImageRepo {
   private readonly json: JsonSql;
   private readonly q: ReturnType<typeof queries>;
   private readonly cache = new RevCache<Image>(CACHED_IMAGES);
+  private readonly shapes = new Map<string, ListShape>();
+  private readonly pages = new RevCache<readonly Image[], string>(CACHED_PAGES);
 
   constructor(private readonly store: Store) {
     this.db = store.db;
@@ -260,9 +277,37 @@ export class ImageRepo {
    * is one branch per index (public, community, owned, shared-with-me), each ordered, keyset-filtered and
    * limited on its own, then merged (UNION ALL of disjoint branches): no branch reads rows the viewer cannot see.
    */
-  async list(viewer: ImageViewer, query: ImageListQuery, marker?: Image): Promise<Image[]> {
+  async list(viewer: ImageViewer, query: ImageListQuery, marker?: Image): Promise<readonly Image[]> {
     if (query.limit === 0) return [];
-    return this.resolve(await this.listQuery(viewer, query, marker).execute());
+    const shape = this.listShape(viewer.isAdmin, query, marker !== undefined);
+    const values: Record<string, unknown> = { me: viewer.projectId };
+    if (marker) for (const key of SORT_KEYS) values[`marker_${key}`] = sortValue(marker, key);
+    const read = async () => this.resolve(await shape.query.all(values));
+    // Admins list everything: no one scope versions that.
+    if (!this.store.caps.inProcess || viewer.isAdmin) return read();
+    const revs = (await this.q.listRevs.first({ scope: viewer.projectId }))!;
+    const version = `${revs.mine}:${revs.everyone}`;
+    const key = `${viewer.projectId}\u0000${shape.key}\u0000${marker?.id ?? ''}`;
+    return this.pages.get(key, version) ?? this.pages.set(key, version, Object.freeze(await read()));
+  }
+
+  /**
+   * The list query of this request's shape, compiled once: every value of the query string is part of it,
+   * the viewer's project and the marker's sort values are parameters (so every caller, and every page,
+   * shares it). Bounded; the shape compiled longest ago goes first.
+   */
+  private listShape(isAdmin: boolean, query: ImageListQuery, paged: boolean): ListShape {
+    const key = JSON.stringify([isAdmin, paged, { ...query, marker: undefined }]);
+    let shape = this.shapes.get(key);
+    if (shape === undefined) {
+      shape = { key, query: this.store.prepare((p: Record<string, string>) => {
+        const marker = paged ? new Proxy({}, { get: (_t, k) => p[`marker_${String(k)}`] }) as Image : undefined;
+        return this.listQuery({ projectId: p.me!, isAdmin }, query, marker);
+      }) };
+      if (this.shapes.size >= LIST_SHAPES) this.shapes.delete(this.shapes.keys().next().value!);
+      this.shapes.set(key, shape);
+    }
+    return shape;
   }
 
   /**

@@ -1,20 +1,21 @@
 /**
- * What was built from a row (a domain object, a list), kept under the row's key and `images.rev` (see
- * migration 0003): valid exactly while the database still shows that rev, which the caller has just read.
+ * What was built from rows (a domain object, a list), kept under a key and the version the rows showed
+ * (`images.rev`, migration 0003; `list_revs`, migration 0004): valid exactly while the database still
+ * shows that version, which the caller has just read.
  * Bounded by total weight (1 per entry unless given); the entry set longest ago goes first.
  */
-export class RevCache<V> {
-  private readonly entries = new Map<string, { rev: number; value: V; weight: number }>();
+export class RevCache<V, Rev extends number | string = number> {
+  private readonly entries = new Map<string, { rev: Rev; value: V; weight: number }>();
   private total = 0;
 
   constructor(private readonly maxWeight: number) {}
 
-  get(key: string, rev: number): V | undefined {
+  get(key: string, rev: Rev): V | undefined {
     const entry = this.entries.get(key);
     return entry !== undefined && entry.rev === rev ? entry.value : undefined;
   }
 
-  set(key: string, rev: number, value: V, weight = 1): V {
+  set(key: string, rev: Rev, value: V, weight = 1): V {
     this.remove(key);
     if (weight > this.maxWeight) return value;
     for (const [oldest, entry] of this.entries) {

@@ -17,7 +17,7 @@ import { type FoundImage, ImageRepo } from '../repos/image-repo.js';
 import { ImageDataStore } from '../storage/image-data.js';
 
 export interface ImagePage {
-  images: Image[];
+  images: readonly Image[];
   /** The page was full: there may be more, and the list links to the next page. */
   full: boolean;
 }

@@ -30,7 +30,7 @@ function img(n: number, over: Partial<Image> = {}): Image {
 const q = (s = '') => parseListQuery([...new URLSearchParams(s)]);
 const me: ImageViewer = { projectId: 'me', isAdmin: false };
 const admin: ImageViewer = { projectId: 'adm', isAdmin: true };
-const names = (images: Image[]) => images.map((i) => i.name);
+const names = (images: readonly Image[]) => images.map((i) => i.name);
 
 async function addMember(store: Store, imageId: string, memberId: string, status: string): Promise<void> {
   const image = await store.db.selectFrom('images').select('created_at').where('id', '=', imageId).executeTakeFirstOrThrow();
@@ -270,6 +270,51 @@ for (const kind of databaseKinds()) {
     });
 
     if (kind.name === 'sqlite') {
+      it('list_revs: every change a project could see in a list takes a new rev of its scope, no other', async (t) => {
+        const { store, repo } = await openRepo(t, kind);
+        const revs = async () => Object.fromEntries((await store.db.selectFrom('list_revs').selectAll().execute())
+          .map((r) => [r.scope, r.rev]));
+        const changed = async (change: () => Promise<unknown>) => {
+          const before = await revs();
+          await change();
+          const after = await revs();
+          return Object.keys(after).filter((k) => after[k] !== before[k]).sort();
+        };
+        assert.deepEqual(await changed(() => repo.insert(img(1))), ['me']);
+        assert.deepEqual(await changed(() => repo.insert(img(2, { owner: 'other', visibility: 'public' }))), ['', 'other']);
+        assert.deepEqual(await changed(() => addMember(store, uuidOf(1), 'm1', 'pending')), ['m1']);
+        assert.deepEqual(await changed(() => addMember(store, uuidOf(1), 'm2', 'pending')), ['m2']);
+        assert.deepEqual(await changed(() => store.db.updateTable('image_members').set({ status: 'accepted' })
+          .where('member_id', '=', 'm1').execute()), ['m1']);
+        assert.deepEqual(await changed(() => repo.update(uuidOf(1), { ...img(1), name: 'renamed' })), ['m1', 'm2', 'me']);
+        assert.deepEqual(await changed(() => repo.update(uuidOf(1), { ...img(1), owner: 'new' })), ['m1', 'm2', 'me', 'new']);
+        assert.deepEqual(await changed(() => repo.update(uuidOf(1), { ...img(1), owner: null })), ['', 'm1', 'm2', 'new']);
+        assert.deepEqual(await changed(() => repo.transition(uuidOf(2), 'queued', 'saving', at(9))), ['', 'other']);
+        assert.deepEqual(await changed(() => repo.delete(uuidOf(1))), ['', 'm1', 'm2']);
+      });
+
+      it('list pages are kept while the viewer\'s scope and the public scope hold, and only then', async (t) => {
+        const { store, repo } = await openRepo(t, kind);
+        for (let i = 1; i <= 3; i++) await repo.insert(img(i, { owner: 'other' }));
+        await addMember(store, uuidOf(1), 'me', 'accepted');
+        await addMember(store, uuidOf(2), 'me', 'accepted');
+        const shared = q('visibility=shared&member_status=accepted');
+        const first = await repo.list(me, shared);
+        assert.deepEqual(names(first), ['img-02', 'img-01']);
+        assert.equal(await repo.list(me, shared), first, 'the same page while nothing it shows changed');
+        await addMember(store, uuidOf(3), 'someone-else', 'accepted');
+        await repo.insert(img(9, { owner: 'unrelated' }));
+        assert.equal(await repo.list(me, shared), first, 'changes no list of mine can show leave it');
+        await sql`update images set name = 'renamed' where id = ${uuidOf(1)}`.execute(store.db);
+        assert.deepEqual(names(await repo.list(me, shared)), ['img-02', 'renamed']);
+        await addMember(store, uuidOf(3), 'me', 'accepted');
+        assert.deepEqual(names(await repo.list(me, shared)), ['img-03', 'img-02', 'renamed']);
+        const page2 = await repo.list(me, q('visibility=shared&member_status=accepted&limit=1'), (await repo.get(uuidOf(3)))!);
+        assert.deepEqual(names(page2), ['img-02'], 'pages after a marker are kept apart');
+        await repo.insert(img(10, { owner: 'x', visibility: 'public' }));
+        assert.deepEqual(names(await repo.list(me, q())).slice(0, 1), ['img-10'], 'a new public image shows at once');
+      });
+
       it('images shared with me: one index walk in order, no sort of my shares (SQLite plan)', async (t) => {
         const { store, repo } = await openRepo(t, kind);
         const compiled = repo.listQuery(me, q('visibility=shared&member_status=accepted&limit=25')).compile();

@@ -27,9 +27,14 @@ describe('Glance bodies', () => {
     for (const next of [undefined, '/v2/images?limit=2&marker=x']) {
       const expected = serialize({ images: images.map(imageBody), first: '/v2/images?limit=2', schema: '/v2/schemas/images',
         ...(next ? { next } : {}) });
-      assert.equal(imageListJson(images, '/v2/images?limit=2', next), expected);
+      assert.equal(imageListJson(images, '/v2/images?limit=2', next).toString(), expected);
     }
-    assert.equal(imageListJson([], '/v2/images', undefined), '{"images":[],"first":"/v2/images","schema":"/v2/schemas/images"}');
+    assert.equal(imageListJson([], '/v2/images', undefined).toString(),
+      '{"images":[],"first":"/v2/images","schema":"/v2/schemas/images"}');
+    const page = Object.freeze([Object.freeze(image(4))]);
+    const body = imageListJson(page, '/v2/images', undefined);
+    assert.equal(imageListJson(page, '/v2/images', undefined), body, 'kept for the same frozen page and links');
+    assert.notEqual(imageListJson(page, '/v2/images?limit=1', undefined).toString(), body.toString());
   });
 
   it('a member list is the MEMBERS_RESPONSE serialization', () => {

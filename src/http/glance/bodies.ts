@@ -74,6 +74,8 @@ const serializeMember = fastJson(MEMBER_RESPONSE as unknown as Schema);
  * object, and the same frozen member list, for as long as the row they came from is unchanged.
  */
 const imageBodies = new WeakMap<Image, string>();
+const imageBuffers = new WeakMap<Image, Buffer>();
+const listBodies = new WeakMap<readonly Image[], { links: string; body: Buffer }>();
 const memberListBodies = new WeakMap<readonly MemberRow[], string>();
 
 /** The IMAGE_RESPONSE document of an image; kept while a cached (frozen) image lives. */
@@ -85,10 +87,36 @@ export function imageJson(image: Image): string {
   return json;
 }
 
-/** The LIST_RESPONSE document, from the images' rendered bodies. */
-export function imageListJson(images: readonly Image[], first: string, next: string | undefined): string {
-  const tail = next === undefined ? '' : `,"next":${JSON.stringify(next)}`;
-  return `{"images":[${images.map(imageJson).join(',')}],"first":${JSON.stringify(first)},"schema":"/v2/schemas/images"${tail}}`;
+/** An image's body as bytes, kept like the text, so list pages are put together by copying bytes. */
+function imageBytes(image: Image): Buffer {
+  const kept = imageBuffers.get(image);
+  if (kept !== undefined) return kept;
+  const bytes = Buffer.from(imageJson(image));
+  if (Object.isFrozen(image)) imageBuffers.set(image, bytes);
+  return bytes;
+}
+
+const COMMA = Buffer.from(',');
+const LIST_HEAD = Buffer.from('{"images":[');
+
+/**
+ * The LIST_RESPONSE document, from the images' rendered bodies; for a cached (frozen) page, kept with it
+ * as long as the links are the same.
+ */
+export function imageListJson(images: readonly Image[], first: string, next: string | undefined): Buffer {
+  const links = `],"first":${JSON.stringify(first)},"schema":"/v2/schemas/images"${
+    next === undefined ? '' : `,"next":${JSON.stringify(next)}`}}`;
+  const kept = listBodies.get(images);
+  if (kept !== undefined && kept.links === links) return kept.body;
+  const parts: Buffer[] = [LIST_HEAD];
+  images.forEach((image, i) => {
+    if (i > 0) parts.push(COMMA);
+    parts.push(imageBytes(image));
+  });
+  parts.push(Buffer.from(links));
+  const body = Buffer.concat(parts);
+  if (Object.isFrozen(images)) listBodies.set(images, { links, body });
+  return body;
 }
 
 /** The MEMBERS_RESPONSE document; kept while a cached (frozen) member list lives. */
@@ -100,7 +128,7 @@ export function memberListJson(rows: readonly MemberRow[]): string {
   return json;
 }
 
-/** Sends an already rendered JSON document (Fastify sends strings as they are). */
-export function sendJson(reply: FastifyReply, json: string, status = 200): FastifyReply {
+/** Sends an already rendered JSON document (Fastify sends strings and buffers as they are). */
+export function sendJson(reply: FastifyReply, json: string | Buffer, status = 200): FastifyReply {
   return reply.status(status).header('content-type', 'application/json; charset=utf-8').send(json);
 }

@@ -61,7 +61,7 @@ const quotePlus = (s: string) => encodeURIComponent(s)
 const urlencode = (pairs: [string, string][]) => pairs.map(([k, v]) => `${quotePlus(k)}=${quotePlus(v)}`).join('&');
 
 /** `{images, first, next?, schema}` (§3.3): `next` only when the page was full. */
-function listJson(page: ImagePage, pairs: [string, string][]): string {
+function listJson(page: ImagePage, pairs: [string, string][]): Buffer {
   const params = pairs.filter(([k]) => k !== 'marker');
   const query = urlencode(params);
   const next = page.full ? `/v2/images?${urlencode([...params, ['marker', page.images.at(-1)!.id]])}` : undefined;
