@@ -301,8 +301,7 @@ export class JobRunner {
   }
 
   private context(row: JobRow, lease: Lease, aborter: AbortController): JobContext {
-    const { repo } = this;
-    const db = this.store.db;
+    const { repo, store } = this;
     return {
       job: { id: row.id, type: row.type, projectId: row.project_id, attempt: row.attempts, createdAt: row.created_at },
       logger: this.options.logger,
@@ -313,7 +312,7 @@ export class JobRunner {
         return pairs;
       },
       results: () => repo.results(row.id),
-      commitChunk: (fn, results) => db.transaction().execute(async (trx) => {
+      commitChunk: (fn, results) => store.transaction(async (trx) => {
         if (!(await repo.renew(lease, this.leaseEnd(), trx))) {
           aborter.abort(new LeaseLostError(row.id));
           throw new LeaseLostError(row.id);

@@ -148,7 +148,7 @@ export class BatchMemberService {
 
   /** The job row commits in its own transaction; the runners of this process are nudged after commit. */
   private async submit(ctx: RequestContext, type: string, payload: object): Promise<string> {
-    const id = await this.store.db.transaction().execute((trx) => this.jobs.submit(trx, ctx, type, payload));
+    const id = await this.store.transaction((trx) => this.jobs.submit(trx, ctx, type, payload));
     this.jobs.notify();
     return id;
   }

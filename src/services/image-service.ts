@@ -80,7 +80,7 @@ export class ImageService {
   }
 
   /** The image, row-locked for the rest of `trx`, if the caller may see it. */
-  private async lockVisible(ctx: RequestContext, id: string, trx: Transaction<Database>): Promise<Image | undefined> {
+  async lockVisible(ctx: RequestContext, id: string, trx: Transaction<Database>): Promise<Image | undefined> {
     if (!UUID_RE.test(id)) return undefined;
     const image = await this.repo.lock(id, trx);
     if (!image) return undefined;
@@ -129,7 +129,7 @@ export class ImageService {
 
   /** `PATCH /v2/images/{id}`: the changes in order, each behind its policy checks; 200 with the result. */
   async update(ctx: RequestContext, id: string, changes: readonly ImageChange[]): Promise<Image> {
-    return this.store.db.transaction().execute(async (trx) => {
+    return this.store.transaction(async (trx) => {
       const current = await this.lockVisible(ctx, id, trx);
       if (!current) throw noImage(id);
       if (changes.length === 0) return current;
@@ -151,7 +151,7 @@ export class ImageService {
 
   /** `DELETE /v2/images/{id}`: owner or admin, never a protected image; members and data go with it. */
   async delete(ctx: RequestContext, id: string): Promise<void> {
-    await this.store.db.transaction().execute(async (trx) => {
+    await this.store.transaction(async (trx) => {
       const image = await this.lockVisible(ctx, id, trx);
       if (!image) throw notFound(`Failed to find image ${id} to delete`);
       if (!canModify(ctx, image)) throw notOwner();
@@ -234,7 +234,7 @@ export class ImageService {
 
   private async changeTags(ctx: RequestContext, id: string, verb: 'update' | 'delete',
     change: (tags: string[]) => string[]): Promise<void> {
-    await this.store.db.transaction().execute(async (trx) => {
+    await this.store.transaction(async (trx) => {
       const image = await this.lockVisible(ctx, id, trx);
       if (!image) throw notFound(`Image ${id} not found.`);
       if (!canModify(ctx, image)) throw forbidden(`Not allowed to ${verb} tags for image ${id}.`);
@@ -254,7 +254,7 @@ export class ImageService {
    * when the image is already there, 403 from any other status.
    */
   async act(ctx: RequestContext, id: string, action: ImageAction): Promise<void> {
-    await this.store.db.transaction().execute(async (trx) => {
+    await this.store.transaction(async (trx) => {
       const image = await this.lockVisible(ctx, id, trx);
       if (!image) throw noImage(id);
       if (!canModify(ctx, image)) throw notOwner();

@@ -38,7 +38,7 @@ export class JobService {
    */
   async create(ctx: RequestContext, type: string, payload: unknown, work?: (trx: Transaction<Database>) => Promise<void>)
     : Promise<string> {
-    const id = await this.store.db.transaction().execute(async (trx) => {
+    const id = await this.store.transaction(async (trx) => {
       if (work) await work(trx);
       return this.submit(trx, ctx, type, payload);
     });

@@ -43,27 +43,27 @@ export class MemberService {
 
   /** `POST /v2/images/{id}/members`: 200 with a pending member, or the first failing check of §1.2. */
   async add(ctx: RequestContext, imageId: string, memberId: string): Promise<MemberRow> {
-    const image = await this.visibleImage(ctx, imageId);
-    const denied = () => forbidden(`Not allowed to create members for image ${imageId}.`, 'IMG.0047');
-    if (image.visibility === 'public' || image.visibility === 'community') throw denied();
-    if (!ctx.isAdmin && image.owner !== ctx.projectId) throw denied();
-    const refusal = await this.refuseShare(image, memberId);
-    if (refusal) throw refusal.error;
-    return this.store.db.transaction().execute(async (trx) => {
-      const locked = await this.lockImage(imageId, trx);
-      if (!locked) throw imageNotFound(imageId);
-      const quota = memberQuota(locked.extra, this.quotas);
+    // Every check runs on the image as locked for the insert: one read, and no change can slip in between.
+    return this.store.transaction(async (trx) => {
+      const image = await this.images.lockVisible(ctx, imageId, trx);
+      if (!image) throw imageNotFound(imageId);
+      const denied = () => forbidden(`Not allowed to create members for image ${imageId}.`, 'IMG.0047');
+      if (image.visibility === 'public' || image.visibility === 'community') throw denied();
+      if (!ctx.isAdmin && image.owner !== ctx.projectId) throw denied();
+      const refusal = await this.refuseShare(image, memberId, trx);
+      if (refusal) throw refusal.error;
+      const quota = memberQuota(image.extra, this.quotas);
       const count = await this.repo.count(imageId, trx);
       if (!withinQuota(quota, count)) throw quotaExceeded(imageId, count + 1, quota);
       const now = isoNow(this.clock);
       const row: MemberRow = {
-        image_id: imageId, member_id: memberId, status: 'pending', vault_id: null, image_created_at: locked.created_at,
+        image_id: imageId, member_id: memberId, status: 'pending', vault_id: null, image_created_at: image.created_at,
         created_at: now, updated_at: now,
       };
       if (!(await this.repo.insert(row, trx))) {
         throw conflict(`Member ${memberId} is duplicated for image ${imageId}`);
       }
-      if (locked.visibility === 'private') await this.markShared(imageId, now, trx);
+      if (image.visibility === 'private') await this.markShared(imageId, now, trx);
       return row;
     });
   }
