@@ -42,6 +42,7 @@ export class MemberRepo {
   private readonly db: Kysely<Database>;
   private readonly q: ReturnType<typeof queries>;
   private readonly lists = new RevCache<readonly MemberRow[]>(CACHED_MEMBERS);
+  private readonly rows = new RevCache<MemberRow | null>(CACHED_MEMBERS);
 
   constructor(store: Store) {
     this.db = store.db;
@@ -58,11 +59,11 @@ export class MemberRepo {
    * by every caller that reads the same rev.
    */
   async list(imageId: string, rev: number, only?: string): Promise<readonly MemberRow[]> {
-    const cached = this.lists.get(imageId, rev);
     if (only !== undefined) {
-      const row = cached ? cached.find((m) => m.member_id === only) : await this.get(imageId, only);
+      const row = await this.find(imageId, rev, only);
       return row ? [row] : [];
     }
+    const cached = this.lists.get(imageId, rev);
     if (cached) return cached;
     const rows = await this.q.ofImage.all({ imageId });
     for (const row of rows) Object.freeze(row);
@@ -86,6 +87,15 @@ export class MemberRepo {
   async count(imageId: string, trx?: Db): Promise<number> {
     const row = await this.q.count.first({ imageId }, trx);
     return Number(row!.n);
+  }
+
+  /** One membership, kept (frozen, or its absence) under the image's rev like the lists. */
+  async find(imageId: string, rev: number, memberId: string): Promise<MemberRow | undefined> {
+    const key = `${imageId}\u0000${memberId}`;
+    const kept = this.rows.get(key, rev) ?? this.lists.get(imageId, rev)?.find((m) => m.member_id === memberId);
+    if (kept !== undefined) return kept ?? undefined;
+    const row = await this.get(imageId, memberId);
+    return this.rows.set(key, rev, row ? Object.freeze(row) : null) ?? undefined;
   }
 
   /** Inserts a membership; false when it already exists (the unique key decides, not a prior read). */

@@ -5,6 +5,7 @@ import { type Clock, hexId, isoNow } from '../domain/clock.js';
 import type { RequestContext } from '../domain/context.js';
 import { notFound } from '../errors/app-error.js';
 import { JobRepo, type JobStatus } from '../repos/job-repo.js';
+import { RevCache } from '../repos/rev-cache.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -27,6 +28,8 @@ export interface JobView {
 export class JobService {
   readonly repo: JobRepo;
   private readonly listeners = new Set<() => void>();
+  /** Views of finished jobs, by id and end time; at most this many results in all (~25 MB). */
+  private readonly finished = new RevCache<JobView, string>(100_000);
 
   constructor(private readonly store: Store, private readonly clock: Clock) {
     this.repo = new JobRepo(store);
@@ -77,9 +80,14 @@ export class JobService {
   async show(ctx: RequestContext, jobId: string): Promise<JobView> {
     const job = await this.repo.byId(jobId, ctx.projectId);
     if (!job) throw notFound(`Job ${jobId} could not be found.`, 'IMG.0023');
+    // A finished job never changes again (until it is purged, and then the row above is gone).
+    if (job.end_time !== null) {
+      const kept = this.finished.get(job.id, job.end_time);
+      if (kept) return kept;
+    }
     const results = await this.repo.results(job.id);
     const failed = job.status === 'FAIL';
-    return {
+    const view: JobView = {
       status: job.status as JobStatus,
       job_id: job.id,
       job_type: job.type,
@@ -89,5 +97,10 @@ export class JobService {
       fail_reason: failed ? job.fail_reason : null,
       entities: { results: results.map((r) => ({ image_id: r.image_id, project_id: r.project_id, status: r.status })) },
     };
+    if (job.end_time === null) return view;
+    for (const r of view.entities.results) Object.freeze(r);
+    Object.freeze(view.entities.results);
+    Object.freeze(view.entities);
+    return this.finished.set(job.id, job.end_time, Object.freeze(view), results.length + 1);
   }
 }

@@ -7,6 +7,7 @@ import type { Image } from '../domain/image.js';
 import { isMemberStatus, isWholeImage, memberQuota, type MemberStatus, withinQuota } from '../domain/member.js';
 import { AppError, badRequest, conflict, forbidden, notFound } from '../errors/app-error.js';
 import { KmsGrantRepo } from '../repos/kms-grant-repo.js';
+import type { FoundImage } from '../repos/image-repo.js';
 import { type MemberRow, MemberRepo } from '../repos/member-repo.js';
 import type { ImageService } from './image-service.js';
 
@@ -70,9 +71,7 @@ export class MemberService {
 
   /** `GET /v2/images/{id}/members`: owner and admins see every row, a member only its own. */
   async list(ctx: RequestContext, imageId: string): Promise<readonly MemberRow[]> {
-    const found = await this.images.findVisible(ctx, imageId);
-    if (!found) throw imageNotFound(imageId);
-    const { image, rev } = found;
+    const { image, rev } = await this.visibleImage(ctx, imageId);
     if (image.visibility !== 'shared') {
       throw forbidden(`Not allowed to list members for image ${imageId}: Only shared images have members.`);
     }
@@ -86,7 +85,7 @@ export class MemberService {
    */
   async page(ctx: RequestContext, imageId: string, limit: number, after?: string)
     : Promise<{ rows: MemberRow[]; more: boolean }> {
-    const image = await this.visibleImage(ctx, imageId);
+    const { image } = await this.visibleImage(ctx, imageId);
     if (image.visibility !== 'shared') {
       throw forbidden(`Not allowed to list members for image ${imageId}: Only shared images have members.`, 'IMG.0161');
     }
@@ -104,10 +103,10 @@ export class MemberService {
 
   /** `GET /v2/images/{id}/members/{member}`: every refusal is a 404, so nothing leaks. */
   async show(ctx: RequestContext, imageId: string, memberId: string): Promise<MemberRow> {
-    const image = await this.visibleImage(ctx, imageId);
+    const { image, rev } = await this.visibleImage(ctx, imageId);
     if (image.visibility !== 'shared') throw notFound('Only shared images have members.');
     const allowed = ctx.isAdmin || image.owner === ctx.projectId || memberId === ctx.projectId;
-    const row = allowed ? await this.repo.get(imageId, memberId) : undefined;
+    const row = allowed ? await this.repo.find(imageId, rev, memberId) : undefined;
     if (!row) throw memberNotFound(imageId, memberId);
     return row;
   }
@@ -115,23 +114,26 @@ export class MemberService {
   /** `PUT /v2/images/{id}/members/{member}`: the member (or an admin) sets its status; §1.5 order. */
   async update(ctx: RequestContext, imageId: string, memberId: string, status: unknown, vaultId?: unknown)
     : Promise<MemberRow> {
-    const image = await this.visibleImage(ctx, imageId);
+    const { image, rev } = await this.visibleImage(ctx, imageId);
     const denied = () => forbidden(`Not allowed to update members for image ${imageId}.`, 'IMG.0026');
     if (image.visibility !== 'shared') throw denied();
     if (!ctx.isAdmin && image.owner === ctx.projectId) throw denied();
     const allowed = ctx.isAdmin || memberId === ctx.projectId;
-    const row = allowed ? await this.repo.get(imageId, memberId) : undefined;
+    const row = allowed ? await this.repo.find(imageId, rev, memberId) : undefined;
     if (!row) throw memberNotFound(imageId, memberId);
     if (!isMemberStatus(status)) {
       throw badRequest('Incorrect request: Status must be "pending", "accepted" or "rejected".', 'IMG.0001');
     }
     const vault = acceptVault(image, status, vaultId);
-    return (await this.repo.updateStatus(imageId, memberId, status, vault, isoNow(this.clock)))!;
+    const updated = await this.repo.updateStatus(imageId, memberId, status, vault, isoNow(this.clock));
+    // Removed since it was read: as if the request had come a moment later.
+    if (!updated) throw memberNotFound(imageId, memberId);
+    return updated;
   }
 
   /** `DELETE /v2/images/{id}/members/{member}`: owner or admin only, a member cannot remove itself. */
   async remove(ctx: RequestContext, imageId: string, memberId: string): Promise<void> {
-    const image = await this.visibleImage(ctx, imageId);
+    const { image } = await this.visibleImage(ctx, imageId);
     const denied = () => forbidden(`Not allowed to delete members for image ${imageId}.`, 'IMG.0047');
     if (image.visibility !== 'shared') throw denied();
     if (!ctx.isAdmin && image.owner !== ctx.projectId) throw denied();
@@ -189,11 +191,11 @@ export class MemberService {
       .where('visibility', '=', 'private').execute();
   }
 
-  /** The image if the caller may see it (§2.1), else 404 "Image {id} not found.". */
-  private async visibleImage(ctx: RequestContext, imageId: string): Promise<Image> {
+  /** The image (and its rev) if the caller may see it (§2.1), else 404 "Image {id} not found.". */
+  private async visibleImage(ctx: RequestContext, imageId: string): Promise<FoundImage> {
     const found = await this.images.findVisible(ctx, imageId);
     if (!found) throw imageNotFound(imageId);
-    return found.image;
+    return found;
   }
 }
 

@@ -64,6 +64,21 @@ for (const kind of databaseKinds()) {
       });
     });
 
+    it('keeps the view of a finished job, and answers 404 once the job is purged', async (t) => {
+      const { jobs, store } = await setup(t, kind);
+      const id = await jobs.create(demo, 'x', {});
+      await jobs.repo.claim('w', ['x'], '2024-11-06T06:30:01.000Z', '2024-11-06T06:31:00.000Z');
+      await jobs.repo.appendResults(id, [{ imageId: 'i', projectId: P2, status: 'success' }]);
+      await jobs.repo.finish({ jobId: id, owner: 'w', attempt: 1 }, { status: 'SUCCESS' }, '2024-11-06T06:30:02.000Z');
+      const view = await jobs.show(demo, id);
+      assert.equal(await jobs.show(demo, id), view);
+      assert.ok(Object.isFrozen(view) && Object.isFrozen(view.entities.results[0]));
+      await assert.rejects(jobs.show(alt, id), notFound(id));
+      assert.equal(await jobs.repo.purge('2024-11-06T06:30:03.000Z'), 1);
+      await assert.rejects(jobs.show(demo, id), notFound(id));
+      assert.equal(await store.db.selectFrom('job_results').select('seq').executeTakeFirst(), undefined);
+    });
+
     it('shows a failed job with its error code and reason', async (t) => {
       const { jobs } = await setup(t, kind);
       const id = await jobs.create(demo, 'imsDelImageMembersJob', {});

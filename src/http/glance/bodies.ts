@@ -1,8 +1,8 @@
-import type { FastifyReply } from 'fastify';
 import fastJson, { type Schema } from 'fast-json-stringify';
 import { type Image, imageBody, IMAGE_STATUSES, VISIBILITIES } from '../../domain/image.js';
 import { memberBody } from '../../domain/member.js';
 import type { MemberRow } from '../../repos/member-repo.js';
+import { rendered } from '../rendered.js';
 
 const nullable = (type: string) => ({ type: [type, 'null'] });
 
@@ -69,35 +69,15 @@ export const MEMBERS_RESPONSE = {
 const serializeImage = fastJson(IMAGE_RESPONSE as unknown as Schema);
 const serializeMember = fastJson(MEMBER_RESPONSE as unknown as Schema);
 
-/**
- * Rendered bodies, kept as long as what they render: the repositories hand out the same frozen image
- * object, and the same frozen member list, for as long as the row they came from is unchanged.
- */
-const imageBodies = new WeakMap<Image, string>();
-const imageBuffers = new WeakMap<Image, Buffer>();
-const listBodies = new WeakMap<readonly Image[], { links: string; body: Buffer }>();
-const memberListBodies = new WeakMap<readonly MemberRow[], string>();
+/** The IMAGE_RESPONSE document of an image. */
+export const imageJson = rendered((image: Image) => serializeImage(imageBody(image)));
 
-/** The IMAGE_RESPONSE document of an image; kept while a cached (frozen) image lives. */
-export function imageJson(image: Image): string {
-  const kept = imageBodies.get(image);
-  if (kept !== undefined) return kept;
-  const json = serializeImage(imageBody(image));
-  if (Object.isFrozen(image)) imageBodies.set(image, json);
-  return json;
-}
-
-/** An image's body as bytes, kept like the text, so list pages are put together by copying bytes. */
-function imageBytes(image: Image): Buffer {
-  const kept = imageBuffers.get(image);
-  if (kept !== undefined) return kept;
-  const bytes = Buffer.from(imageJson(image));
-  if (Object.isFrozen(image)) imageBuffers.set(image, bytes);
-  return bytes;
-}
+/** An image's body as bytes, so list pages are put together by copying bytes. */
+const imageBytes = rendered((image: Image) => Buffer.from(imageJson(image)));
 
 const COMMA = Buffer.from(',');
 const LIST_HEAD = Buffer.from('{"images":[');
+const listBodies = new WeakMap<readonly Image[], { links: string; body: Buffer }>();
 
 /**
  * The LIST_RESPONSE document, from the images' rendered bodies; for a cached (frozen) page, kept with it
@@ -119,16 +99,9 @@ export function imageListJson(images: readonly Image[], first: string, next: str
   return body;
 }
 
-/** The MEMBERS_RESPONSE document; kept while a cached (frozen) member list lives. */
-export function memberListJson(rows: readonly MemberRow[]): string {
-  const kept = memberListBodies.get(rows);
-  if (kept !== undefined) return kept;
-  const json = `{"members":[${rows.map((m) => serializeMember(memberBody(m))).join(',')}],"schema":"/v2/schemas/members"}`;
-  if (Object.isFrozen(rows)) memberListBodies.set(rows, json);
-  return json;
-}
+/** The MEMBER_RESPONSE document. */
+export const memberJson = rendered((row: MemberRow) => serializeMember(memberBody(row)));
 
-/** Sends an already rendered JSON document (Fastify sends strings and buffers as they are). */
-export function sendJson(reply: FastifyReply, json: string | Buffer, status = 200): FastifyReply {
-  return reply.status(status).header('content-type', 'application/json; charset=utf-8').send(json);
-}
+/** The MEMBERS_RESPONSE document. */
+export const memberListJson = rendered((rows: readonly MemberRow[]) =>
+  `{"members":[${rows.map(memberJson).join(',')}],"schema":"/v2/schemas/members"}`);

@@ -8,7 +8,8 @@ import { parseListQuery } from '../../domain/image-query.js';
 import { AppError } from '../../errors/app-error.js';
 import type { ImagePage } from '../../services/image-service.js';
 import { rejectOtherMethods } from '../method-guard.js';
-import { IMAGE_RESPONSE, imageJson, imageListJson, LIST_RESPONSE, sendJson } from './bodies.js';
+import { IMAGE_RESPONSE, imageJson, imageListJson, LIST_RESPONSE } from './bodies.js';
+import { sendJson } from '../rendered.js';
 
 type IdParams = { id: string };
 

@@ -1,9 +1,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Container } from '../../container.js';
-import { memberBody } from '../../domain/member.js';
 import { badRequest } from '../../errors/app-error.js';
 import { rejectOtherMethods } from '../method-guard.js';
-import { MEMBER_RESPONSE, memberListJson, MEMBERS_RESPONSE, sendJson } from './bodies.js';
+import { MEMBER_RESPONSE, memberJson, memberListJson, MEMBERS_RESPONSE } from './bodies.js';
+import { sendJson } from '../rendered.js';
 
 type Params = { id: string; member?: string };
 
@@ -20,14 +20,14 @@ function dictBody(request: FastifyRequest, listMessage: string): Record<string, 
 export async function glanceMemberRoutes(app: FastifyInstance, { container }: { container: Container }) {
   const { members } = container;
 
-  app.post('/images/:id/members', { schema: { response: { 200: MEMBER_RESPONSE } } }, async (request) => {
+  app.post('/images/:id/members', { schema: { response: { 200: MEMBER_RESPONSE } } }, async (request, reply) => {
     const { id } = request.params as Params;
     const body = dictBody(request, 'Expected a member in the form: {"member": "image_id"}');
     if (!('member' in body)) throw badRequest('Member to be added not specified');
     const member = body.member;
     if (!member) throw badRequest("Member can't be empty");
     if (typeof member !== 'string') throw badRequest('Member must be a string.');
-    return memberBody(await members.add(request.ctx, id, member));
+    return sendJson(reply, memberJson(await members.add(request.ctx, id, member)));
   });
 
   app.get('/images/:id/members', { schema: { response: { 200: MEMBERS_RESPONSE } } }, async (request, reply) => {
@@ -36,16 +36,16 @@ export async function glanceMemberRoutes(app: FastifyInstance, { container }: { 
   });
   rejectOtherMethods(app, '/images/:id/members', ['GET', 'POST']);
 
-  app.get('/images/:id/members/:member', { schema: { response: { 200: MEMBER_RESPONSE } } }, async (request) => {
+  app.get('/images/:id/members/:member', { schema: { response: { 200: MEMBER_RESPONSE } } }, async (request, reply) => {
     const { id, member } = request.params as Required<Params>;
-    return memberBody(await members.show(request.ctx, id, member));
+    return sendJson(reply, memberJson(await members.show(request.ctx, id, member)));
   });
 
-  app.put('/images/:id/members/:member', { schema: { response: { 200: MEMBER_RESPONSE } } }, async (request) => {
+  app.put('/images/:id/members/:member', { schema: { response: { 200: MEMBER_RESPONSE } } }, async (request, reply) => {
     const { id, member } = request.params as Required<Params>;
     const body = dictBody(request, 'Expected a status in the form: {"status": "status"}');
     if (!('status' in body)) throw badRequest('Status not specified');
-    return memberBody(await members.update(request.ctx, id, member, body.status, body.vault_id));
+    return sendJson(reply, memberJson(await members.update(request.ctx, id, member, body.status, body.vault_id)));
   });
 
   app.delete('/images/:id/members/:member', async (request, reply) => {

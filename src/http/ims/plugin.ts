@@ -1,15 +1,20 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Container } from '../../container.js';
 import { imsMemberBody } from '../../domain/member.js';
 import { badRequest } from '../../errors/app-error.js';
+import type { JobView } from '../../services/job-service.js';
 import { toAppError } from '../errors.js';
 import { rejectOtherMethods } from '../method-guard.js';
+import { rendered, sendJson } from '../rendered.js';
 import { cloudImageRoutes } from './cloudimages.js';
 import { kmsGrantRoutes } from './kms-grants.js';
 import { akskContext, akskDeps, ApigwError, registerRawJsonBody } from './aksk-auth.js';
 import { renderImsError, renderUnknownApi } from './errors.js';
 
 type ProjectParams = { project_id?: string };
+
+/** The E13 job body; kept for finished jobs, which never change. */
+const jobJson = rendered((job: JobView) => JSON.stringify(job));
 
 const JOB_ID_SCHEMA = { type: 'object', properties: { job_id: { type: 'string' } } } as const;
 
@@ -67,10 +72,10 @@ export async function imsPlugin(app: FastifyInstance, { container }: { container
     v1.delete('/cloudimages/members', opts, async (request) => ({ job_id: await batch.remove(request.ctx, request.body) }));
     rejectOtherMethods(v1, '/cloudimages/members', ['POST', 'PUT', 'DELETE']);
 
-    v1.get('/:project_id/jobs/:job_id', async (request) =>
-      jobs.show(request.ctx, (request.params as { job_id: string }).job_id));
-    v1.get('/cloudimages/job/:job_id', async (request) =>
-      jobs.show(request.ctx, (request.params as { job_id: string }).job_id));
+    const showJob = async (request: FastifyRequest, reply: FastifyReply) =>
+      sendJson(reply, jobJson(await jobs.show(request.ctx, (request.params as { job_id: string }).job_id)));
+    v1.get('/:project_id/jobs/:job_id', showJob);
+    v1.get('/cloudimages/job/:job_id', showJob);
 
     v1.get('/:project_id/cloudimages/:image_id/members', async (request) => {
       const { image_id: imageId } = request.params as { image_id: string };

@@ -66,12 +66,19 @@ for (const kind of databaseKinds()) {
       assert.equal(u.status, 'accepted');
       assert.equal(u.created_at, member.created_at);
       assert.notEqual(u.updated_at, member.updated_at);
+      // What was read before the change is never shown again.
+      assert.deepEqual(json(await call(t.app, t.tokens.alt, 'GET', `/v2/images/${id}/members/${t.projects.alt}`)), u);
+      assert.deepEqual(json(await call(t.app, t.tokens.demo, 'GET', `/v2/images/${id}/members`)),
+        { members: [u], schema: '/v2/schemas/members' });
 
       const del = await call(t.app, t.tokens.demo, 'DELETE', `/v2/images/${id}/members/${t.projects.alt}`);
       assert.equal(del.statusCode, 204);
       assert.equal(del.body, '');
       assert.equal(del.headers['content-type'], undefined);
       assert.equal((await call(t.app, t.tokens.alt, 'GET', `/v2/images/${id}`)).statusCode, 404);
+      assert.equal((await call(t.app, t.tokens.demo, 'GET', `/v2/images/${id}/members/${t.projects.alt}`)).statusCode, 404);
+      assert.deepEqual(json(await call(t.app, t.tokens.demo, 'GET', `/v2/images/${id}/members`)),
+        { members: [], schema: '/v2/schemas/members' });
     });
 
     it('POST check order (§1.2): body checks, 404, 403, quota before duplicate', async (tc) => {
