@@ -7,7 +7,7 @@ import {
   sql,
 } from 'kysely';
 import { groupCommit, type TransactionFn } from './group-commit.js';
-import { type Executor, Prepared, type QueryResult } from './prepared.js';
+import { type Executor, Prepared, type PrepareOptions, type QueryResult } from './prepared.js';
 import type { Database } from './schema.js';
 
 export type DialectName = 'sqlite' | 'postgres';
@@ -35,7 +35,7 @@ export interface Store {
    */
   transaction: TransactionFn;
   /** Compiles `build` once into a query that runs with new parameter values (see Prepared). */
-  prepare<P extends object, R>(build: (p: P) => Compilable<R>): Prepared<P, R>;
+  prepare<P extends object, R>(build: (p: P) => Compilable<R>, options?: PrepareOptions): Prepared<P, R>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -114,14 +114,17 @@ function sqliteExecutor(db: Kysely<Database>, sqlite: BetterSqlite3.Database, tr
   };
 }
 
-/** PostgreSQL runs prepared queries as named statements (parsed and planned once per connection). */
+/**
+ * PostgreSQL runs prepared queries as named statements (parsed and planned once per connection), or
+ * unnamed (planned for the values of each run) when asked to.
+ */
 function postgresExecutor(pool: pg.Pool): Executor {
   let statements = 0;
-  return (query) => {
-    const name = `ims_${++statements}`;
+  return (query, options) => {
+    const name = options.planEachRun ? undefined : `ims_${++statements}`;
     return async (args, trx) => {
       if (trx?.isTransaction) return fromKysely(await trx.executeQuery({ ...query, parameters: args }));
-      const res = await pool.query({ name, text: query.sql, values: args as unknown[] });
+      const res = await pool.query({ ...(name ? { name } : {}), text: query.sql, values: args as unknown[] });
       return { rows: res.rows, affected: res.rowCount ?? 0 };
     };
   };
@@ -154,7 +157,7 @@ function openSqlite(url: string): Store {
     dialect: 'sqlite',
     caps: { rowLocks: false, inProcess: true },
     transaction,
-    prepare: (build) => new Prepared(execute, build),
+    prepare: (build, options) => new Prepared(execute, build, options),
     ping: async () => { await sql`select 1`.execute(db); },
     close: () => db.destroy(),
   };
@@ -174,7 +177,7 @@ function openPostgres(url: string): Store {
     dialect: 'postgres',
     caps: { rowLocks: true, inProcess: false },
     transaction: (fn) => db.transaction().execute(fn),
-    prepare: (build) => new Prepared(execute, build),
+    prepare: (build, options) => new Prepared(execute, build, options),
     ...(searchPath ? { schema: searchPath[1] } : {}),
     ping: async () => { await sql`select 1`.execute(db); },
     close: () => db.destroy(),

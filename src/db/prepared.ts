@@ -12,8 +12,17 @@ export interface QueryResult<R> {
 /** Runs one compiled query with bound values, inside `trx` when one is given. */
 export type Runner = (args: readonly unknown[], trx: Db | undefined) => Promise<QueryResult<unknown>>;
 
+export interface PrepareOptions {
+  /**
+   * Plan the query for each run's values: for queries whose best plan depends on them (how many rows one
+   * member's shares are: 10 or 100,000), which a plan made once for any value gets wrong. PostgreSQL then
+   * runs it unnamed; SQLite's plans do not depend on the values.
+   */
+  planEachRun?: boolean;
+}
+
 /** How an engine runs a compiled query: it may prepare a statement for it once. */
-export type Executor = (query: CompiledQuery) => Runner;
+export type Executor = (query: CompiledQuery, options: PrepareOptions) => Runner;
 
 /** Stands for a named parameter while a query is compiled. */
 class Param {
@@ -35,11 +44,11 @@ export class Prepared<P extends object, R> {
   private readonly names: (string | undefined)[];
   private readonly runner: Runner;
 
-  constructor(executor: Executor, build: (p: P) => Compilable<R>) {
+  constructor(executor: Executor, build: (p: P) => Compilable<R>, options: PrepareOptions = {}) {
     const stand = new Proxy({}, { get: (_t, name) => new Param(String(name)) }) as P;
     this.query = build(stand).compile();
     this.names = this.query.parameters.map((v) => (v instanceof Param ? v.name : undefined));
-    this.runner = executor(this.query);
+    this.runner = executor(this.query, options);
   }
 
   async all(params: P, trx?: Db): Promise<R[]> {

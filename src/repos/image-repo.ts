@@ -135,11 +135,6 @@ function queries(store: Store) {
     byId: store.prepare(byId),
     /** Row-locked until the transaction ends (PostgreSQL; SQLite's write transaction is exclusive). */
     lock: store.prepare((p: { id: string }) => (store.caps.rowLocks ? byId(p).forUpdate() : byId(p))),
-    withMembership: store.prepare((p: { id: string; memberId: string }) => db.selectFrom('images')
-      .leftJoin('image_members as m', (join) => join.onRef('m.image_id', '=', 'images.id')
-        .on('m.member_id', '=', p.memberId))
-      .selectAll('images').select('m.status as member_status')
-      .where('images.id', '=', p.id)),
     /** What deciding visibility needs, and the rev that tells whether the cached image still holds. */
     access: store.prepare((p: { id: string; memberId: string }) => db.selectFrom('images')
       .leftJoin('image_members as m', (join) => join.onRef('m.image_id', '=', 'images.id')
@@ -188,24 +183,17 @@ export class ImageRepo {
   }
 
   /**
-   * The image and the status of `memberId`'s membership of it. In-process engines read only the rev and
-   * the membership, and the full row when the cached image is not that rev; over a network, one round trip
-   * for everything costs less than a second one.
+   * The image and the status of `memberId`'s membership of it: the rev and the membership are read, and the
+   * full row only when the cached image is not that rev.
    */
   async getWithMembership(id: string, memberId: string): Promise<FoundImage | undefined> {
-    if (this.store.caps.inProcess) {
-      const access = await this.q.access.first({ id, memberId });
-      if (!access) return undefined;
-      const memberStatus = (access.member_status ?? undefined) as MemberStatus | undefined;
-      const image = this.cache.get(id, access.rev);
-      if (image) return { image, rev: access.rev, memberStatus };
-      const row = await this.q.byId.first({ id });
-      return row && { image: this.cached(row), rev: row.rev, memberStatus };
-    }
-    const row = await this.q.withMembership.first({ id, memberId });
-    if (!row) return undefined;
-    const { member_status: status, ...image } = row;
-    return { image: this.cached(image), rev: image.rev, memberStatus: (status ?? undefined) as MemberStatus | undefined };
+    const access = await this.q.access.first({ id, memberId });
+    if (!access) return undefined;
+    const memberStatus = (access.member_status ?? undefined) as MemberStatus | undefined;
+    const image = this.cache.get(id, access.rev);
+    if (image) return { image, rev: access.rev, memberStatus };
+    const row = await this.q.byId.first({ id });
+    return row && { image: this.cached(row), rev: row.rev, memberStatus };
   }
 
   /** The image of this row, from the cache when it holds this rev. */
@@ -303,7 +291,7 @@ export class ImageRepo {
       shape = { key, query: this.store.prepare((p: Record<string, string>) => {
         const marker = paged ? new Proxy({}, { get: (_t, k) => p[`marker_${String(k)}`] }) as Image : undefined;
         return this.listQuery({ projectId: p.me!, isAdmin }, query, marker);
-      }) };
+      }, { planEachRun: true }) };
       if (this.shapes.size >= LIST_SHAPES) this.shapes.delete(this.shapes.keys().next().value!);
       this.shapes.set(key, shape);
     }
