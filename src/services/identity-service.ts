@@ -27,8 +27,18 @@ export interface Bootstrap {
 
 const unauthorized = () => new AppError('unauthorized', 'The request you have made requires authentication.');
 
+const stableIds = new Map<string, string>();
+
 /** Stable ids derived from names, so catalogs and role ids stay the same across restarts and processes. */
-const stableId = (kind: string, name: string) => createHash('md5').update(`${kind}:${name}`).digest('hex');
+function stableId(kind: string, name: string): string {
+  const key = `${kind}:${name}`;
+  let id = stableIds.get(key);
+  if (id === undefined) {
+    id = createHash('md5').update(key).digest('hex');
+    if (stableIds.size < 10_000) stableIds.set(key, id);
+  }
+  return id;
+}
 
 type Ref = { id?: unknown; name?: unknown; domain?: { id?: unknown; name?: unknown } };
 
@@ -50,6 +60,7 @@ export class IdentityService {
   private readonly passwords = new PasswordVerifier();
   /** Verified tokens (token -> context and expiry), so the hot path skips the HMAC and parsing. */
   private readonly verifiedTokens = new Map<string, { ctx: RequestContext; expiresAt: number }>();
+  private catalogFor: { publicUrl: string; region: string; catalog: unknown[] } | undefined;
 
   constructor(
     store: Store,
@@ -227,12 +238,24 @@ export class IdentityService {
     return this.repo.projectByName(DEFAULT_DOMAIN.id, ref.name);
   }
 
-  private tokenBody(claims: TokenClaims, user: UserTable, project: ProjectTable): IssuedToken['body'] {
+  /** The service catalog: the same for every token while the public URL and region stay the same. */
+  private catalog(): unknown[] {
     const { publicUrl, region } = this.endpoints();
-    const iso = (sec: number) => `${new Date(sec * 1000).toISOString().slice(0, 19)}.000000Z`;
+    if (this.catalogFor?.publicUrl === publicUrl && this.catalogFor.region === region) return this.catalogFor.catalog;
     const endpoint = (service: string, url: string) => ['public', 'internal', 'admin'].map((iface) => ({
       id: stableId(`endpoint:${service}`, iface), interface: iface, region, region_id: region, url,
     }));
+    const catalog = [
+      { type: 'identity', name: 'keystone', id: stableId('service', 'identity'),
+        endpoints: endpoint('identity', `${publicUrl}/v3`) },
+      { type: 'image', name: 'glance', id: stableId('service', 'image'), endpoints: endpoint('image', publicUrl) },
+    ];
+    this.catalogFor = { publicUrl, region, catalog };
+    return catalog;
+  }
+
+  private tokenBody(claims: TokenClaims, user: UserTable, project: ProjectTable): IssuedToken['body'] {
+    const iso = (sec: number) => `${new Date(sec * 1000).toISOString().slice(0, 19)}.000000Z`;
     return {
       token: {
         methods: ['password'],
@@ -243,11 +266,7 @@ export class IdentityService {
         project: { id: project.id, name: project.name, domain: { ...DEFAULT_DOMAIN } },
         is_domain: false,
         roles: claims.roles.map((name) => ({ id: stableId('role', name), name })),
-        catalog: [
-          { type: 'identity', name: 'keystone', id: stableId('service', 'identity'),
-            endpoints: endpoint('identity', `${publicUrl}/v3`) },
-          { type: 'image', name: 'glance', id: stableId('service', 'image'), endpoints: endpoint('image', publicUrl) },
-        ],
+        catalog: this.catalog(),
       },
     };
   }
