@@ -19,9 +19,9 @@ import { analyzeProfile, nowUs, profileMarkdown, type Window } from './profile.j
 import {
   type BenchResults, type BatchResult, judgeTargets, markdownTable, median, type ScenarioResult, textTable,
 } from './report.js';
-import { baseScenarios, type Scenario, type Seeded, sharedListScenario } from './scenarios.js';
+import { baseScenarios, type Scenario, type Seeded, sharedListScenario, sharedPagesScenario } from './scenarios.js';
 import {
-  type Accounts, addMembers, bulkAcceptedShares, createImages, projectId, seedAccounts, share,
+  type Accounts, addMembers, bulkAcceptedShares, createImages, newestShares, projectId, seedAccounts, share,
 } from './seed.js';
 import { type ServerProcess, startCeiling, startIms, waitIdle } from './servers.js';
 
@@ -246,6 +246,8 @@ async function main(): Promise<number> {
       await analyze(c);
       log(`bulk-inserted ${largeShares - smallShares} more accepted shares in ${Math.round(performance.now() - t)} ms`);
       await runScenario(large);
+      const cold = sharedPagesScenario(seeded, largeShares, await newestShares(c, viewer, 20_000));
+      if (wanted(cold.name)) await runScenario(cold);
     }
 
     if (wanted('batch')) {

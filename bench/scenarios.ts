@@ -3,7 +3,8 @@ import type { RouteKey } from './ceiling.js';
 import type { RequestSpec } from './load.js';
 import type { Account, Accounts } from './seed.js';
 
-export type ScenarioKind = 'read' | 'write' | 'auth';
+/** `cold`: a read whose answer is never one ims has kept (reported, not judged against a target). */
+export type ScenarioKind = 'read' | 'write' | 'auth' | 'cold';
 
 /** One autocannon scenario: the same requests go to ims and to the ceiling. */
 export interface Scenario {
@@ -136,5 +137,24 @@ export function sharedListScenario(s: Seeded, shares: number): Scenario {
     },
     check: (b) => (b?.images?.length === 25 && typeof b?.next === 'string' ? undefined
       : `${b?.images?.length} images${b?.next ? '' : ', no next link'}`),
+  };
+}
+
+/**
+ * The same listing, a different page each request: the marker moves one share at a time over the newest
+ * `markers`, more pages than ims keeps (5,000), so every request runs the page query.
+ */
+export function sharedPagesScenario(s: Seeded, shares: number, markers: string[]): Scenario {
+  const path = (marker: string) => `/v2/images?member_status=accepted&visibility=shared&limit=25&marker=${marker}`;
+  let i = 0;
+  return {
+    name: `shared-list-${shares / 1000}k-cold`,
+    title: `list images shared with me, a new page each request (${shares.toLocaleString('en')} shares)`,
+    kind: 'cold', route: 'GET /v2/images', status: 200,
+    request: {
+      method: 'GET', path: path(markers[0]!), headers: headers(s.accounts.viewer),
+      next: () => ({ path: path(markers[i++ % markers.length]!) }),
+    },
+    check: (b) => (b?.images?.length === 25 ? undefined : `${b?.images?.length} images`),
   };
 }

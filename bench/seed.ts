@@ -124,3 +124,11 @@ export async function bulkAcceptedShares(c: Container, owner: Account, viewer: A
     });
   }
 }
+
+/** The ids of the viewer's newest accepted shares, newest first (the order of its "shared with me" pages). */
+export async function newestShares(c: Container, viewer: Account, count: number): Promise<string[]> {
+  const rows = await c.store.db.selectFrom('image_members').select('image_id')
+    .where('member_id', '=', viewer.projectId).where('status', '=', 'accepted')
+    .orderBy('image_created_at', 'desc').orderBy('image_id', 'desc').limit(count).execute();
+  return rows.map((r) => r.image_id);
+}

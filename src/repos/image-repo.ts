@@ -169,6 +169,8 @@ export class ImageRepo {
   private readonly q: ReturnType<typeof queries>;
   private readonly cache = new RevCache<Image>(CACHED_IMAGES);
   private readonly shapes = new Map<string, ListShape>();
+  /** The part of a shape's key a (reused) query object gives. */
+  private readonly shapeKeys = new WeakMap<ImageListQuery, string>();
   private readonly pages = new RevCache<readonly Image[], string>(CACHED_PAGES);
 
   constructor(private readonly store: Store) {
@@ -285,7 +287,9 @@ export class ImageRepo {
    * shares it). Bounded; the shape compiled longest ago goes first.
    */
   private listShape(isAdmin: boolean, query: ImageListQuery, paged: boolean): ListShape {
-    const key = JSON.stringify([isAdmin, paged, { ...query, marker: undefined }]);
+    let shapeOf = this.shapeKeys.get(query);
+    if (shapeOf === undefined) this.shapeKeys.set(query, shapeOf = JSON.stringify({ ...query, marker: undefined }));
+    const key = `${isAdmin}${paged}${shapeOf}`;
     let shape = this.shapes.get(key);
     if (shape === undefined) {
       shape = { key, query: this.store.prepare((p: Record<string, string>) => {

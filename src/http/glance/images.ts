@@ -4,7 +4,7 @@ import type { Container } from '../../container.js';
 import { CONTAINER_FORMATS, DISK_FORMATS, VISIBILITIES } from '../../domain/image.js';
 import { parseCreateBody } from '../../domain/image-input.js';
 import { parsePatchBody, patchVersion } from '../../domain/image-patch.js';
-import { parseListQuery } from '../../domain/image-query.js';
+import { type ImageListQuery, parseListQuery } from '../../domain/image-query.js';
 import { AppError } from '../../errors/app-error.js';
 import type { ImagePage } from '../../services/image-service.js';
 import { rejectOtherMethods } from '../method-guard.js';
@@ -50,23 +50,40 @@ const LIST_QUERY = {
   additionalProperties: { type: 'string', description: 'Extra-property equality filter' },
 };
 
-/** The query string's pairs, in order, repeats kept (`tag=a&tag=b`). */
-function queryPairs(url: string): [string, string][] {
-  const i = url.indexOf('?');
-  return i < 0 ? [] : [...new URLSearchParams(url.slice(i + 1))];
-}
-
 /** Python's `urllib.parse.quote_plus`, so links match Glance's `urlencode`. */
 const quotePlus = (s: string) => encodeURIComponent(s)
   .replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`).replace(/%20/g, '+');
 const urlencode = (pairs: [string, string][]) => pairs.map(([k, v]) => `${quotePlus(k)}=${quotePlus(v)}`).join('&');
 
+/** A list request's query string, parsed, and its links without the marker (`first`, and `next` before it). */
+interface ListRequest {
+  query: ImageListQuery;
+  first: string;
+  nextPrefix: string;
+}
+
+/** Parsed list requests by query string: clients repeat the same few (parsing is pure; errors are not kept). */
+const listRequests = new Map<string, ListRequest>();
+
+function listRequest(url: string): ListRequest {
+  const i = url.indexOf('?');
+  const raw = i < 0 ? '' : url.slice(i + 1);
+  let request = listRequests.get(raw);
+  if (request === undefined) {
+    const pairs = [...new URLSearchParams(raw)] as [string, string][];
+    const query = urlencode(pairs.filter(([k]) => k !== 'marker'));
+    request = { query: Object.freeze(parseListQuery(pairs)), first: query ? `/v2/images?${query}` : '/v2/images',
+      nextPrefix: query ? `/v2/images?${query}&marker=` : '/v2/images?marker=' };
+    if (listRequests.size >= 1000) listRequests.delete(listRequests.keys().next().value!);
+    listRequests.set(raw, request);
+  }
+  return request;
+}
+
 /** `{images, first, next?, schema}` (§3.3): `next` only when the page was full. */
-function listJson(page: ImagePage, pairs: [string, string][]): Buffer {
-  const params = pairs.filter(([k]) => k !== 'marker');
-  const query = urlencode(params);
-  const next = page.full ? `/v2/images?${urlencode([...params, ['marker', page.images.at(-1)!.id]])}` : undefined;
-  return imageListJson(page.images, query ? `/v2/images?${query}` : '/v2/images', next);
+function listJson(page: ImagePage, request: ListRequest): Buffer {
+  const next = page.full ? `${request.nextPrefix}${quotePlus(page.images.at(-1)!.id)}` : undefined;
+  return imageListJson(page.images, request.first, next);
 }
 
 /** PATCH takes only the two JSON-patch media types (415 with `Accept-Patch` before the body is read). */
@@ -101,8 +118,8 @@ export async function glanceImageRoutes(app: FastifyInstance, { container }: { c
   app.get('/images', {
     schema: doc('List images', { querystring: LIST_QUERY, response: { 200: LIST_RESPONSE } }),
   }, async (request, reply) => {
-    const pairs = queryPairs(request.url);
-    return sendJson(reply, listJson(await images.list(request.ctx, parseListQuery(pairs)), pairs));
+    const list = listRequest(request.url);
+    return sendJson(reply, listJson(await images.list(request.ctx, list.query), list));
   });
   rejectOtherMethods(app, '/images', ['GET', 'POST']);
 
