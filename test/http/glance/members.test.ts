@@ -34,6 +34,13 @@ async function sharedWith(t: TestApp, status: 'pending' | 'accepted' | 'rejected
   return id;
 }
 
+/** A promise and the function that resolves it. */
+function gate(): { wait: Promise<void>; open: () => void } {
+  let open!: () => void;
+  const wait = new Promise<void>((resolve) => { open = resolve; });
+  return { wait, open };
+}
+
 for (const kind of databaseKinds()) {
   describe(`Glance members (${kind.name})`, () => {
     it('add, show, list, update, delete: exact bodies and status codes', async (tc) => {
@@ -281,6 +288,33 @@ for (const kind of databaseKinds()) {
       assert.equal(codes.filter((c) => c === 200).length, 4);
       assert.equal(codes.filter((c) => c === 413).length, 16);
       assert.equal(await t.container.members.repo.count(id), 5);
+    });
+    it('a member removed or updated while its image is locked for an add waits for it (no deadlock)', async (tc) => {
+      const t = await buildTestApp(tc, kind);
+      const id = await createImage(t, t.tokens.demo);
+      const url = `/v2/images/${id}/members`;
+      assert.equal((await call(t.app, t.tokens.demo, 'POST', url, { member: t.projects.alt })).statusCode, 200);
+      const locked = gate();
+      const release = gate();
+      // An add of the same member, in the middle of its transaction: the image locked, the insert to come.
+      const adding = t.container.store.transaction(async (trx) => {
+        await t.container.images.lockVisible(t.container.identity.verify(t.tokens.demo)!, id, trx);
+        locked.open();
+        await release.wait;
+        const row = { image_id: id, member_id: t.projects.alt, status: 'pending', vault_id: null,
+          image_created_at: '2026-01-01T00:00:00.000Z', created_at: '2026-01-01T00:00:00.000Z', updated_at: '2026-01-01T00:00:00.000Z' };
+        return t.container.members.repo.insert(row, trx);
+      });
+      await locked.wait;
+      const updating = call(t.app, t.tokens.alt, 'PUT', `${url}/${t.projects.alt}`, { status: 'accepted' });
+      const removing = call(t.app, t.tokens.demo, 'DELETE', `${url}/${t.projects.alt}`);
+      setTimeout(release.open, 100);
+      const [added, updated, removed] = await Promise.all([adding, updating, removing]);
+      assert.equal(added, false, 'the member was there when the add inserted it');
+      // The update may come before or after the removal; neither fails (a deadlock would be a 500).
+      assert.ok([200, 404].includes(updated.statusCode), updated.body);
+      assert.equal(removed.statusCode, 204, removed.body);
+      assert.equal(await t.container.members.repo.count(id), 0);
     });
   });
 }
