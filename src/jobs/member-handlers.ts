@@ -133,7 +133,7 @@ export function updateMembersHandler(members: MemberService, clock: Clock): JobH
 /** `imsDelImageMembersJob`: removing a project that is not a member succeeds (the end state holds). */
 export function deleteMembersHandler(members: MemberService): JobHandler<PairsPayload> {
   return (payload, ctx) => perImage(ctx, payload.images, payload.projects, async (trx, imageId, pending, results) => {
-    // Locked first, as every writer of an image's memberships does (ImageRepo.lockRow).
+    // Locked first, as every writer of an image's memberships does (see MemberRepo).
     const image = await members.lockImage(imageId, trx);
     const refused = !image ? 'IMG.0027' : ownerRefusal(image.owner, ctx, payload);
     if (refused) {

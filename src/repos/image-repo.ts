@@ -135,9 +135,6 @@ function queries(store: Store) {
     byId: store.prepare(byId),
     /** Row-locked until the transaction ends (PostgreSQL; SQLite's write transaction is exclusive). */
     lock: store.prepare((p: { id: string }) => (store.caps.rowLocks ? byId(p).forUpdate() : byId(p))),
-    /** Engines with row locks only. */
-    lockRow: store.prepare((p: { id: string }) => db.selectFrom('images').select('id').where('id', '=', p.id)
-      .forUpdate()),
     /** What deciding visibility needs, and the rev that tells whether the cached image still holds. */
     access: store.prepare((p: { id: string; memberId: string }) => db.selectFrom('images')
       .leftJoin('image_members as m', (join) => join.onRef('m.image_id', '=', 'images.id')
@@ -221,15 +218,6 @@ export class ImageRepo {
   async lock(id: string, trx: Transaction<Database>): Promise<Image | undefined> {
     const row = await this.q.lock.first({ id }, trx);
     return row && fromRow(row);
-  }
-
-  /**
-   * Takes the image's row lock until `trx` ends, on engines with row locks. Whoever changes an image's
-   * memberships takes it first (their triggers touch the image row after them), so no two writers ever
-   * wait on each other in opposite orders.
-   */
-  async lockRow(id: string, trx: Transaction<Database>): Promise<void> {
-    if (this.store.caps.rowLocks) await this.q.lockRow.first({ id }, trx);
   }
 
   async memberStatus(imageId: string, memberId: string, trx?: Db): Promise<MemberStatus | undefined> {

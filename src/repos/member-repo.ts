@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { ExpressionBuilder, Kysely, QueryCreator } from 'kysely';
 import type { Store } from '../db/database.js';
 import { isUniqueViolation } from '../db/errors.js';
 import type { Db } from '../db/prepared.js';
@@ -12,9 +12,21 @@ type Key = { imageId: string; memberId: string };
 /** Member lists kept in memory by (image id, image rev), at most this many rows in all (~15 MB). */
 const CACHED_MEMBERS = 50_000;
 
+type WithLocked = Database & { locked_image: { id: string } };
+
 /** The membership queries of the request path, compiled once. */
 function queries(store: Store) {
   const { db } = store;
+  /**
+   * Changes of one image's memberships lock the image row first where the engine has row locks, as every
+   * writer of them does (the rev triggers touch the image row after the membership rows): a CTE that
+   * locks it gives the image id to the statement, so the order holds within one statement.
+   */
+  const lockFirst = (imageId: string) => (store.caps.rowLocks
+    ? db.with('locked_image', (qb) => qb.selectFrom('images').select('id').where('id', '=', imageId).forUpdate())
+    : db) as unknown as QueryCreator<WithLocked>;
+  const lockedId = (imageId: string) => (eb: ExpressionBuilder<WithLocked, 'image_members'>) =>
+    (store.caps.rowLocks ? eb.selectFrom('locked_image').select('id') : eb.val(imageId));
   return {
     byKey: store.prepare((p: Key) => db.selectFrom('image_members').selectAll()
       .where('image_id', '=', p.imageId).where('member_id', '=', p.memberId)),
@@ -26,14 +38,15 @@ function queries(store: Store) {
       image_id: p.image_id, member_id: p.member_id, status: p.status, vault_id: p.vault_id,
       image_created_at: p.image_created_at, created_at: p.created_at, updated_at: p.updated_at,
     }).onConflict((oc) => oc.columns(['image_id', 'member_id']).doNothing())),
-    setStatus: store.prepare((p: Key & { status: string; updatedAt: string }) => db.updateTable('image_members')
-      .set({ status: p.status, updated_at: p.updatedAt })
-      .where('image_id', '=', p.imageId).where('member_id', '=', p.memberId).returningAll()),
+    setStatus: store.prepare((p: Key & { status: string; updatedAt: string }) => lockFirst(p.imageId)
+      .updateTable('image_members').set({ status: p.status, updated_at: p.updatedAt })
+      .where('image_id', '=', lockedId(p.imageId)).where('member_id', '=', p.memberId).returningAll()),
     setStatusVault: store.prepare((p: Key & { status: string; updatedAt: string; vaultId: string | null }) =>
-      db.updateTable('image_members').set({ status: p.status, updated_at: p.updatedAt, vault_id: p.vaultId })
-        .where('image_id', '=', p.imageId).where('member_id', '=', p.memberId).returningAll()),
-    delete: store.prepare((p: Key) => db.deleteFrom('image_members')
-      .where('image_id', '=', p.imageId).where('member_id', '=', p.memberId)),
+      lockFirst(p.imageId).updateTable('image_members')
+        .set({ status: p.status, updated_at: p.updatedAt, vault_id: p.vaultId })
+        .where('image_id', '=', lockedId(p.imageId)).where('member_id', '=', p.memberId).returningAll()),
+    delete: store.prepare((p: Key) => lockFirst(p.imageId).deleteFrom('image_members')
+      .where('image_id', '=', lockedId(p.imageId)).where('member_id', '=', p.memberId)),
   };
 }
 

@@ -125,8 +125,7 @@ export class MemberService {
       throw badRequest('Incorrect request: Status must be "pending", "accepted" or "rejected".', 'IMG.0001');
     }
     const vault = acceptVault(image, status, vaultId);
-    const updated = await this.underImageLock(imageId,
-      (trx) => this.repo.updateStatus(imageId, memberId, status, vault, isoNow(this.clock), trx));
+    const updated = await this.repo.updateStatus(imageId, memberId, status, vault, isoNow(this.clock));
     // Removed since it was read: as if the request had come a moment later.
     if (!updated) throw memberNotFound(imageId, memberId);
     return updated;
@@ -138,17 +137,7 @@ export class MemberService {
     const denied = () => forbidden(`Not allowed to delete members for image ${imageId}.`, 'IMG.0047');
     if (image.visibility !== 'shared') throw denied();
     if (!ctx.isAdmin && image.owner !== ctx.projectId) throw denied();
-    if (!(await this.underImageLock(imageId, (trx) => this.repo.delete(imageId, memberId, trx)))) {
-      throw memberNotFound(imageId, memberId);
-    }
-  }
-
-  /** A change of the image's memberships, in a transaction that takes the image's row lock first. */
-  private underImageLock<T>(imageId: string, change: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
-    return this.store.transaction(async (trx) => {
-      await this.images.repo.lockRow(imageId, trx);
-      return change(trx);
-    });
+    if (!(await this.repo.delete(imageId, memberId))) throw memberNotFound(imageId, memberId);
   }
 
   /** Records that a KMS key was granted to a project (an operator act: admins only). */
