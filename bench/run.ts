@@ -169,7 +169,8 @@ async function main(): Promise<number> {
     await share(c, owner, member, [imageGet!], 'accepted');
     await share(c, owner, member, [imageUpdate!], 'pending');
     await addMembers(c, owner, imageList!, 100);
-    const addPool = await createImages(c, owner, smoke ? 200 : 1000, 'add-pool');
+    // 256 members each (the default quota): room for a million adds, what --repeat 3 of 10 s at ~20k adds/s needs.
+    const addPool = await createImages(c, owner, smoke ? 200 : 4000, 'add-pool');
     const jobImages = await createImages(c, owner, 2, 'job');
     const batchImages = wanted('batch') ? await createImages(c, owner, 100 * batchRuns, 'batch') : [];
     const smallShares = 1000;

@@ -52,6 +52,8 @@ export interface ImageListQuery {
   sort: SortItem[];
   marker?: string;
   limit: number;
+  /** The query string's pairs but the marker, in order: queries with the same key differ in their marker only. */
+  key: string;
 }
 
 const TEXT_FILTERS = ['owner', 'checksum', 'os_hash_algo', 'os_hash_value'] as const;
@@ -220,6 +222,7 @@ export function parseListQuery(pairs: readonly [string, string][]): ImageListQue
     sort,
     ...(marker !== undefined ? { marker } : {}),
     limit,
+    key: new URLSearchParams(pairs.filter(([k]) => k !== 'marker')).toString(),
   };
 }
 

@@ -34,12 +34,15 @@ export interface FoundImage {
   memberStatus: MemberStatus | undefined;
 }
 
-/** Images kept in memory by (id, rev); at ~2 KB each (object and rendered body) about 40 MB at most. */
-const CACHED_IMAGES = 20_000;
+/** Images kept in memory by (id, rev); at ~2.5 KB each (object and rendered body) about 12 MB at most. */
+const CACHED_IMAGES = 5_000;
 /** Compiled list queries kept, one per distinct list request (its query string, admin or not, first page or not). */
 const LIST_SHAPES = 500;
-/** List pages kept (arrays of cached images), by viewer, request and marker. */
-const CACHED_PAGES = 5_000;
+/**
+ * List pages kept (arrays of cached images, and their rendered body: ~1 KB an image), by viewer, request and
+ * marker: at most this many images in all (~10 MB), and as many pages remembered as asked for once.
+ */
+const CACHED_PAGE_IMAGES = 10_000;
 
 /** One compiled list query and the key of the requests it answers. */
 interface ListShape {
@@ -169,9 +172,8 @@ export class ImageRepo {
   private readonly q: ReturnType<typeof queries>;
   private readonly cache = new RevCache<Image>(CACHED_IMAGES);
   private readonly shapes = new Map<string, ListShape>();
-  /** The part of a shape's key a (reused) query object gives. */
-  private readonly shapeKeys = new WeakMap<ImageListQuery, string>();
-  private readonly pages = new RevCache<readonly Image[], string>(CACHED_PAGES);
+  private readonly pages = new RevCache<readonly Image[], string>(CACHED_PAGE_IMAGES);
+  private readonly pagesSeen = new RevCache<true, string>(CACHED_PAGE_IMAGES);
 
   constructor(private readonly store: Store) {
     this.db = store.db;
@@ -278,18 +280,24 @@ export class ImageRepo {
     const revs = (await this.q.listRevs.first({ scope: viewer.projectId }))!;
     const version = `${revs.mine}:${revs.everyone}`;
     const key = `${viewer.projectId}\u0000${shape.key}\u0000${marker?.id ?? ''}`;
-    return this.pages.get(key, version) ?? this.pages.set(key, version, Object.freeze(await read()));
+    const kept = this.pages.get(key, version);
+    if (kept) return kept;
+    const page = await read();
+    // Kept from its second request on: a page asked for once (a client walking a long list) is not kept.
+    if (this.pagesSeen.get(key, version) === undefined) {
+      this.pagesSeen.set(key, version, true);
+      return page;
+    }
+    return this.pages.set(key, version, Object.freeze(page), page.length + 1);
   }
 
   /**
-   * The list query of this request's shape, compiled once: every value of the query string is part of it,
-   * the viewer's project and the marker's sort values are parameters (so every caller, and every page,
-   * shares it). Bounded; the shape compiled longest ago goes first.
+   * The list query of this request's shape, compiled once: every value of the query string (`query.key`) is
+   * part of it, the viewer's project and the marker's sort values are parameters (so every caller, and every
+   * page, shares it). Bounded; the shape compiled longest ago goes first.
    */
   private listShape(isAdmin: boolean, query: ImageListQuery, paged: boolean): ListShape {
-    let shapeOf = this.shapeKeys.get(query);
-    if (shapeOf === undefined) this.shapeKeys.set(query, shapeOf = JSON.stringify({ ...query, marker: undefined }));
-    const key = `${isAdmin}${paged}${shapeOf}`;
+    const key = `${isAdmin} ${paged} ${query.key}`;
     let shape = this.shapes.get(key);
     if (shape === undefined) {
       shape = { key, query: this.store.prepare((p: Record<string, string>) => {
@@ -307,7 +315,7 @@ export class ImageRepo {
    * branches of a union also carry the sort columns, for the outer ORDER BY.
    */
   listQuery(viewer: ImageViewer, query: ImageListQuery, marker?: Image): ListQuery {
-    const trx = this.db;
+    const { db } = this;
     const filters = this.filters(query.filters);
     const columns = [...new Set<SortKey | 'rev'>(['id', 'rev', ...query.sort.map((s) => s.key)])]
       .map((c) => `images.${c}` as const);
@@ -317,7 +325,7 @@ export class ImageRepo {
       return query.sort.reduce((acc, s) => acc.orderBy(sortExpr(s.key), s.dir), p).limit(query.limit);
     };
     const scoped = (cond: Condition) =>
-      page(trx.selectFrom('images').select(columns).where(cond) as unknown as ImageSelect);
+      page(db.selectFrom('images').select(columns).where(cond) as unknown as ImageSelect);
     if (viewer.isAdmin) return scoped(this.adminScope(viewer, query));
     const branches = this.userBranches(viewer, query).map(scoped);
     if (this.sharedWithMe(query)) {
@@ -325,10 +333,10 @@ export class ImageRepo {
       branches.push(this.membershipPage(join, query, filters, marker) ?? page(join));
     }
     if (branches.length === 1) return branches[0]!;
-    const [first, ...others] = branches.map((b) => trx.selectFrom(b.as('b')).selectAll());
+    const [first, ...others] = branches.map((b) => db.selectFrom(b.as('b')).selectAll());
     // The branches are disjoint (owned images by visibility, shared ones by membership of others' images).
     const union = others.reduce((u, b) => u.unionAll(b), first!);
-    let outer = trx.selectFrom(union.as('u')).select(['id', 'rev']);
+    let outer = db.selectFrom(union.as('u')).select(['id', 'rev']);
     for (const s of query.sort) outer = outer.orderBy(sortExpr(s.key, false), s.dir);
     return outer.limit(query.limit);
   }

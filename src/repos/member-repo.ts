@@ -9,8 +9,8 @@ export type MemberRow = ImageMemberTable;
 
 type Key = { imageId: string; memberId: string };
 
-/** Member lists kept in memory by (image id, image rev), at most this many rows in all (~15 MB). */
-const CACHED_MEMBERS = 50_000;
+/** Member lists, and single member rows, kept by (image id, image rev): at most this many rows each (~10 MB). */
+const CACHED_MEMBERS = 20_000;
 
 type WithLocked = Database & { locked_image: { id: string } };
 

@@ -28,8 +28,8 @@ export interface JobView {
 export class JobService {
   readonly repo: JobRepo;
   private readonly listeners = new Set<() => void>();
-  /** Views of finished jobs, by id and end time; at most this many results in all (~25 MB). */
-  private readonly finished = new RevCache<JobView, string>(100_000);
+  /** Views of finished jobs, by id and end time; at most this many results in all (~10 MB with their bodies). */
+  private readonly finished = new RevCache<JobView, string>(50_000);
 
   constructor(private readonly store: Store, private readonly clock: Clock) {
     this.repo = new JobRepo(store);

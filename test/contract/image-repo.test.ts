@@ -299,8 +299,11 @@ for (const kind of databaseKinds()) {
         await addMember(store, uuidOf(1), 'me', 'accepted');
         await addMember(store, uuidOf(2), 'me', 'accepted');
         const shared = q('visibility=shared&member_status=accepted');
+        const once = await repo.list(me, shared);
+        assert.deepEqual(names(once), ['img-02', 'img-01']);
+        assert.ok(!Object.isFrozen(once), 'a page asked for once is not kept');
         const first = await repo.list(me, shared);
-        assert.deepEqual(names(first), ['img-02', 'img-01']);
+        assert.ok(Object.isFrozen(first), 'kept from its second request on');
         assert.equal(await repo.list(me, shared), first, 'the same page while nothing it shows changed');
         await addMember(store, uuidOf(3), 'someone-else', 'accepted');
         await repo.insert(img(9, { owner: 'unrelated' }));

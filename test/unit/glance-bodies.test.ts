@@ -48,9 +48,11 @@ describe('Glance bodies', () => {
 
   it('a rendered body is kept for frozen images only', () => {
     const open = image(3);
-    const before = imageJson(open);
+    const before = imageJson(open).toString();
     open.name = 'changed';
-    assert.notEqual(imageJson(open), before, 'an unfrozen image is rendered each time');
-    assert.equal(JSON.parse(imageJson(open)).name, 'changed');
+    assert.notEqual(imageJson(open).toString(), before, 'an unfrozen image is rendered each time');
+    assert.equal(JSON.parse(imageJson(open).toString()).name, 'changed');
+    const kept = Object.freeze(image(5));
+    assert.equal(imageJson(kept), imageJson(kept), 'kept for a frozen image');
   });
 });

@@ -223,8 +223,13 @@ describe('parseListQuery', () => {
   it('defaults: accepted members, 25 per page, created_at desc then id desc, hidden images excluded', () => {
     assert.deepEqual(q(''), {
       filters: { os_hidden: false, tags: [], extra: [] }, memberStatus: 'accepted', limit: 25,
-      sort: [{ key: 'created_at', dir: 'desc' }, { key: 'id', dir: 'desc' }],
+      sort: [{ key: 'created_at', dir: 'desc' }, { key: 'id', dir: 'desc' }], key: '',
     });
+  });
+  it('keys a query by its pairs but the marker', () => {
+    assert.equal(q('limit=2&marker=m&name=a b').key, 'limit=2&name=a+b');
+    assert.equal(q('limit=2&name=a b').key, q('limit=2&marker=n&name=a b').key);
+    assert.notEqual(q('name=a&limit=2').key, q('limit=2&name=a').key, 'order is kept, so only equal queries share it');
   });
   it('sort syntaxes complete the order with created_at and id', () => {
     assert.deepEqual(q('sort=name:asc').sort,

@@ -62,18 +62,22 @@ interface ListRequest {
   nextPrefix: string;
 }
 
-/** Parsed list requests by query string: clients repeat the same few (parsing is pure; errors are not kept). */
+/**
+ * Parsed first-page requests by query string: clients repeat the same few (parsing is pure; errors are not
+ * kept). Requests with a marker are parsed each time: a client walking a long list sends each once.
+ */
 const listRequests = new Map<string, ListRequest>();
 
 function listRequest(url: string): ListRequest {
   const i = url.indexOf('?');
   const raw = i < 0 ? '' : url.slice(i + 1);
-  let request = listRequests.get(raw);
-  if (request === undefined) {
-    const pairs = [...new URLSearchParams(raw)] as [string, string][];
-    const query = urlencode(pairs.filter(([k]) => k !== 'marker'));
-    request = { query: Object.freeze(parseListQuery(pairs)), first: query ? `/v2/images?${query}` : '/v2/images',
-      nextPrefix: query ? `/v2/images?${query}&marker=` : '/v2/images?marker=' };
+  const kept = listRequests.get(raw);
+  if (kept !== undefined) return kept;
+  const pairs = [...new URLSearchParams(raw)] as [string, string][];
+  const params = urlencode(pairs.filter(([k]) => k !== 'marker'));
+  const request = { query: Object.freeze(parseListQuery(pairs)), first: params ? `/v2/images?${params}` : '/v2/images',
+    nextPrefix: params ? `/v2/images?${params}&marker=` : '/v2/images?marker=' };
+  if (request.query.marker === undefined) {
     if (listRequests.size >= 1000) listRequests.delete(listRequests.keys().next().value!);
     listRequests.set(raw, request);
   }
