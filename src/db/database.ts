@@ -141,6 +141,7 @@ function openSqlite(url: string): Store {
   // page written again and again in between is copied once.
   sqlite.pragma('wal_autocheckpoint = 10000');
   sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('cache_size = -8000');
   sqlite.pragma('busy_timeout = 10000');
   sqlite.pragma('foreign_keys = ON');
   const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect(cachedStatements(sqlite)) });

@@ -151,6 +151,9 @@ function queries(store: Store) {
       eb.selectFrom('list_revs').select('rev').where('scope', '=', p.scope).as('mine'),
       eb.selectFrom('list_revs').select('rev').where('scope', '=', '').as('everyone'),
     ])),
+    /** Gives a scope its row, so the triggers renew it from now on. */
+    addListRev: store.prepare((p: { scope: string; rev: number }) => db.insertInto('list_revs')
+      .values({ scope: p.scope, rev: p.rev }).onConflict((oc) => oc.column('scope').doNothing())),
   };
 }
 
@@ -277,8 +280,7 @@ export class ImageRepo {
     const read = async () => this.resolve(await shape.query.all(values));
     // Admins list everything: no one scope versions that.
     if (!this.store.caps.inProcess || viewer.isAdmin) return read();
-    const revs = (await this.q.listRevs.first({ scope: viewer.projectId }))!;
-    const version = `${revs.mine}:${revs.everyone}`;
+    const version = await this.listVersion(viewer.projectId);
     const key = `${viewer.projectId}\u0000${shape.key}\u0000${marker?.id ?? ''}`;
     const kept = this.pages.get(key, version);
     if (kept) return kept;
@@ -289,6 +291,18 @@ export class ImageRepo {
       return page;
     }
     return this.pages.set(key, version, Object.freeze(page), page.length + 1);
+  }
+
+  /** The revs of the viewer's scope and of everyone's (migration 0004); a scope without a row gets one first. */
+  private async listVersion(scope: string): Promise<string> {
+    let revs = (await this.q.listRevs.first({ scope }))!;
+    if (revs.mine === null || revs.everyone === null) {
+      const rev = () => Math.floor(Math.random() * 2 ** 52);
+      if (revs.mine === null) await this.q.addListRev.run({ scope, rev: rev() });
+      if (revs.everyone === null) await this.q.addListRev.run({ scope: '', rev: rev() });
+      revs = (await this.q.listRevs.first({ scope }))!;
+    }
+    return `${revs.mine}:${revs.everyone}`;
   }
 
   /**

@@ -272,6 +272,10 @@ for (const kind of databaseKinds()) {
     if (kind.name === 'sqlite') {
       it('list_revs: every change a project could see in a list takes a new rev of its scope, no other', async (t) => {
         const { store, repo } = await openRepo(t, kind);
+        // A scope has a row once it listed: here every project of the test has listed.
+        for (const scope of ['', 'me', 'other', 'm1', 'm2', 'new', 'unrelated']) await repo.list({ projectId: scope, isAdmin: false }, q());
+        assert.deepEqual((await store.db.selectFrom('list_revs').select('scope').orderBy('scope').execute()).map((r) => r.scope),
+          ['', 'm1', 'm2', 'me', 'new', 'other', 'unrelated']);
         const revs = async () => Object.fromEntries((await store.db.selectFrom('list_revs').selectAll().execute())
           .map((r) => [r.scope, r.rev]));
         const changed = async (change: () => Promise<unknown>) => {
@@ -291,6 +295,9 @@ for (const kind of databaseKinds()) {
         assert.deepEqual(await changed(() => repo.update(uuidOf(1), { ...img(1), owner: null })), ['', 'm1', 'm2', 'new']);
         assert.deepEqual(await changed(() => repo.transition(uuidOf(2), 'queued', 'saving', at(9))), ['', 'other']);
         assert.deepEqual(await changed(() => repo.delete(uuidOf(1))), ['', 'm1', 'm2']);
+        assert.deepEqual(await changed(() => addMember(store, uuidOf(2), 'never-listed', 'pending')), []);
+        assert.equal(await store.db.selectFrom('list_revs').select('scope').where('scope', '=', 'never-listed')
+          .executeTakeFirst(), undefined, 'a project that never listed costs no row');
       });
 
       it('list pages are kept while the viewer\'s scope and the public scope hold, and only then', async (t) => {

@@ -5,6 +5,8 @@ import { type Kysely, sql, SqliteAdapter } from 'kysely';
  * that could appear in one of its image lists changes: its memberships, its own images, images it is a
  * member of. Scope '' stands for what every project may list (public, community and ownerless images).
  * A list page is kept under the revs of the viewer's scope and of '' and reused while both hold.
+ * A scope has a row once someone listed with it (ImageRepo adds it before keeping a page): the triggers
+ * only renew existing rows, so projects that never list (most members) cost no write.
  *
  * PostgreSQL has no such table: with row locks, upserting one version row per project from the triggers
  * of concurrent transactions (a batch job and a single add, say) could deadlock; there every page is read.
@@ -13,12 +15,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   if (!(db.getExecutor().adapter instanceof SqliteAdapter)) return;
   await sql.raw('create table list_revs (scope varchar(255) primary key, rev integer not null) without rowid')
     .execute(db);
-  const touch = (scopes: string) => `insert into list_revs (scope, rev) ${scopes}
-    on conflict (scope) do update set rev = excluded.rev;`;
-  const one = (scope: string) => touch(`select ${scope}, random() >> 11 where true`);
+  const touch = (scopes: string) => `update list_revs set rev = random() >> 11 where scope in (${scopes});`;
+  const one = (scope: string) => touch(scope);
   const everyone = (row: 'new' | 'old') =>
-    touch(`select '', random() >> 11 where ${row}.visibility in ('public', 'community') or ${row}.owner is null`);
-  const members = (id: string) => touch(`select member_id, random() >> 11 from image_members where image_id = ${id}`);
+    touch(`select '' where ${row}.visibility in ('public', 'community') or ${row}.owner is null`);
+  const members = (id: string) => touch(`select member_id from image_members where image_id = ${id}`);
   const trigger = (name: string, event: string, table: string, body: string[], when = '') => sql.raw(
     `create trigger ${name} after ${event} on ${table} for each row ${when} begin ${body.join(' ')} end`).execute(db);
 
