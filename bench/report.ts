@@ -56,7 +56,8 @@ export interface BenchResults {
   seed: Record<string, number>;
   scenarios: ScenarioResult[];
   batch: BatchResult | undefined;
-  server: { imsPeakRssMb: number | undefined; ceilingPeakRssMb: number | undefined };
+  /** Peak RSS after the issue's scenarios; `WithCold`: after the cold listing that runs last. */
+  server: { imsPeakRssMb: number | undefined; ceilingPeakRssMb: number | undefined; imsPeakRssMbWithCold?: number };
   targets: Target[];
   /** Anything that went wrong (non-2xx answers, failed checks); the bench exits 1 when this is not empty. */
   problems: string[];
@@ -138,7 +139,9 @@ export function markdownTable(r: BenchResults): string {
       + `(${b.runs.map((x) => fmt(x.ms)).join(', ')} ms; job's own end-begin ${fmt(b.medianJobMs)} ms); `
       + `ceiling ${fmt(b.ceilingMedianMs, 1)} ms.`);
   }
-  lines.push('', `Server peak RSS (VmHWM): ims ${fmt(r.server.imsPeakRssMb)} MB, ceiling ${fmt(r.server.ceilingPeakRssMb)} MB.`);
+  const cold = r.server.imsPeakRssMbWithCold;
+  lines.push('', `Server peak RSS (VmHWM): ims ${fmt(r.server.imsPeakRssMb)} MB, ceiling ${fmt(r.server.ceilingPeakRssMb)} MB`
+    + `${cold === undefined ? '' : `; ims ${fmt(cold)} MB after the cold listing`}.`);
   return lines.join('\n');
 }
 

@@ -247,8 +247,6 @@ async function main(): Promise<number> {
       await analyze(c);
       log(`bulk-inserted ${largeShares - smallShares} more accepted shares in ${Math.round(performance.now() - t)} ms`);
       await runScenario(large);
-      const cold = sharedPagesScenario(seeded, largeShares, await newestShares(c, viewer, 20_000));
-      if (wanted(cold.name)) await runScenario(cold);
     }
 
     if (wanted('batch')) {
@@ -281,6 +279,16 @@ async function main(): Promise<number> {
       results.batch = batch;
     }
     results.server = { imsPeakRssMb: ims.memory()?.peakMb, ceilingPeakRssMb: ceiling.memory()?.peakMb };
+
+    // Last, so the issue's RSS target is judged on its own scenarios: a client walking a long list pages
+    // through images ims keeps for no one else, and leaves the allocator holding freed memory (bench/README.md).
+    if (wanted(large.name) && largeShares > smallShares) {
+      const cold = sharedPagesScenario(seeded, largeShares, await newestShares(c, viewer, 20_000));
+      if (wanted(cold.name)) {
+        await runScenario(cold);
+        results.server.imsPeakRssMbWithCold = ims.memory()?.peakMb;
+      }
+    }
   } finally {
     results.machine.loadavgEnd = os.loadavg().map((l) => Math.round(l * 100) / 100);
     await container?.close();
