@@ -6,6 +6,7 @@ import {
   type Compilable, CompiledQuery, type DatabaseConnection, Kysely, PostgresDialect, type SqliteDatabase, SqliteDialect, SqliteDriver,
   sql,
 } from 'kysely';
+import { coalescing } from './coalesce.js';
 import { groupCommit, type TransactionFn } from './group-commit.js';
 import { type Executor, Prepared, type PrepareOptions, type QueryResult } from './prepared.js';
 import type { Database } from './schema.js';
@@ -116,16 +117,21 @@ function sqliteExecutor(db: Kysely<Database>, sqlite: BetterSqlite3.Database, tr
 
 /**
  * PostgreSQL runs prepared queries as named statements (parsed and planned once per connection), or
- * unnamed (planned for the values of each run) when asked to.
+ * unnamed (planned for the values of each run) when asked to; reads asked to coalesce share queries
+ * under load (coalesce.ts).
  */
 function postgresExecutor(pool: pg.Pool): Executor {
   let statements = 0;
   return (query, options) => {
     const name = options.planEachRun ? undefined : `ims_${++statements}`;
-    return async (args, trx) => {
-      if (trx?.isTransaction) return fromKysely(await trx.executeQuery({ ...query, parameters: args }));
+    const single = async (args: readonly unknown[]): Promise<QueryResult<unknown>> => {
       const res = await pool.query({ ...(name ? { name } : {}), text: query.sql, values: args as unknown[] });
       return { rows: res.rows, affected: res.rowCount ?? 0 };
+    };
+    const shared = options.coalesce && name ? coalescing(pool, name, query.sql, query.parameters.length, single) : single;
+    return async (args, trx) => {
+      if (trx?.isTransaction) return fromKysely(await trx.executeQuery({ ...query, parameters: args }));
+      return shared(args);
     };
   };
 }

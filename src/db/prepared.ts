@@ -19,6 +19,11 @@ export interface PrepareOptions {
    * runs it unnamed; SQLite's plans do not depend on the values.
    */
   planEachRun?: boolean;
+  /**
+   * A read of at most one row by string parameters (a row by its key): on PostgreSQL concurrent runs may
+   * share one query (coalesce.ts). SQLite runs in-process and has no round trip to share.
+   */
+  coalesce?: boolean;
 }
 
 /** How an engine runs a compiled query: it may prepare a statement for it once. */

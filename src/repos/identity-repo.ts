@@ -11,12 +11,14 @@ type Named = { domainId: string; name: string };
 function queries(store: Store) {
   const { db } = store;
   return {
-    projectById: store.prepare((p: { id: string }) => db.selectFrom('projects').selectAll().where('id', '=', p.id)),
+    projectById: store.prepare((p: { id: string }) => db.selectFrom('projects').selectAll().where('id', '=', p.id),
+      { coalesce: true }),
     projectByName: store.prepare((p: Named) => db.selectFrom('projects').selectAll()
-      .where('domain_id', '=', p.domainId).where('name', '=', p.name)),
-    userById: store.prepare((p: { id: string }) => db.selectFrom('users').selectAll().where('id', '=', p.id)),
+      .where('domain_id', '=', p.domainId).where('name', '=', p.name), { coalesce: true }),
+    userById: store.prepare((p: { id: string }) => db.selectFrom('users').selectAll().where('id', '=', p.id),
+      { coalesce: true }),
     userByName: store.prepare((p: Named) => db.selectFrom('users').selectAll()
-      .where('domain_id', '=', p.domainId).where('name', '=', p.name)),
+      .where('domain_id', '=', p.domainId).where('name', '=', p.name), { coalesce: true }),
     rolesOn: store.prepare((p: { userId: string; projectId: string }) => db.selectFrom('role_assignments')
       .select('role').where('user_id', '=', p.userId).where('project_id', '=', p.projectId).orderBy('role')),
   };

@@ -135,7 +135,7 @@ function queries(store: Store) {
   const { db } = store;
   const byId = (p: { id: string }) => db.selectFrom('images').selectAll().where('id', '=', p.id);
   return {
-    byId: store.prepare(byId),
+    byId: store.prepare(byId, { coalesce: true }),
     /** Row-locked until the transaction ends (PostgreSQL; SQLite's write transaction is exclusive). */
     lock: store.prepare((p: { id: string }) => (store.caps.rowLocks ? byId(p).forUpdate() : byId(p))),
     /** What deciding visibility needs, and the rev that tells whether the cached image still holds. */
@@ -143,9 +143,9 @@ function queries(store: Store) {
       .leftJoin('image_members as m', (join) => join.onRef('m.image_id', '=', 'images.id')
         .on('m.member_id', '=', p.memberId))
       .select(['images.rev', 'm.status as member_status'])
-      .where('images.id', '=', p.id)),
+      .where('images.id', '=', p.id), { coalesce: true }),
     memberStatus: store.prepare((p: { imageId: string; memberId: string }) => db.selectFrom('image_members')
-      .select('status').where('image_id', '=', p.imageId).where('member_id', '=', p.memberId)),
+      .select('status').where('image_id', '=', p.imageId).where('member_id', '=', p.memberId), { coalesce: true }),
     /** SQLite only (migration 0004): the revs of a project's scope and of everyone's, null if none yet. */
     listRevs: store.prepare((p: { scope: string }) => db.selectNoFrom((eb) => [
       eb.selectFrom('list_revs').select('rev').where('scope', '=', p.scope).as('mine'),

@@ -54,8 +54,9 @@ function queries(store: Store) {
   const { db } = store;
   const byId = (p: { id: string }) => db.selectFrom('jobs').selectAll().where('id', '=', p.id);
   return {
-    byId: store.prepare(byId),
-    ofProject: store.prepare((p: { id: string; projectId: string }) => byId(p).where('project_id', '=', p.projectId)),
+    byId: store.prepare(byId, { coalesce: true }),
+    ofProject: store.prepare((p: { id: string; projectId: string }) => byId(p).where('project_id', '=', p.projectId),
+      { coalesce: true }),
     results: store.prepare((p: { jobId: string }) => db.selectFrom('job_results').selectAll()
       .where('job_id', '=', p.jobId).orderBy('seq')),
   };

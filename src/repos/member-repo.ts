@@ -29,7 +29,7 @@ function queries(store: Store) {
     (store.caps.rowLocks ? eb.selectFrom('locked_image').select('id') : eb.val(imageId));
   return {
     byKey: store.prepare((p: Key) => db.selectFrom('image_members').selectAll()
-      .where('image_id', '=', p.imageId).where('member_id', '=', p.memberId)),
+      .where('image_id', '=', p.imageId).where('member_id', '=', p.memberId), { coalesce: true }),
     ofImage: store.prepare((p: { imageId: string }) => db.selectFrom('image_members').selectAll()
       .where('image_id', '=', p.imageId).orderBy('created_at').orderBy('member_id')),
     count: store.prepare((p: { imageId: string }) => db.selectFrom('image_members')

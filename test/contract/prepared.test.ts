@@ -20,6 +20,8 @@ function settingQueries(store: Store) {
   const { db } = store;
   return {
     get: store.prepare((p: { key: string }) => db.selectFrom('settings').select('value').where('key', '=', p.key)),
+    shared: store.prepare((p: { key: string; value: string }) => db.selectFrom('settings').select(['key', 'value'])
+      .where('key', '=', p.key).where('value', '<>', p.value).where('value', '<>', 'hidden'), { coalesce: true }),
     like: store.prepare((p: { prefix: string }) => db.selectFrom('settings').select(['key', 'value'])
       .where('key', 'like', p.prefix).where('value', '<>', 'hidden').orderBy('key')),
     put: store.prepare((p: { key: string; value: string }) => db.insertInto('settings')
@@ -54,6 +56,28 @@ for (const kind of databaseKinds()) {
       assert.equal(await q.drop.run({ key: 'a.2' }), 0);
       await assert.rejects(q.put.run({ key: 'b.1', value: 'again' }), (err: { code?: string }) =>
         ['23505', 'SQLITE_CONSTRAINT_PRIMARYKEY'].includes(err.code!));
+    });
+
+    it('answers every concurrent run of a coalescing read with the rows of its own parameters', async (t) => {
+      const store = await open(t, kind);
+      const q = settingQueries(store);
+      for (let i = 0; i < 40; i++) await q.put.run({ key: `k${i}`, value: i % 5 === 0 ? 'hidden' : `v${i}` });
+      // 400 runs at once (many wait and share queries on PostgreSQL): keys present, absent, hidden by the
+      // constant, excluded by the second parameter, and the same key many times.
+      const asked = Array.from({ length: 400 }, (_v, i) => ({ key: `k${i % 50}`, value: i % 7 === 0 ? `v${i % 50}` : '-' }));
+      const got = await Promise.all(asked.map((p) => q.shared.first(p)));
+      const expected = asked.map(({ key, value }) => {
+        const i = Number(key.slice(1));
+        const stored = i % 5 === 0 ? 'hidden' : `v${i}`;
+        return i < 40 && stored !== 'hidden' && stored !== value ? { key, value: stored } : undefined;
+      });
+      assert.deepEqual(got, expected);
+      assert.ok(got.filter(Boolean).length > 200);
+      const after = await Promise.all(asked.slice(0, 50).map(async (p) => {
+        await q.set.run({ key: p.key, value: 'changed' });
+        return q.shared.first(p);
+      }));
+      assert.deepEqual(after.filter(Boolean).length, 40);
     });
 
     it('runs inside the transaction it is given, and rolls back with it', async (t) => {
