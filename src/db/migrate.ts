@@ -4,12 +4,14 @@ import * as initial from './migrations/0001-initial.js';
 import * as jobIndexes from './migrations/0002-job-indexes.js';
 import * as imageRev from './migrations/0003-image-rev.js';
 import * as listRevs from './migrations/0004-list-revs.js';
+import * as listRevsPostgres from './migrations/0005-list-revs-postgres.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': initial,
   '0002-job-indexes': jobIndexes,
   '0003-image-rev': imageRev,
   '0004-list-revs': listRevs,
+  '0005-list-revs-postgres': listRevsPostgres,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -109,7 +109,7 @@ export interface JobResultTable {
   error_code: string | null;
 }
 
-/** SQLite only (migration 0004): the version of what a project (scope '' : every project) may list. */
+/** The version of what a project (scope '' : every project) may list (migrations 0004, SQLite, and 0005, PostgreSQL). */
 export interface ListRevTable {
   scope: string;
   rev: number;

@@ -8,8 +8,7 @@ import { type Kysely, sql, SqliteAdapter } from 'kysely';
  * A scope has a row once someone listed with it (ImageRepo adds it before keeping a page): the triggers
  * only renew existing rows, so projects that never list (most members) cost no write.
  *
- * PostgreSQL has no such table: with row locks, upserting one version row per project from the triggers
- * of concurrent transactions (a batch job and a single add, say) could deadlock; there every page is read.
+ * PostgreSQL gets its own in 0005: with row locks, rows renewed as changes happen could deadlock.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   if (!(db.getExecutor().adapter instanceof SqliteAdapter)) return;
