@@ -5,6 +5,7 @@ import * as jobIndexes from './migrations/0002-job-indexes.js';
 import * as imageRev from './migrations/0003-image-rev.js';
 import * as listRevs from './migrations/0004-list-revs.js';
 import * as listRevsPostgres from './migrations/0005-list-revs-postgres.js';
+import * as memberCount from './migrations/0006-image-member-count.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': initial,
@@ -12,6 +13,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0003-image-rev': imageRev,
   '0004-list-revs': listRevs,
   '0005-list-revs-postgres': listRevsPostgres,
+  '0006-image-member-count': memberCount,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -60,6 +60,8 @@ export interface ImageTable {
   updated_at: string;
   /** Version of the row and its memberships, set by triggers on every change (migration 0003). */
   rev: Generated<number>;
+  /** How many memberships the image has, kept by the membership triggers (migration 0006). */
+  member_count: Generated<number>;
 }
 
 export type ImageRow = Selectable<ImageTable>;

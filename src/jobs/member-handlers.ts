@@ -75,7 +75,8 @@ const ownerRefusal = (owner: string | null, ctx: JobContext, payload: PairsPaylo
 export function addMembersHandler(members: MemberService, clock: Clock, quotas: MemberQuotas)
   : JobHandler<PairsPayload> {
   return (payload, ctx) => perImage(ctx, payload.images, payload.projects, async (trx, imageId, pending, results) => {
-    const image = await members.lockImage(imageId, trx);
+    const locked = await members.lockImage(imageId, trx);
+    const image = locked?.image;
     const refused = !image ? 'IMG.0027' : ownerRefusal(image.owner, ctx, payload)
       ?? (image.visibility === 'public' || image.visibility === 'community' ? 'IMG.0089' : undefined);
     if (refused || !image) {
@@ -85,7 +86,7 @@ export function addMembersHandler(members: MemberService, clock: Clock, quotas: 
     const existing = new Set((await trx.selectFrom('image_members').select('member_id')
       .where('image_id', '=', imageId).where('member_id', 'in', pending).execute()).map((r) => r.member_id));
     const quota = memberQuota(image.extra, quotas);
-    let count = await members.repo.count(imageId, trx);
+    let count = locked!.members;
     const now = isoNow(clock);
     const rows: MemberRow[] = [];
     for (const projectId of pending) {
@@ -114,7 +115,7 @@ export function addMembersHandler(members: MemberService, clock: Clock, quotas: 
 export function updateMembersHandler(members: MemberService, clock: Clock): JobHandler<UpdatePayload> {
   return (payload, ctx) => perImage(ctx, payload.images, [payload.project_id],
     async (trx, imageId, [projectId], results) => {
-      const image = await members.lockImage(imageId, trx);
+      const image = (await members.lockImage(imageId, trx))?.image;
       const row = image && image.visibility === 'shared' ? await members.repo.get(imageId, projectId!, trx) : undefined;
       if (!image || !row) {
         results.push(failed(imageId, projectId!, 'IMG.0144'));
@@ -134,7 +135,7 @@ export function updateMembersHandler(members: MemberService, clock: Clock): JobH
 export function deleteMembersHandler(members: MemberService): JobHandler<PairsPayload> {
   return (payload, ctx) => perImage(ctx, payload.images, payload.projects, async (trx, imageId, pending, results) => {
     // Locked first, as every writer of an image's memberships does (see MemberRepo).
-    const image = await members.lockImage(imageId, trx);
+    const image = (await members.lockImage(imageId, trx))?.image;
     const refused = !image ? 'IMG.0027' : ownerRefusal(image.owner, ctx, payload);
     if (refused) {
       results.push(...pending.map((p) => failed(imageId, p, refused)));

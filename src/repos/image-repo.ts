@@ -34,6 +34,12 @@ export interface FoundImage {
   memberStatus: MemberStatus | undefined;
 }
 
+/** An image as locked for a change, and how many memberships it has. */
+export interface LockedImage {
+  image: Image;
+  members: number;
+}
+
 /** Images kept in memory by (id, rev); at ~2.5 KB each (object and rendered body) about 12 MB at most. */
 const CACHED_IMAGES = 5_000;
 /** Compiled list queries kept, one per distinct list request (its query string, admin or not, first page or not). */
@@ -219,10 +225,14 @@ export class ImageRepo {
     return refs.map((r, i) => images[i] ?? loaded.get(r.id)).filter((image) => image !== undefined);
   }
 
-  /** The image, row-locked until the transaction ends (PostgreSQL; SQLite's write transaction is exclusive). */
-  async lock(id: string, trx: Transaction<Database>): Promise<Image | undefined> {
+  /**
+   * The image and its member count, row-locked until the transaction ends (PostgreSQL; SQLite's write
+   * transaction is exclusive). The row is read whole: the change to come takes a new rev, so an image kept
+   * under this one would rarely serve again.
+   */
+  async lock(id: string, trx: Transaction<Database>): Promise<LockedImage | undefined> {
     const row = await this.q.lock.first({ id }, trx);
-    return row && fromRow(row);
+    return row && { image: this.cache.get(id, row.rev) ?? fromRow(row), members: Number(row.member_count) };
   }
 
   async memberStatus(imageId: string, memberId: string, trx?: Db): Promise<MemberStatus | undefined> {

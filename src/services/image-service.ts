@@ -13,7 +13,7 @@ import type { ImageListQuery } from '../domain/image-query.js';
 import { validateImageDocument } from '../domain/image-schema.js';
 import { actionTransition, checkDownloadable, hasData, type ImageAction } from '../domain/image-status.js';
 import { AppError, badRequest, conflict, forbidden, notFound } from '../errors/app-error.js';
-import { type FoundImage, ImageRepo } from '../repos/image-repo.js';
+import { type FoundImage, type LockedImage, ImageRepo } from '../repos/image-repo.js';
 import { ImageDataStore } from '../storage/image-data.js';
 
 export interface ImagePage {
@@ -81,13 +81,20 @@ export class ImageService {
 
   /** The image, row-locked for the rest of `trx`, if the caller may see it. */
   async lockVisible(ctx: RequestContext, id: string, trx: Transaction<Database>): Promise<Image | undefined> {
+    return (await this.lockVisibleCounted(ctx, id, trx))?.image;
+  }
+
+  /** `lockVisible`, and how many memberships the image has. */
+  async lockVisibleCounted(ctx: RequestContext, id: string, trx: Transaction<Database>)
+    : Promise<LockedImage | undefined> {
     if (!UUID_RE.test(id)) return undefined;
-    const image = await this.repo.lock(id, trx);
-    if (!image) return undefined;
+    const locked = await this.repo.lock(id, trx);
+    if (!locked) return undefined;
+    const { image } = locked;
     const needsMembership = !ctx.isAdmin && image.visibility === 'shared' && image.owner !== null
       && image.owner !== ctx.projectId;
     const status = needsMembership ? await this.repo.memberStatus(id, ctx.projectId, trx) : undefined;
-    return canSee(ctx, image, status) ? image : undefined;
+    return canSee(ctx, image, status) ? locked : undefined;
   }
 
   /** `POST /v2/images`: 201 with the new queued image. */

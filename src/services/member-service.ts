@@ -7,7 +7,7 @@ import type { Image } from '../domain/image.js';
 import { isMemberStatus, isWholeImage, memberQuota, type MemberStatus, withinQuota } from '../domain/member.js';
 import { AppError, badRequest, conflict, forbidden, notFound } from '../errors/app-error.js';
 import { KmsGrantRepo } from '../repos/kms-grant-repo.js';
-import type { FoundImage } from '../repos/image-repo.js';
+import type { FoundImage, LockedImage } from '../repos/image-repo.js';
 import { type MemberRow, MemberRepo } from '../repos/member-repo.js';
 import type { ImageService } from './image-service.js';
 
@@ -46,15 +46,15 @@ export class MemberService {
   async add(ctx: RequestContext, imageId: string, memberId: string): Promise<MemberRow> {
     // Every check runs on the image as locked for the insert: one read, and no change can slip in between.
     return this.store.transaction(async (trx) => {
-      const image = await this.images.lockVisible(ctx, imageId, trx);
-      if (!image) throw imageNotFound(imageId);
+      const locked = await this.images.lockVisibleCounted(ctx, imageId, trx);
+      if (!locked) throw imageNotFound(imageId);
+      const { image, members: count } = locked;
       const denied = () => forbidden(`Not allowed to create members for image ${imageId}.`, 'IMG.0047');
       if (image.visibility === 'public' || image.visibility === 'community') throw denied();
       if (!ctx.isAdmin && image.owner !== ctx.projectId) throw denied();
       const refusal = await this.refuseShare(image, memberId, trx);
       if (refusal) throw refusal.error;
       const quota = memberQuota(image.extra, this.quotas);
-      const count = await this.repo.count(imageId, trx);
       if (!withinQuota(quota, count)) throw quotaExceeded(imageId, count + 1, quota);
       const now = isoNow(this.clock);
       const row: MemberRow = {
@@ -181,7 +181,7 @@ export class MemberService {
   }
 
   /** Row lock on PostgreSQL; SQLite's write transaction already excludes every other writer. */
-  lockImage(imageId: string, trx: Transaction<Database>): Promise<Image | undefined> {
+  lockImage(imageId: string, trx: Transaction<Database>): Promise<LockedImage | undefined> {
     return this.images.repo.lock(imageId, trx);
   }
 

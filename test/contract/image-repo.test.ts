@@ -131,11 +131,29 @@ for (const kind of databaseKinds()) {
       assert.equal((await repo.getWithMembership(image.id, 'm1'))!.image.name, image.name);
     });
 
-    it('lock returns the row inside a transaction', async (t) => {
+    it('lock returns the row and its member count inside a transaction; the triggers keep the count', async (t) => {
       const { store, repo } = await openRepo(t, kind);
       await repo.insert(img(1));
-      const locked = await store.db.transaction().execute((trx) => repo.lock(uuidOf(1), trx));
-      assert.equal(locked?.id, uuidOf(1));
+      await repo.insert(img(2));
+      const lock = (i: number) => store.db.transaction().execute((trx) => repo.lock(uuidOf(i), trx));
+      assert.equal((await lock(1))?.image.id, uuidOf(1));
+      assert.equal((await lock(1))?.members, 0);
+      for (const m of ['a', 'b', 'c']) await addMember(store, uuidOf(1), m, 'pending');
+      await addMember(store, uuidOf(2), 'a', 'pending');
+      assert.deepEqual([(await lock(1))?.members, (await lock(2))?.members], [3, 1]);
+      // One statement for several images and rows, one of them already there (not inserted, not counted).
+      const row = (image: number, member: string) => ({ image_id: uuidOf(image), member_id: member, status: 'pending',
+        vault_id: null, image_created_at: at(0), created_at: at(0), updated_at: at(0) });
+      await store.db.insertInto('image_members').values([row(1, 'd'), row(2, 'b'), row(2, 'c'), row(1, 'a')])
+        .onConflict((oc) => oc.columns(['image_id', 'member_id']).doNothing()).execute();
+      assert.deepEqual([(await lock(1))?.members, (await lock(2))?.members], [4, 3]);
+      await store.db.updateTable('image_members').set({ status: 'accepted' }).execute();
+      await store.db.deleteFrom('image_members').where('member_id', 'in', ['a', 'b']).execute();
+      assert.deepEqual([(await lock(1))?.members, (await lock(2))?.members], [2, 1]);
+      const counted = await store.db.selectFrom('image_members').select(['image_id', (eb) => eb.fn.countAll<number>().as('n')])
+        .groupBy('image_id').orderBy('image_id').execute();
+      assert.deepEqual(counted.map((c) => Number(c.n)), [2, 1]);
+      assert.equal(await lock(3), undefined);
     });
 
     it('every filter', async (t) => {

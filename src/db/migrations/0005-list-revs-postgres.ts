@@ -47,13 +47,17 @@ const FUNCTIONS = {
         select '' from changed where visibility in ('public', 'community') or owner is null));
       return null;
     end $$`,
-  /** Updates made by writers (not the rev triggers'): old and new owner and visibility, and every member. */
+  /**
+   * Updates made by writers, not the membership triggers' (which set only `rev`, 0003, and `member_count`,
+   * 0006): old and new owner and visibility, and every member.
+   */
   list_revs_images_update: `() returns trigger language plpgsql as $$
     begin
       perform list_revs_note(array(
         with touched as (
           select o.id, o.owner as old_owner, n.owner as new_owner, o.visibility as old_vis, n.visibility as new_vis
-          from old_rows o join new_rows n on n.id = o.id where to_jsonb(o) - 'rev' is distinct from to_jsonb(n) - 'rev')
+          from old_rows o join new_rows n on n.id = o.id where to_jsonb(o) - 'rev' - 'member_count'
+            is distinct from to_jsonb(n) - 'rev' - 'member_count')
         select coalesce(old_owner, '') from touched union select coalesce(new_owner, '') from touched
         union select '' from touched where old_vis in ('public', 'community') or old_owner is null
           or new_vis in ('public', 'community') or new_owner is null
