@@ -17,11 +17,6 @@ export type DialectName = 'sqlite' | 'postgres';
 export interface Capabilities {
   /** Row locks (`SELECT ... FOR UPDATE [SKIP LOCKED]`); SQLite has one writer and needs none. */
   rowLocks: boolean;
-  /**
-   * Queries run inside this process (no round trip): a second small query costs less than reading
-   * columns that are not needed. Over a network, one round trip for everything costs less.
-   */
-  inProcess: boolean;
 }
 
 export interface Store {
@@ -162,7 +157,7 @@ function openSqlite(url: string): Store {
   return {
     db,
     dialect: 'sqlite',
-    caps: { rowLocks: false, inProcess: true },
+    caps: { rowLocks: false },
     transaction,
     prepare: (build, options) => new Prepared(execute, build, options),
     ping: async () => { await sql`select 1`.execute(db); },
@@ -182,7 +177,7 @@ function openPostgres(url: string): Store {
   return {
     db,
     dialect: 'postgres',
-    caps: { rowLocks: true, inProcess: false },
+    caps: { rowLocks: true },
     transaction: (fn) => db.transaction().execute(fn),
     prepare: (build, options) => new Prepared(execute, build, options),
     ...(searchPath ? { schema: searchPath[1] } : {}),
