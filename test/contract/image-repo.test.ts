@@ -1,22 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
 import { CompiledQuery, sql } from 'kysely';
-import { openStore, type Store } from '../../src/db/database.js';
-import { migrateToLatest } from '../../src/db/migrate.js';
+import type { Store } from '../../src/db/database.js';
 import type { Db } from '../../src/db/prepared.js';
 import { type Image, newImage } from '../../src/domain/image.js';
 import { parseListQuery } from '../../src/domain/image-query.js';
 import { ImageRepo, type ImageViewer } from '../../src/repos/image-repo.js';
-import { databaseKinds, type DatabaseKind } from '../helpers/databases.js';
+import { databaseKinds, type DatabaseKind, openTestStore } from '../helpers/databases.js';
+import { gate } from '../helpers/gate.js';
 
 async function openRepo(t: TestContext, kind: DatabaseKind): Promise<{ store: Store; repo: ImageRepo }> {
-  const database = await kind.create();
-  const store = openStore(database.url);
-  t.after(async () => {
-    await store.close();
-    await database.drop();
-  });
-  await migrateToLatest(store);
+  const store = await openTestStore(t, kind);
   return { store, repo: new ImageRepo(store) };
 }
 
@@ -40,13 +34,6 @@ async function addMember(store: Store, imageId: string, memberId: string, status
     image_id: imageId, member_id: memberId, status, vault_id: null, image_created_at: image.created_at,
     created_at: at(0), updated_at: at(0),
   }).execute();
-}
-
-/** A promise and the function that resolves it. */
-function gate(): { wait: Promise<void>; open: () => void } {
-  let open!: () => void;
-  const wait = new Promise<void>((resolve) => { open = resolve; });
-  return { wait, open };
 }
 
 for (const kind of databaseKinds()) {

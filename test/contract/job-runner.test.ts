@@ -8,6 +8,7 @@ import { contextFor } from '../../src/domain/context.js';
 import { INTERNAL_FAILURE, type JobContext, JobRunner, type JobRunnerOptions, LeaseLostError } from '../../src/jobs/runner.js';
 import { JobService } from '../../src/services/job-service.js';
 import { type DatabaseKind, databaseKinds } from '../helpers/databases.js';
+import { gate } from '../helpers/gate.js';
 import type { ThreadOptions } from '../helpers/job-runner-thread.js';
 import {
   memoryLogger, openMigrated, pairsHandler, type PairsPayload, pause, sharedDatabase, TEST_JOB,
@@ -66,13 +67,6 @@ const finished = (jobs: JobService, id: string) => waitFor(async () => {
   const job = await jobs.repo.byId(id);
   return job && (job.status === 'SUCCESS' || job.status === 'FAIL') ? job : undefined;
 }, 10_000, `job ${id} to finish`);
-
-/** A promise with its resolve function, to hold a handler at a point the test chooses. */
-function gate<T = void>() {
-  let open!: (value: T) => void;
-  const promise = new Promise<T>((resolve) => { open = resolve; });
-  return { promise, open };
-}
 
 function startThread(options: ThreadOptions) {
   const worker = new Worker(new URL('../helpers/job-runner-thread.js', import.meta.url), { workerData: options });
@@ -180,7 +174,7 @@ for (const kind of databaseKinds()) {
         deadCtx = ctx;
         await ctx.commitChunk(async () => undefined, [{ imageId: payload.pairs[0]![0], projectId: P2, status: 'success' }]);
         committedFirst.open();
-        await resume.promise;
+        await resume.wait;
         try {
           await ctx.commitChunk(async (trx) => {
             await trx.insertInto('settings').values({ key: 'late-write', value: 'x' }).execute();
@@ -195,7 +189,7 @@ for (const kind of databaseKinds()) {
       dead.start();
       const id = await s.jobs.submit(s.stores[0].db, demo, TEST_JOB, { pairs } satisfies PairsPayload);
       dead.notify();
-      await committedFirst.promise;
+      await committedFirst.wait;
 
       const executions: string[] = [];
       const heir = s.runner(s.stores[1], { workerId: 'heir' }).register(TEST_JOB, pairsHandler(executions));
@@ -206,7 +200,7 @@ for (const kind of databaseKinds()) {
       assert.equal(await deadCtx!.isStillOwner(), false);
 
       resume.open();
-      const err = await lateWrite.promise;
+      const err = await lateWrite.wait;
       assert.ok(err instanceof LeaseLostError, `late write refused: ${String(err)}`);
       await dead.stop();
       assert.ok(deadLogger.lines.some((l) => l.level === 'warn' && l.msg === 'job taken over by another runner; leaving it to that runner'));
@@ -227,13 +221,13 @@ for (const kind of databaseKinds()) {
       const runner = s.runner(s.stores[0]);
       runner.register('test.slow', async () => {
         started.open();
-        await release.promise;
+        await release.wait;
         return { status: 'SUCCESS' };
       });
       s.jobs.onSubmitted(() => runner.notify());
       runner.start();
       const first = await s.jobs.submit(s.stores[0].db, demo, 'test.slow', {});
-      await started.promise;
+      await started.wait;
       let stopped = false;
       const stopping = runner.stop().then(() => { stopped = true; });
       await pause(100);
@@ -254,7 +248,7 @@ for (const kind of databaseKinds()) {
       const runner = s.runner(s.stores[0], { concurrency: 3 });
       runner.register('test.slow', async () => {
         most = Math.max(most, ++running);
-        await release.promise;
+        await release.wait;
         running--;
         return { status: 'SUCCESS' };
       });

@@ -1,19 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
-import { openStore, type Store } from '../../src/db/database.js';
-import { migrateToLatest } from '../../src/db/migrate.js';
-import { databaseKinds, type DatabaseKind } from '../helpers/databases.js';
+import type { Store } from '../../src/db/database.js';
+import { databaseKinds, type DatabaseKind, openTestStore } from '../helpers/databases.js';
+import { gate } from '../helpers/gate.js';
 
-async function open(t: TestContext, kind: DatabaseKind): Promise<Store> {
-  const database = await kind.create();
-  const store = openStore(database.url);
-  t.after(async () => {
-    await store.close();
-    await database.drop();
-  });
-  await migrateToLatest(store);
-  return store;
-}
+const open = (t: TestContext, kind: DatabaseKind) => openTestStore(t, kind);
 
 /** The settings table is the simplest key/value table of the schema. */
 function settingQueries(store: Store) {
@@ -30,13 +21,6 @@ function settingQueries(store: Store) {
       .where('key', '=', p.key).returningAll()),
     drop: store.prepare((p: { key: string }) => db.deleteFrom('settings').where('key', '=', p.key)),
   };
-}
-
-/** A promise and the function that resolves it. */
-function gate(): { wait: Promise<void>; open: () => void } {
-  let open!: () => void;
-  const wait = new Promise<void>((resolve) => { open = resolve; });
-  return { wait, open };
 }
 
 for (const kind of databaseKinds()) {

@@ -1,25 +1,13 @@
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import { openStore, type Store } from '../../src/db/database.js';
-import { migrateToLatest } from '../../src/db/migrate.js';
-import { databaseKinds, type DatabaseKind } from '../helpers/databases.js';
+import { databaseKinds, type DatabaseKind, openTestStore } from '../helpers/databases.js';
+import { sharedDatabase } from '../helpers/jobs.js';
 
 /** A database other connections can open too: SQLite in a file rather than in memory. */
 async function open(t: TestContext, kind: DatabaseKind): Promise<{ store: Store; url: string }> {
-  const dir = kind.name === 'sqlite' ? fs.mkdtempSync(path.join(os.tmpdir(), 'ims-trx-')) : undefined;
-  const database = dir
-    ? { url: `sqlite:${path.join(dir, 'ims.db')}`, drop: async () => fs.rmSync(dir, { recursive: true, force: true }) }
-    : await kind.create();
-  const store = openStore(database.url);
-  t.after(async () => {
-    await store.close();
-    await database.drop();
-  });
-  await migrateToLatest(store);
-  return { store, url: database.url };
+  const database = await sharedDatabase(kind);
+  return { store: await openTestStore(t, kind, database), url: database.url };
 }
 
 const settings = async (store: Store) =>

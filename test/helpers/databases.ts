@@ -1,5 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import type { TestContext } from 'node:test';
 import pg from 'pg';
+import { openStore, type Store } from '../../src/db/database.js';
+import { migrateToLatest } from '../../src/db/migrate.js';
 
 /** A database a test can use, and how to throw it away. */
 export interface TestDatabase {
@@ -48,4 +51,16 @@ async function createPostgresSchema(baseUrl: string): Promise<TestDatabase> {
       }
     },
   };
+}
+
+/** A migrated store on a fresh database of `kind` (or on `database`), closed and dropped after the test. */
+export async function openTestStore(t: TestContext, kind: DatabaseKind, database?: TestDatabase): Promise<Store> {
+  const db = database ?? await kind.create();
+  const store = openStore(db.url);
+  t.after(async () => {
+    await store.close();
+    await db.drop();
+  });
+  await migrateToLatest(store);
+  return store;
 }

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { buildTestApp, json, type TestApp } from '../../helpers/app.js';
 import { databaseKinds } from '../../helpers/databases.js';
+import { gate } from '../../helpers/gate.js';
 
 const JSON_HEADERS = { accept: 'application/json', 'content-type': 'application/json' };
 
@@ -32,13 +33,6 @@ async function sharedWith(t: TestApp, status: 'pending' | 'accepted' | 'rejected
     assert.equal(res.statusCode, 200);
   }
   return id;
-}
-
-/** A promise and the function that resolves it. */
-function gate(): { wait: Promise<void>; open: () => void } {
-  let open!: () => void;
-  const wait = new Promise<void>((resolve) => { open = resolve; });
-  return { wait, open };
 }
 
 for (const kind of databaseKinds()) {
