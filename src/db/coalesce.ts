@@ -68,7 +68,7 @@ export function coalescing(pool: pg.Pool, name: string, text: string, arity: num
   };
 
   return async (args: readonly unknown[]): Promise<QueryResult<unknown>> => {
-    if (args.length !== arity || !args.every((a) => typeof a === 'string')) return single(args);
+    if (!args.every((a) => typeof a === 'string')) return single(args);
     if (inFlight >= IN_FLIGHT) {
       return new Promise((resolve, reject) => waiting.push({ args: args as string[], resolve, reject }));
     }

@@ -79,12 +79,13 @@ function timeCondition(column: 'images.created_at' | 'images.updated_at', f: Tim
 const IMAGETYPE_VISIBILITIES: Record<NonNullable<ImageFilters['imagetype']>, Visibility[]> = {
   gold: ['public', 'community'], shared: ['shared'], private: ['private'], market: [],
 };
+
 /**
  * The query behind `ImageRepo.list`: the (id, rev) of each image of the page. The
  * branches of a union also carry the sort columns, for the outer ORDER BY.
  */
 export function listQuery(db: Kysely<Database>, json: JsonSql, viewer: ImageViewer, query: ImageListQuery,
-marker?: Image): ListQuery {
+  marker?: Image): ListQuery {
   const filters = conditions(json, query.filters);
   const columns = [...new Set<SortKey | 'rev'>(['id', 'rev', ...query.sort.map((s) => s.key)])]
     .map((c) => `images.${c}` as const);
@@ -145,7 +146,7 @@ function sharedWithMe(query: ImageListQuery): boolean {
  * and joined to images by key: CROSS JOIN makes SQLite keep that loop order; PostgreSQL plans it freely.
  */
 function membershipJoin(db: Kysely<Database>, viewer: ImageViewer, query: ImageListQuery,
-columns: `images.${SortKey | 'rev'}`[]): ImageSelect {
+  columns: `images.${SortKey | 'rev'}`[]): ImageSelect {
   let q = db.selectFrom('image_members as m').crossJoin('images').select(columns)
     .whereRef('images.id', '=', 'm.image_id').where('m.member_id', '=', viewer.projectId)
     .where('images.owner', '<>', viewer.projectId)

@@ -12,7 +12,6 @@ import { RevCache } from './rev-cache.js';
 
 export type { ImageViewer } from './image-list-query.js';
 
-
 /** An image the caller asked for by id: the image, its rev, and the caller's membership status. */
 export interface FoundImage {
   image: Image;

@@ -32,8 +32,6 @@ function queries(store: Store) {
       .where('image_id', '=', p.imageId).where('member_id', '=', p.memberId), { coalesce: true }),
     ofImage: store.prepare((p: { imageId: string }) => db.selectFrom('image_members').selectAll()
       .where('image_id', '=', p.imageId).orderBy('created_at').orderBy('member_id')),
-    count: store.prepare((p: { imageId: string }) => db.selectFrom('image_members')
-      .select((eb) => eb.fn.countAll<number>().as('n')).where('image_id', '=', p.imageId)),
     insert: store.prepare((p: MemberRow) => db.insertInto('image_members').values({
       image_id: p.image_id, member_id: p.member_id, status: p.status, vault_id: p.vault_id,
       image_created_at: p.image_created_at, created_at: p.created_at, updated_at: p.updated_at,
@@ -95,11 +93,6 @@ export class MemberRepo {
       ]));
     }
     return q.orderBy('created_at').orderBy('member_id').limit(limit).execute();
-  }
-
-  async count(imageId: string, trx?: Db): Promise<number> {
-    const row = await this.q.count.first({ imageId }, trx);
-    return Number(row!.n);
   }
 
   /** One membership, kept (frozen, or its absence) under the image's rev like the lists. */

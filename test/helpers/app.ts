@@ -59,3 +59,10 @@ export async function buildTestApp(t: TestContext, kind: DatabaseKind, overrides
 }
 
 export const json = (res: LightMyRequestResponse): unknown => JSON.parse(res.body);
+
+/** How many membership rows the image has, counted in the database. */
+export async function memberRows(t: TestApp, imageId: string): Promise<number> {
+  const row = await t.container.store.db.selectFrom('image_members').where('image_id', '=', imageId)
+    .select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  return Number(row.n);
+}

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { createJobRunner } from '../../../src/jobs/runner.js';
-import { buildTestApp, json, type TestApp } from '../../helpers/app.js';
+import { buildTestApp, json, memberRows, type TestApp } from '../../helpers/app.js';
 import { databaseKinds } from '../../helpers/databases.js';
 import { activeImage } from '../../helpers/ims.js';
 import { memoryLogger } from '../../helpers/jobs.js';
@@ -113,7 +113,7 @@ for (const kind of databaseKinds()) {
       ]);
       assert.equal(job.error_code, 'IMG.0088');
       assert.match(job.fail_reason!, /maximum allowed/);
-      assert.equal(await t.container.members.repo.count(a), 1);
+      assert.equal(await memberRows(t, a), 1);
     });
 
     it('synchronous validation: IMG errors and nothing is written', async (tc) => {
