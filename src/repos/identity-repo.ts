@@ -48,8 +48,9 @@ export class IdentityRepo {
     return q.execute();
   }
 
+  /** Inserts the project unless its id or name is taken (another process may be inserting it too). */
   async insertProject(row: ProjectTable, trx: Db = this.db): Promise<void> {
-    await trx.insertInto('projects').values(row).execute();
+    await trx.insertInto('projects').values(row).onConflict((oc) => oc.doNothing()).execute();
   }
 
   userById(id: string, trx?: Db): Promise<UserTable | undefined> {
@@ -65,8 +66,9 @@ export class IdentityRepo {
     return Number(row.n);
   }
 
+  /** Inserts the user unless its id or name is taken (another process may be inserting it too). */
   async insertUser(row: UserTable, trx: Db = this.db): Promise<void> {
-    await trx.insertInto('users').values(row).execute();
+    await trx.insertInto('users').values(row).onConflict((oc) => oc.doNothing()).execute();
   }
 
   async updateUser(id: string, patch: Partial<Pick<UserTable, 'password_hash' | 'default_project_id'>>,

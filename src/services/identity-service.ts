@@ -7,7 +7,6 @@ import { type Clock, hexId, isoNow } from '../domain/clock.js';
 import { contextFor, type RequestContext } from '../domain/context.js';
 import { AppError, badRequest, forbidden, notFound } from '../errors/app-error.js';
 import { DEFAULT_DOMAIN, IdentityRepo } from '../repos/identity-repo.js';
-import { isUniqueViolation } from '../db/errors.js';
 
 export interface Endpoints {
   publicUrl: string;
@@ -161,19 +160,10 @@ export class IdentityService {
 
   /**
    * Applies a bootstrap file: creates or updates, never deletes. Processes starting together may race on
-   * the same rows; the loser of a unique-key race applies the file again over the winner's rows.
+   * the same rows: a row another process inserted first is taken as found (and updated like one).
    */
   async applyBootstrap(spec: Bootstrap): Promise<void> {
     validateBootstrap(spec);
-    try {
-      await this.applyOnce(spec);
-    } catch (err) {
-      if (!isUniqueViolation(err)) throw err;
-      await this.applyOnce(spec);
-    }
-  }
-
-  private async applyOnce(spec: Bootstrap): Promise<void> {
     for (const p of spec.projects ?? []) await this.ensureProject(p.name, p.id);
     for (const u of spec.users ?? []) {
       const project = await this.ensureProject(u.project);
@@ -196,32 +186,31 @@ export class IdentityService {
   }
 
   async ensureProject(name: string, id?: string): Promise<ProjectTable> {
-    const existing = await this.repo.projectByName(DEFAULT_DOMAIN.id, name);
-    if (existing) {
-      if (id !== undefined && existing.id !== id) {
-        throw new Error(`bootstrap: project "${name}" already exists with id ${existing.id}, not ${id}`);
-      }
-      return existing;
+    let project = await this.repo.projectByName(DEFAULT_DOMAIN.id, name);
+    if (!project) {
+      await this.repo.insertProject({ id: id ?? hexId(), name, domain_id: DEFAULT_DOMAIN.id, created_at: isoNow(this.clock) });
+      project = await this.repo.projectByName(DEFAULT_DOMAIN.id, name);
+      if (!project) throw new Error(`bootstrap: project "${name}" cannot take id ${id}: another project has it`);
     }
-    const row = { id: id ?? hexId(), name, domain_id: DEFAULT_DOMAIN.id, created_at: isoNow(this.clock) };
-    await this.repo.insertProject(row);
-    return row;
+    if (id !== undefined && project.id !== id) {
+      throw new Error(`bootstrap: project "${name}" already exists with id ${project.id}, not ${id}`);
+    }
+    return project;
   }
 
   private async ensureUser(name: string, password: string, projectId: string, roles: string[]): Promise<void> {
     const hash = await hashPassword(password);
-    const existing = await this.repo.userByName(DEFAULT_DOMAIN.id, name);
-    let userId = existing?.id;
-    if (existing) {
-      await this.repo.updateUser(existing.id, { password_hash: hash, default_project_id: projectId });
-    } else {
-      userId = hexId();
-      await this.repo.insertUser({
-        id: userId, name, domain_id: DEFAULT_DOMAIN.id, password_hash: hash, default_project_id: projectId,
-        created_at: isoNow(this.clock),
-      });
+    let user = await this.repo.userByName(DEFAULT_DOMAIN.id, name);
+    if (!user) {
+      const row = { id: hexId(), name, domain_id: DEFAULT_DOMAIN.id, password_hash: hash, default_project_id: projectId,
+        created_at: isoNow(this.clock) };
+      await this.repo.insertUser(row);
+      user = (await this.repo.userByName(DEFAULT_DOMAIN.id, name))!;
     }
-    await this.repo.setRoles(userId!, projectId, [...new Set(roles)]);
+    if (user.password_hash !== hash || user.default_project_id !== projectId) {
+      await this.repo.updateUser(user.id, { password_hash: hash, default_project_id: projectId });
+    }
+    await this.repo.setRoles(user.id, projectId, [...new Set(roles)]);
   }
 
   private async findUser(ref: Ref): Promise<UserTable | undefined> {

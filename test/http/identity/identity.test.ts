@@ -10,6 +10,25 @@ const DOMAIN = { name: 'Default' };
 
 for (const kind of databaseKinds()) {
   describe(`identity (${kind.name})`, () => {
+    it('a bootstrap file applied by several starters at once creates each row once and fails none', async (t) => {
+      const { container } = await buildTestApp(t, kind);
+      const names = Array.from({ length: 6 }, (_v, i) => `race${i}`);
+      const spec = {
+        projects: names.map((name) => ({ name })),
+        users: names.map((name) => ({ name, password: 'secret', project: name })),
+      };
+      await Promise.all(Array.from({ length: 4 }, () => container.identity.applyBootstrap(spec)));
+      const projects = await container.store.db.selectFrom('projects').select('name')
+        .where('name', 'like', 'race%').orderBy('name').execute();
+      assert.deepEqual(projects.map((p) => p.name), names);
+      for (const name of names) {
+        const user = (await container.identity.repo.userByName('default', name))!;
+        const project = (await container.identity.repo.projectByName('default', name))!;
+        assert.equal(user.default_project_id, project.id);
+        assert.deepEqual(await container.identity.repo.rolesOn(user.id, project.id), ['member', 'reader']);
+      }
+    });
+
     it('GET /v3 is the version document', async (t) => {
       const { app } = await buildTestApp(t, kind);
       const res = await app.inject({ url: '/v3', headers: { accept: 'application/json' } });
