@@ -3,6 +3,7 @@ import swagger from '@fastify/swagger';
 import type { Container } from './container.js';
 import { uuid } from './domain/clock.js';
 import { registerBodyParsers } from './http/body-parsers.js';
+import { registerRequestTimeouts } from './http/timeouts.js';
 import { glancePlugin } from './http/glance/plugin.js';
 import { healthRoutes } from './http/health.js';
 import { identityRoutes } from './http/identity/routes.js';
@@ -29,7 +30,10 @@ class RequestLog extends LogController {
 
 /** One Fastify instance speaking every dialect on one port. */
 export async function buildApp(container: Container, options: AppOptions = {}): Promise<FastifyInstance> {
+  const { requestTimeoutMs } = container.config;
   const app = Fastify({
+    // Headers must arrive within the request timeout (checked every second); bodies: registerRequestTimeouts.
+    http: { headersTimeout: requestTimeoutMs, requestTimeout: 0, connectionsCheckingInterval: Math.min(1000, requestTimeoutMs) },
     logger: options.logger ?? false,
     logController: new RequestLog(),
     genReqId: () => `req-${uuid()}`,
@@ -39,6 +43,7 @@ export async function buildApp(container: Container, options: AppOptions = {}): 
     forceCloseConnections: 'idle',
   });
   registerBodyParsers(app);
+  registerRequestTimeouts(app, requestTimeoutMs);
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('X-Request-Id', request.id);

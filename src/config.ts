@@ -16,6 +16,12 @@ export interface Config {
   jobs: boolean;
   jobRetentionSeconds: number;
   jobLeaseSeconds: number;
+  /** A statement (or, on SQLite, the wait for the write lock) that takes longer fails: 503 to the caller. */
+  dbStatementTimeoutMs: number;
+  /** Getting a PostgreSQL connection (from the pool, or a new one) that takes longer fails: 503 to the caller. */
+  dbConnectTimeoutMs: number;
+  /** Request headers, and an API body, must arrive within this; an image upload may pause this long. */
+  requestTimeoutMs: number;
 }
 
 export interface ConfigFlags {
@@ -33,6 +39,9 @@ export interface ConfigFlags {
   jobs?: boolean;
   jobRetention?: string;
   jobLease?: string;
+  dbStatementTimeout?: string;
+  dbConnectTimeout?: string;
+  requestTimeout?: string;
 }
 
 /** Each option: its flag key, its environment variable and its default. */
@@ -50,6 +59,9 @@ const OPTIONS = {
   logLevel: ['IMS_LOG_LEVEL', 'info'],
   jobRetention: ['IMS_JOB_RETENTION', '86400'],
   jobLease: ['IMS_JOB_LEASE', '30'],
+  dbStatementTimeout: ['IMS_DB_STATEMENT_TIMEOUT', '10'],
+  dbConnectTimeout: ['IMS_DB_CONNECT_TIMEOUT', '5'],
+  requestTimeout: ['IMS_REQUEST_TIMEOUT', '30'],
 } as const satisfies Record<string, readonly [string, string | undefined]>;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -61,6 +73,14 @@ function integer(name: string, raw: string, min: number, max = Number.MAX_SAFE_I
   const n = Number(raw);
   if (n < min || n > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${n}`);
   return n;
+}
+
+/** A duration in seconds (fractions allowed), as milliseconds. */
+function seconds(name: string, raw: string, max: number): number {
+  if (!/^\d+(\.\d+)?$/.test(raw.trim())) throw new ConfigError(`${name} must be a number of seconds, got "${raw}"`);
+  const n = Number(raw);
+  if (n < 0.01 || n > max) throw new ConfigError(`${name} must be between 0.01 and ${max} seconds, got ${n}`);
+  return Math.round(n * 1000);
 }
 
 /** Flags win over environment variables, which win over defaults. */
@@ -98,6 +118,9 @@ export function loadConfig(env: Record<string, string | undefined>, flags: Confi
     jobs: flags.jobs !== false,
     jobRetentionSeconds: integer('--job-retention', pick('jobRetention')!, 60),
     jobLeaseSeconds: integer('--job-lease', pick('jobLease')!, 1),
+    dbStatementTimeoutMs: seconds('--db-statement-timeout', pick('dbStatementTimeout')!, 3600),
+    dbConnectTimeoutMs: seconds('--db-connect-timeout', pick('dbConnectTimeout')!, 3600),
+    requestTimeoutMs: seconds('--request-timeout', pick('requestTimeout')!, 3600),
   });
 }
 

@@ -1,7 +1,8 @@
+import { hostname } from 'node:os';
 import type { Config } from './config.js';
-import { openStore, type Store } from './db/database.js';
+import { openStore, type Store, type StoreOptions } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
-import { type Clock, systemClock } from './domain/clock.js';
+import { type Clock, hexId, systemClock } from './domain/clock.js';
 import { IdentityService } from './services/identity-service.js';
 import { ImageService } from './services/image-service.js';
 import { BatchMemberService } from './services/batch-member-service.js';
@@ -17,6 +18,8 @@ export interface Urls {
 /** The composition root: one store and the services built on it. */
 export interface Container {
   config: Readonly<Config>;
+  /** This process among those sharing the database: owner of its job claims and uploads. */
+  instanceId: string;
   store: Store;
   clock: Clock;
   urls: Urls;
@@ -28,22 +31,29 @@ export interface Container {
   close(): Promise<void>;
 }
 
+/** The database timeouts of a configuration. */
+export const storeOptions = (config: Config): StoreOptions =>
+  ({ statementTimeoutMs: config.dbStatementTimeoutMs, connectTimeoutMs: config.dbConnectTimeoutMs });
+
 export async function buildContainer(config: Readonly<Config>, options: { clock?: Clock; migrate?: boolean } = {})
   : Promise<Container> {
-  const store = openStore(config.databaseUrl);
+  const store = openStore(config.databaseUrl, storeOptions(config));
   try {
     if (options.migrate !== false) await migrateToLatest(store);
     const clock = options.clock ?? systemClock;
     const urls: Urls = { publicUrl: config.publicUrl ?? `http://${config.host}:${config.port}`, region: config.region };
     const identity = new IdentityService(store, clock, config.tokenTtl, () => urls);
     await identity.init();
-    const images = new ImageService(store, clock, config.dataDir);
+    const instanceId = `${hostname()}:${process.pid}:${hexId().slice(0, 8)}`.slice(0, 64);
+    const images = new ImageService(store, clock, {
+      dataDir: config.dataDir, uploadLeaseMs: config.jobLeaseSeconds * 1000, instanceId,
+    });
     const members = new MemberService(store, clock, {
       member: config.memberQuota, wholeImage: config.wholeImageMemberQuota,
     }, images);
     const jobs = new JobService(store, clock);
     const batch = new BatchMemberService(store, jobs);
-    return { config, store, clock, urls, identity, images, members, jobs, batch, close: () => store.close() };
+    return { config, instanceId, store, clock, urls, identity, images, members, jobs, batch, close: () => store.close() };
   } catch (err) {
     await store.close();
     throw err;

@@ -5,8 +5,10 @@ import { Command, Option } from 'commander';
 import { pino } from 'pino';
 import { buildApp } from '../app.js';
 import { type Config, ConfigError, type ConfigFlags, loadConfig, publicUrlFor } from '../config.js';
-import { buildContainer, type Container } from '../container.js';
+import { buildContainer, type Container, storeOptions } from '../container.js';
 import { openStore } from '../db/database.js';
+import { transientReason } from '../db/errors.js';
+import { logHealth } from '../db/health.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { contextFor } from '../domain/context.js';
 import { AppError } from '../errors/app-error.js';
@@ -27,7 +29,10 @@ function withConfigFlags(cmd: Command): Command {
     .option('--token-ttl <seconds>', 'token lifetime (IMS_TOKEN_TTL, default 86400)')
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (IMS_LOG_LEVEL, default info)')
     .option('--job-retention <seconds>', 'how long finished jobs are kept (IMS_JOB_RETENTION, default 86400)')
-    .option('--job-lease <seconds>', 'lease after which a RUNNING job of a dead process is taken over (IMS_JOB_LEASE, default 30)');
+    .option('--job-lease <seconds>', 'lease after which the work of a dead process (a RUNNING job, an upload) is taken over (IMS_JOB_LEASE, default 30)')
+    .option('--db-statement-timeout <seconds>', 'longest database statement or SQLite write-lock wait; then 503 (IMS_DB_STATEMENT_TIMEOUT, default 10)')
+    .option('--db-connect-timeout <seconds>', 'longest wait for a PostgreSQL connection; then 503 (IMS_DB_CONNECT_TIMEOUT, default 5)')
+    .option('--request-timeout <seconds>', 'time to send request headers and an API body, longest pause in an upload; then 408 (IMS_REQUEST_TIMEOUT, default 30)');
 }
 
 function config(flags: ConfigFlags): Readonly<Config> {
@@ -87,7 +92,15 @@ async function serve(flags: ConfigFlags): Promise<void> {
   const logger = { level: cfg.logLevel };
   const log = pino(logger);
   const container = await buildContainer(cfg);
+  logHealth(container.store.health, log);
   if (cfg.bootstrapFile) await applyBootstrapFile(container, cfg.bootstrapFile);
+  const sweepUploads = (orphans: boolean) => container.images.sweepUploads(orphans).then((swept) => {
+    if (swept.requeued + swept.removed > 0) log.warn(swept, 'uploads cut off by a dead process: images back to queued');
+  }, (err: unknown) => {
+    if (transientReason(err) === undefined) log.error({ err }, 'sweeping dead uploads failed');
+  });
+  await sweepUploads(true);
+  const sweeper = setInterval(() => { void sweepUploads(false); }, cfg.jobLeaseSeconds * 1000);
   const app = await buildApp(container, { logger });
   await app.listen({ host: cfg.host, port: cfg.port });
   const address = app.server.address();
@@ -106,6 +119,7 @@ async function serve(flags: ConfigFlags): Promise<void> {
   announce.info({ port, url: container.urls.publicUrl, database: container.store.dialect, jobs: cfg.jobs }, 'ims listening');
   onSignal(async (signal) => {
     log.info({ signal }, 'shutting down: draining in-flight requests');
+    clearInterval(sweeper);
     await app.close();
     await runner?.stop();
     await container.close();
@@ -115,7 +129,7 @@ async function serve(flags: ConfigFlags): Promise<void> {
 
 async function migrate(flags: ConfigFlags): Promise<void> {
   const cfg = config(flags);
-  const store = openStore(cfg.databaseUrl);
+  const store = openStore(cfg.databaseUrl, storeOptions(cfg));
   try {
     const applied = await migrateToLatest(store);
     process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'database is up to date\n');

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import type { PoolQuery } from './postgres-pool.js';
 import type { QueryResult } from './prepared.js';
 
 /** Queries of one statement running at once before further runs wait to share one query. */
@@ -37,7 +38,7 @@ function objectMaker(fields: readonly { name: string }[]): (row: unknown[]) => u
  * Each run still reads after it was asked for (the shared query starts after every run in it arrived),
  * and gets exactly the rows the query alone would give (`text` is run laterally for its parameters).
  */
-export function coalescing(pool: pg.Pool, name: string, text: string, arity: number,
+export function coalescing(pool: { query(config: PoolQuery): Promise<pg.QueryResult> }, name: string, text: string, arity: number,
   single: (args: readonly unknown[]) => Promise<QueryResult<unknown>>) {
   const many = manyText(text, arity);
   let inFlight = 0;

@@ -1,5 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
+import { DatabaseBusyError } from './errors.js';
 import type { Database } from './schema.js';
+import { withBeginDeadline } from './sqlite-driver.js';
 
 export type TransactionFn = <T>(fn: (trx: Transaction<Database>) => Promise<T>) => Promise<T>;
 
@@ -7,6 +9,8 @@ interface Unit {
   fn: (trx: Transaction<Database>) => Promise<unknown>;
   resolve(value: unknown): void;
   reject(err: unknown): void;
+  /** Epoch ms after which the unit stops waiting for the write lock. */
+  deadline: number;
   outcome?: { ok: true; value: unknown } | { ok: false; error: unknown };
 }
 
@@ -16,14 +20,22 @@ interface Unit {
  * loop, or while a group runs, run together in one transaction, each in a savepoint of its own: one commit
  * for all of them, each still all or nothing (a failing one is rolled back to its savepoint and gets its
  * error), and none answered before the commit. `exec` runs a statement on the connection.
+ *
+ * Each unit waits for the write lock (held by another process) at most `timeoutMs` from when it was asked
+ * for: a group waits until its oldest unit's deadline, those units get DatabaseBusyError, the others wait on.
  */
-export function groupCommit(db: Kysely<Database>, exec: (sql: string) => void, maxGroup = 64): TransactionFn {
+export function groupCommit(db: Kysely<Database>, exec: (sql: string) => void, timeoutMs: number, maxGroup = 64)
+  : TransactionFn {
   let queue: Unit[] = [];
   let scheduled = false;
 
-  async function runGroup(group: Unit[]): Promise<void> {
+  /** Runs one group; returns the units that must wait for the next one. */
+  async function runGroup(group: Unit[]): Promise<Unit[]> {
+    const deadline = Math.min(...group.map((u) => u.deadline));
+    let begun = false;
     try {
-      await db.transaction().execute(async (trx) => {
+      await withBeginDeadline(deadline, () => db.transaction().execute(async (trx) => {
+        begun = true;
         for (const unit of group) {
           exec('savepoint unit');
           try {
@@ -35,8 +47,13 @@ export function groupCommit(db: Kysely<Database>, exec: (sql: string) => void, m
             unit.outcome = { ok: false, error };
           }
         }
-      });
+      }));
     } catch (error) {
+      if (!begun && error instanceof DatabaseBusyError) {
+        // The write lock stayed taken until the oldest deadline: those units give up, the rest wait on.
+        for (const unit of group) if (unit.deadline <= deadline) unit.reject(error);
+        return group.filter((unit) => unit.deadline > deadline);
+      }
       // The commit (or the transaction itself) failed: nothing of the group was written.
       for (const unit of group) unit.outcome = { ok: false, error };
     }
@@ -44,19 +61,21 @@ export function groupCommit(db: Kysely<Database>, exec: (sql: string) => void, m
       if (unit.outcome!.ok) unit.resolve(unit.outcome!.value);
       else unit.reject(unit.outcome!.error);
     }
+    return [];
   }
 
   async function drain(): Promise<void> {
     while (queue.length > 0) {
       const group = queue.slice(0, maxGroup);
       queue = queue.slice(maxGroup);
-      await runGroup(group);
+      const waiting = await runGroup(group);
+      if (waiting.length > 0) queue = [...waiting, ...queue];
     }
     scheduled = false;
   }
 
   return <T>(fn: (trx: Transaction<Database>) => Promise<T>) => new Promise<T>((resolve, reject) => {
-    queue.push({ fn, resolve: resolve as (value: unknown) => void, reject });
+    queue.push({ fn, resolve: resolve as (value: unknown) => void, reject, deadline: Date.now() + timeoutMs });
     if (!scheduled) {
       scheduled = true;
       setImmediate(() => { void drain(); });

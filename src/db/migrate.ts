@@ -1,4 +1,4 @@
-import { type Migration, type MigrationProvider, Migrator } from 'kysely';
+import { DEFAULT_MIGRATION_TABLE, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 import type { Store } from './database.js';
 import * as initial from './migrations/0001-initial.js';
 import * as jobIndexes from './migrations/0002-job-indexes.js';
@@ -6,6 +6,8 @@ import * as imageRev from './migrations/0003-image-rev.js';
 import * as listRevs from './migrations/0004-list-revs.js';
 import * as listRevsPostgres from './migrations/0005-list-revs-postgres.js';
 import * as memberCount from './migrations/0006-image-member-count.js';
+import * as jobRetries from './migrations/0007-job-retries.js';
+import * as uploads from './migrations/0008-uploads.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': initial,
@@ -14,6 +16,8 @@ const MIGRATIONS: Record<string, Migration> = {
   '0004-list-revs': listRevs,
   '0005-list-revs-postgres': listRevsPostgres,
   '0006-image-member-count': memberCount,
+  '0007-job-retries': jobRetries,
+  '0008-uploads': uploads,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
@@ -25,4 +29,18 @@ export async function migrateToLatest(store: Store): Promise<string[]> {
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/** Migrations this version knows that the database has not applied (all of them on an empty database). */
+export async function pendingMigrations(store: Store): Promise<string[]> {
+  const table = store.schema ? sql.table(`${store.schema}.${DEFAULT_MIGRATION_TABLE}`) : sql.table(DEFAULT_MIGRATION_TABLE);
+  let applied: Set<string>;
+  try {
+    const { rows } = await sql<{ name: string }>`select name from ${table}`.execute(store.db);
+    applied = new Set(rows.map((r) => r.name));
+  } catch (err) {
+    if (!/no such table|does not exist/.test((err as Error).message)) throw err;
+    applied = new Set();
+  }
+  return Object.keys(MIGRATIONS).filter((name) => !applied.has(name));
 }

@@ -9,6 +9,10 @@ export interface QueryResult<R> {
   affected: number;
 }
 
+/** A Kysely result in the shape of QueryResult. */
+export const fromKysely = (res: { rows: unknown[]; numAffectedRows?: bigint }): QueryResult<unknown> =>
+  ({ rows: res.rows, affected: Number(res.numAffectedRows ?? 0n) });
+
 /** Runs one compiled query with bound values, inside `trx` when one is given. */
 export type Runner = (args: readonly unknown[], trx: Db | undefined) => Promise<QueryResult<unknown>>;
 

@@ -100,6 +100,10 @@ export interface JobTable {
   created_at: string;
   begin_time: string;
   end_time: string | null;
+  /** Attempts that failed for a transient reason and were retried (migration 0007). */
+  retries: Generated<number>;
+  /** What the last such attempt failed with. */
+  last_error: string | null;
 }
 
 export interface JobResultTable {
@@ -109,6 +113,18 @@ export interface JobResultTable {
   project_id: string;
   status: string;
   error_code: string | null;
+}
+
+/** An image upload in progress (migration 0008). */
+export interface UploadTable {
+  image_id: string;
+  /** The process streaming the data. */
+  owner: string;
+  /** The file the data goes to until it is complete, under `<data-dir>/images`. */
+  temp_file: string;
+  /** Renewed while the data streams; an expired lease means the process died. */
+  lease_until: string;
+  created_at: string;
 }
 
 /** The version of what a project (scope '' : every project) may list (migrations 0004, SQLite, and 0005, PostgreSQL). */
@@ -129,4 +145,5 @@ export interface Database {
   jobs: JobTable;
   job_results: JobResultTable;
   list_revs: ListRevTable;
+  uploads: UploadTable;
 }

@@ -5,6 +5,7 @@ export type ErrorCode =
   | 'forbidden'
   | 'not_found'
   | 'method_not_allowed'
+  | 'request_timeout'
   | 'conflict'
   | 'payload_too_large'
   | 'quota_exceeded'
@@ -18,6 +19,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   forbidden: 403,
   not_found: 404,
   method_not_allowed: 405,
+  request_timeout: 408,
   conflict: 409,
   payload_too_large: 413,
   quota_exceeded: 413,
@@ -46,6 +48,14 @@ export class AppError extends Error {
     return HTTP_STATUS[this.code];
   }
 }
+
+/** Seconds a client should wait before retrying a 503. */
+export const RETRY_AFTER_SECONDS = 2;
+
+/** The database did not answer (down, unreachable, restarting, locked): a 503 that asks to retry. */
+export const unavailable = () => new AppError('unavailable',
+  'The service is temporarily unavailable: its database did not answer in time. Please retry later.',
+  { headers: { 'Retry-After': String(RETRY_AFTER_SECONDS) } });
 
 export const badRequest = (message: string, img?: string) => new AppError('bad_request', message, { img });
 export const forbidden = (message: string, img?: string) => new AppError('forbidden', message, { img });

@@ -1,4 +1,6 @@
-import { AppError, type ErrorCode } from '../errors/app-error.js';
+import type { FastifyRequest } from 'fastify';
+import { isTransient } from '../db/errors.js';
+import { AppError, type ErrorCode, unavailable } from '../errors/app-error.js';
 
 const FASTIFY_CODES: Record<string, () => AppError> = {
   FST_ERR_CTP_BODY_TOO_LARGE: () => new AppError('payload_too_large', 'Request body is too large.'),
@@ -8,13 +10,17 @@ const FASTIFY_CODES: Record<string, () => AppError> = {
 };
 
 const STATUS_CODES: Record<number, ErrorCode> = {
-  401: 'unauthorized', 403: 'forbidden', 404: 'not_found', 405: 'method_not_allowed', 409: 'conflict',
+  401: 'unauthorized', 403: 'forbidden', 404: 'not_found', 405: 'method_not_allowed', 408: 'request_timeout', 409: 'conflict',
   413: 'payload_too_large', 415: 'unsupported_media_type',
 };
 
-/** Any thrown value as an AppError; `internal` for faults that are ours (the caller logs those). */
+/**
+ * Any thrown value as an AppError: `unavailable` (503, Retry-After) when the database did not answer,
+ * `internal` for faults that are ours (the caller logs those; database faults are logged once per episode).
+ */
 export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
+  if (isTransient(err)) return unavailable();
   const e = err as { code?: string; statusCode?: number; validation?: unknown; message?: string } | null;
   const known = e?.code ? FASTIFY_CODES[e.code] : undefined;
   if (known) return known();
@@ -25,4 +31,11 @@ export function toAppError(err: unknown): AppError {
     return new AppError(code, code === 'bad_request' || !e?.message ? e?.message ?? 'Bad request.' : e.message);
   }
   return new AppError('internal', 'The server has either erred or is incapable of performing the requested operation.');
+}
+
+/** `toAppError`, logging our own faults with their stack (database faults are logged once per episode). */
+export function appErrorOf(error: unknown, request: FastifyRequest): AppError {
+  const err = toAppError(error);
+  if (err.code === 'internal') request.log.error({ err: error }, 'internal error');
+  return err;
 }

@@ -1,16 +1,42 @@
 import type { FastifyInstance } from 'fastify';
 import type { Container } from '../container.js';
+import { transientReason } from '../db/errors.js';
+import { pendingMigrations } from '../db/migrate.js';
+import { RETRY_AFTER_SECONDS } from '../errors/app-error.js';
 
-/** Liveness and readiness for orchestrators. */
-export async function healthRoutes(app: FastifyInstance, { container }: { container: Container }) {
-  app.get('/healthz', async () => ({ status: 'ok' }));
-  app.get('/readyz', async (request, reply) => {
+/** /readyz answers within this, whatever the database does. */
+const PROBE_MS = 1000;
+
+/** Why the service cannot serve requests now, or undefined when it can. */
+async function notReady(container: Container): Promise<string | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<string>((resolve) => {
+    timer = setTimeout(() => resolve(`database unreachable: no answer within ${PROBE_MS} ms`), PROBE_MS);
+  });
+  const probe = (async () => {
     try {
       await container.store.ping();
-      return { status: 'ok', database: container.store.dialect };
     } catch (err) {
-      request.log.warn({ err }, 'database not ready');
-      return reply.status(503).send({ status: 'unavailable', database: container.store.dialect });
+      return `database unreachable: ${transientReason(err) ?? (err as Error).message}`;
     }
+    const pending = await pendingMigrations(container.store);
+    return pending.length > 0 ? `migrations pending: ${pending.join(', ')}` : undefined;
+  })();
+  try {
+    return await Promise.race([probe, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Liveness (the process answers; no database) and readiness (the database answers and is migrated), for orchestrators. */
+export async function healthRoutes(app: FastifyInstance, { container }: { container: Container }) {
+  const database = container.store.dialect;
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_request, reply) => {
+    const reason = await notReady(container).catch((err: unknown) => `readiness check failed: ${(err as Error).message}`);
+    if (reason === undefined) return { status: 'ok', database };
+    return reply.status(503).header('Retry-After', String(RETRY_AFTER_SECONDS))
+      .send({ status: 'unavailable', database, reason });
   });
 }

@@ -24,13 +24,20 @@
  * Leases are wall-clock times written by each runner, so the clocks of processes sharing a database
  * must agree to well within the lease (NTP does; the default lease is 30 s).
  *
- * Any other exception fails the job with `INTERNAL_FAILURE` and is logged. A job claimed more than
- * `maxAttempts` times (it keeps killing its runner) is failed without running it again.
+ * A handler error that is transient (the database was down, unreachable, locked or too slow: see
+ * `transientReason`) does not fail the job: the runner releases it with `retries + 1`, `last_error` and a
+ * later run time (`locked_until`, no owner), with backoff, and a runner (this one or another) runs it again
+ * from then on; by the contract above it resumes where it stopped. While the database cannot even take the
+ * release, the runner keeps the job and tries again. After `maxRetries` such attempts the job fails.
+ *
+ * Any other exception fails the job with `INTERNAL_FAILURE` and is logged. A job taken over from dead
+ * runners more than `maxAttempts` times (it keeps killing its runner) is failed without running it again.
  */
 import { hostname } from 'node:os';
 import type { Transaction } from 'kysely';
 import type { Container } from '../container.js';
 import type { Store } from '../db/database.js';
+import { transientReason } from '../db/errors.js';
 import type { Database } from '../db/schema.js';
 import { type Clock, hexId, systemClock } from '../domain/clock.js';
 import {
@@ -121,8 +128,12 @@ export interface JobRunnerOptions {
   renewIntervalMs?: number;
   /** Purge period (default one minute); 0 disables purging. */
   purgeIntervalMs?: number;
-  /** Claims after which a job is failed instead of run again (default 5). */
+  /** Claims, not counting retries, after which a job is failed instead of run again (default 5). */
   maxAttempts?: number;
+  /** Transient failures after which a job is failed instead of retried (default 25). */
+  maxRetries?: number;
+  /** Wait before the n-th retry (n from 1); default 1 s doubling up to 60 s. */
+  retryDelayMs?: (retry: number) => number;
   /** Jobs run at the same time by this runner (default 1). */
   concurrency?: number;
   /** Written to `locked_by`; default host:pid:random. */
@@ -139,11 +150,17 @@ export class JobRunner {
   private readonly renewMs: number;
   private readonly purgeMs: number;
   private readonly maxAttempts: number;
+  private readonly maxRetries: number;
+  private readonly retryDelayMs: (retry: number) => number;
   private readonly concurrency: number;
+  /** Claims that failed in a row: the poll backs off while the database does not answer. */
+  private claimFailures = 0;
   private loops: Promise<void>[] = [];
   private stopping = false;
   private nudged = false;
   private wakers = new Set<() => void>();
+  /** Waits that only `stop()` cuts short. */
+  private stoppers = new Set<() => void>();
   private purgeTimer: NodeJS.Timeout | undefined;
   private purging: Promise<void> | undefined;
 
@@ -155,6 +172,8 @@ export class JobRunner {
     this.renewMs = options.renewIntervalMs ?? Math.max(50, Math.floor(this.leaseMs / 3));
     this.purgeMs = options.purgeIntervalMs ?? 60_000;
     this.maxAttempts = options.maxAttempts ?? 5;
+    this.maxRetries = options.maxRetries ?? 25;
+    this.retryDelayMs = options.retryDelayMs ?? ((n) => Math.min(60_000, 1000 * 2 ** (n - 1)));
     this.concurrency = options.concurrency ?? 1;
     this.workerId = (options.workerId ?? `${hostname()}:${process.pid}:${hexId().slice(0, 8)}`).slice(0, 64);
   }
@@ -197,7 +216,7 @@ export class JobRunner {
     this.stopping = true;
     clearInterval(this.purgeTimer);
     this.purgeTimer = undefined;
-    for (const wake of this.wakers) wake();
+    for (const wake of [...this.wakers, ...this.stoppers]) wake();
     await Promise.all(this.loops);
     await this.purging;
     this.loops = [];
@@ -214,7 +233,9 @@ export class JobRunner {
     if (this.purging) return;
     this.purging = this.purgeNow().then(
       (n) => { if (n > 0) this.options.logger.info({ purged: n }, 'purged finished jobs'); },
-      (err) => { this.options.logger.error({ err }, 'purging finished jobs failed'); },
+      (err) => {
+        if (transientReason(err) === undefined) this.options.logger.error({ err }, 'purging finished jobs failed');
+      },
     ).finally(() => { this.purging = undefined; });
   }
 
@@ -224,25 +245,30 @@ export class JobRunner {
       try {
         this.nudged = false;
         job = await this.claim();
+        this.claimFailures = 0;
       } catch (err) {
-        this.options.logger.error({ err }, 'claiming a job failed');
+        // A database fault is logged once per episode by the store; the poll backs off meanwhile.
+        if (transientReason(err) === undefined) this.options.logger.error({ err }, 'claiming a job failed');
+        this.claimFailures++;
       }
       if (job) await this.run(job);
-      else await this.idle();
+      else await this.idle(this.claimFailures === 0 ? this.pollMs : Math.min(5000, this.pollMs * 2 ** this.claimFailures));
     }
   }
 
-  /** Waits for the poll interval, a `notify()` or `stop()`. */
-  private idle(): Promise<void> {
-    if (this.nudged || this.stopping) return Promise.resolve();
+  /** Waits for `ms`, a `notify()` (unless `wakeOnNotify` is false) or `stop()`. */
+  private idle(ms: number, wakeOnNotify = true): Promise<void> {
+    if ((wakeOnNotify && this.nudged) || this.stopping) return Promise.resolve();
     return new Promise<void>((resolve) => {
       const done = () => {
         clearTimeout(timer);
         this.wakers.delete(done);
+        this.stoppers.delete(done);
         resolve();
       };
-      const timer = setTimeout(done, this.pollMs);
-      this.wakers.add(done);
+      const timer = setTimeout(done, ms);
+      if (wakeOnNotify) this.wakers.add(done);
+      else this.stoppers.add(done);
     });
   }
 
@@ -259,16 +285,16 @@ export class JobRunner {
     const lease: Lease = { jobId: row.id, owner: this.workerId, attempt: row.attempts };
     const log = { jobId: row.id, type: row.type, attempt: row.attempts };
     const { logger } = this.options;
-    if (row.attempts > this.maxAttempts) {
+    if (row.attempts - row.retries > this.maxAttempts) {
       logger.error(log, 'job abandoned: its runner died on every attempt');
-      await this.finish(lease, { ...INTERNAL_FAILURE }, log);
+      await this.finish(row, lease, { ...INTERNAL_FAILURE });
       return;
     }
     const aborter = new AbortController();
     const renewal = setInterval(() => {
       this.repo.renew(lease, this.leaseEnd()).then(
         (held) => { if (!held) aborter.abort(new LeaseLostError(row.id)); },
-        (err) => { logger.warn({ ...log, err }, 'renewing a job lease failed; retrying'); },
+        (err) => { logger.debug({ ...log, err }, 'renewing a job lease failed; retrying'); },
       );
     }, this.renewMs);
     logger.debug(log, 'job started');
@@ -281,22 +307,52 @@ export class JobRunner {
         logger.warn(log, 'job taken over by another runner; leaving it to that runner');
         return;
       }
-      logger.error({ ...log, err }, 'job handler failed');
+      const reason = transientReason(err);
+      if (reason !== undefined && row.retries < this.maxRetries) {
+        await this.retryLater(row, lease, reason, aborter.signal);
+        return;
+      }
+      logger.error({ ...log, err }, reason === undefined ? 'job handler failed' : 'job failed: too many retries');
       outcome = { ...INTERNAL_FAILURE };
     } finally {
       clearInterval(renewal);
     }
-    await this.finish(lease, outcome, log);
+    await this.finish(row, lease, outcome, aborter.signal);
   }
 
-  private async finish(lease: Lease, outcome: JobOutcome, log: object): Promise<void> {
+  /**
+   * Releases the job to run again after a backoff, recording why. While the database cannot take even
+   * that, keeps the job (its lease is still renewed) and tries again, until the lease is lost or the
+   * runner stops.
+   */
+  private async retryLater(row: JobRow, lease: Lease, reason: string, lost: AbortSignal): Promise<void> {
+    const retries = row.retries + 1;
+    const log = { jobId: row.id, type: row.type, attempt: row.attempts, retries, reason };
+    for (let tries = 1; ; tries++) {
+      const runAt = new Date(this.clock.now().getTime() + this.retryDelayMs(retries)).toISOString();
+      try {
+        if (await this.repo.retryLater(lease, { retries, lastError: reason, runAt })) {
+          this.options.logger.warn({ ...log, runAt }, 'job interrupted by a database fault; it will resume');
+        }
+        return;
+      } catch {
+        if (lost.aborted || this.stopping) return;
+        await this.idle(Math.min(5000, this.pollMs * 2 ** tries), false);
+      }
+    }
+  }
+
+  private async finish(row: JobRow, lease: Lease, outcome: JobOutcome, lost?: AbortSignal): Promise<void> {
+    const log = { jobId: row.id, type: row.type, attempt: row.attempts };
     try {
       const done = await this.repo.finish(lease, outcome, this.clock.now().toISOString());
       if (done) this.options.logger.info({ ...log, status: outcome.status }, 'job finished');
       else this.options.logger.warn(log, 'job taken over by another runner before it finished here');
     } catch (err) {
-      // The lease runs out and another runner (or this one) runs the job again.
-      this.options.logger.error({ ...log, err }, 'recording a job outcome failed');
+      // Run again later: every pair is recorded, so the run only computes the outcome again.
+      const reason = transientReason(err);
+      if (reason !== undefined && lost) await this.retryLater(row, lease, reason, lost);
+      else this.options.logger.error({ ...log, err }, 'recording a job outcome failed');
     }
   }
 
@@ -352,6 +408,7 @@ export function createJobRunner(container: Container & { jobs?: JobService }, lo
     clock: container.clock,
     leaseSeconds: container.config.jobLeaseSeconds,
     retentionSeconds: container.config.jobRetentionSeconds,
+    workerId: container.instanceId,
   });
   registerJobHandlers(runner, container);
   container.jobs?.onSubmitted(() => runner.notify());

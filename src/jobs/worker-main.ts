@@ -1,6 +1,7 @@
 import { pino } from 'pino';
 import type { Config } from '../config.js';
 import { buildContainer } from '../container.js';
+import { logHealth } from '../db/health.js';
 import { createJobRunner } from './runner.js';
 
 /**
@@ -11,6 +12,7 @@ import { createJobRunner } from './runner.js';
 export async function runWorker(config: Readonly<Config>): Promise<void> {
   const log = pino({ level: config.logLevel });
   const container = await buildContainer(config);
+  logHealth(container.store.health, log);
   const runner = createJobRunner(container, log);
   const signalled = new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGTERM', () => resolve('SIGTERM'));

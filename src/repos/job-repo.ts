@@ -1,10 +1,10 @@
-import type { ExpressionBuilder, Kysely } from 'kysely';
+import type { ExpressionBuilder, Kysely, Selectable } from 'kysely';
 import type { Capabilities, Store } from '../db/database.js';
 import type { Db } from '../db/prepared.js';
 import type { Database, JobResultTable, JobTable } from '../db/schema.js';
 
 export type JobStatus = 'INIT' | 'RUNNING' | 'SUCCESS' | 'FAIL';
-export type JobRow = JobTable;
+export type JobRow = Selectable<JobTable>;
 export type JobResultRow = JobResultTable;
 
 /**
@@ -152,6 +152,18 @@ export class JobRepo {
       end_time: now,
       locked_by: null,
       locked_until: null,
+    }).where(heldBy(lease)).executeTakeFirst();
+    return res.numUpdatedRows > 0n;
+  }
+
+  /**
+   * Gives the job up for now after a transient fault, if the claim still holds: no owner, `locked_until`
+   * the time from which it may be claimed again, the retry counted and its reason kept.
+   */
+  async retryLater(lease: Lease, retry: { retries: number; lastError: string; runAt: string }, trx: Db = this.db)
+    : Promise<boolean> {
+    const res = await trx.updateTable('jobs').set({
+      locked_by: null, locked_until: retry.runAt, retries: retry.retries, last_error: retry.lastError.slice(0, 1000),
     }).where(heldBy(lease)).executeTakeFirst();
     return res.numUpdatedRows > 0n;
   }

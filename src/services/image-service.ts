@@ -13,7 +13,8 @@ import type { ImageListQuery } from '../domain/image-query.js';
 import { validateImageDocument } from '../domain/image-schema.js';
 import { actionTransition, checkDownloadable, hasData, type ImageAction } from '../domain/image-status.js';
 import { AppError, badRequest, conflict, forbidden, notFound } from '../errors/app-error.js';
-import { type FoundImage, type LockedImage, ImageRepo } from '../repos/image-repo.js';
+import { type DataFields, type FoundImage, type LockedImage, ImageRepo } from '../repos/image-repo.js';
+import { UploadRepo } from '../repos/upload-repo.js';
 import { ImageDataStore } from '../storage/image-data.js';
 
 export interface ImagePage {
@@ -63,13 +64,24 @@ function uploadError(err: unknown): unknown {
  * Glance v2 images: create, show, list, update (JSON patch), delete, data upload and download.
  * Policy (visibility §2.1, ownership, publicize_image) is checked here and only here.
  */
+/** Where image data goes, and how uploads in progress are known to be alive. */
+export interface ImageStorageOptions {
+  dataDir: string;
+  /** An upload's lease: renewed while data streams, past it the upload counts as dead (its process died). */
+  uploadLeaseMs: number;
+  /** This process, as the owner of the uploads it streams. */
+  instanceId: string;
+}
+
 export class ImageService {
   readonly repo: ImageRepo;
   readonly data: ImageDataStore;
+  private readonly uploads: UploadRepo;
 
-  constructor(private readonly store: Store, private readonly clock: Clock, dataDir: string) {
+  constructor(private readonly store: Store, private readonly clock: Clock, private readonly storage: ImageStorageOptions) {
     this.repo = new ImageRepo(store);
-    this.data = new ImageDataStore(dataDir);
+    this.uploads = new UploadRepo(store);
+    this.data = new ImageDataStore(storage.dataDir);
   }
 
   /** The image if it exists and the caller may see it (§2.1), with the caller's membership status. */
@@ -158,14 +170,16 @@ export class ImageService {
 
   /** `DELETE /v2/images/{id}`: owner or admin, never a protected image; members and data go with it. */
   async delete(ctx: RequestContext, id: string): Promise<void> {
-    await this.store.transaction(async (trx) => {
+    const tempFile = await this.store.transaction(async (trx) => {
       const image = await this.lockVisible(ctx, id, trx);
       if (!image) throw notFound(`Failed to find image ${id} to delete`);
       if (!canModify(ctx, image)) throw notOwner();
       if (image.protected) throw forbidden(`Image ${id} is protected and cannot be deleted.`);
+      const temp = image.status === 'saving' ? await this.uploads.tempFile(id, trx) : undefined;
       if (!(await this.repo.delete(id, trx))) throw notFound(`Failed to find image ${id} to delete`);
+      return temp;
     });
-    await this.data.remove(id);
+    await this.data.remove(id, tempFile);
   }
 
   /**
@@ -185,19 +199,26 @@ export class ImageService {
       throw badRequest(`${missing.length === 1 ? 'Property' : 'Properties'} ${missing.join(', ')} must be set prior `
         + 'to saving data.');
     }
-    if (!(await this.repo.transition(id, 'queued', 'saving', isoNow(this.clock)))) {
+    const tempFile = this.data.tempName(id);
+    if (!(await this.beginUpload(id, tempFile))) {
       const now = await this.repo.get(id);
       if (!now) throw noImage(id);
       throw transitionRefused(now.status);
     }
+    const { instanceId, uploadLeaseMs } = this.storage;
+    const renewal = setInterval(() => {
+      this.uploads.renew(id, instanceId, this.leaseEnd()).catch(() => { /* the store logs the fault; renewed next time */ });
+    }, Math.max(100, Math.floor(uploadLeaseMs / 3)));
     let stored;
     try {
-      stored = await this.data.write(id, source);
+      stored = await this.data.write(id, source, tempFile);
     } catch (err) {
-      await this.repo.transition(id, 'saving', 'queued', isoNow(this.clock));
+      clearInterval(renewal);
+      await this.endUpload(id, 'queued');
       throw uploadError(err);
     }
-    const active = await this.repo.transition(id, 'saving', 'active', isoNow(this.clock), {
+    clearInterval(renewal);
+    const active = await this.endUpload(id, 'active', {
       size: stored.size, checksum: stored.md5, os_hash_algo: 'sha512', os_hash_value: stored.sha512,
       virtual_size: virtualSizeOf(image.disk_format, stored.size, stored.head),
     });
@@ -206,6 +227,42 @@ export class ImageService {
       throw conflict(`Image ${id} could not be found after upload. The image may have been deleted during the `
         + 'upload, cleaning up the chunks uploaded.');
     }
+  }
+
+  private leaseEnd(): string {
+    return new Date(this.clock.now().getTime() + this.storage.uploadLeaseMs).toISOString();
+  }
+
+  /** queued -> saving, with the upload's row (its lease) in the same transaction. */
+  private beginUpload(id: string, tempFile: string): Promise<boolean> {
+    const now = isoNow(this.clock);
+    return this.store.transaction(async (trx) => {
+      if (!(await this.repo.transition(id, 'queued', 'saving', now, {}, trx))) return false;
+      await this.uploads.start({
+        image_id: id, owner: this.storage.instanceId, temp_file: tempFile, lease_until: this.leaseEnd(), created_at: now,
+      }, trx);
+      return true;
+    });
+  }
+
+  /** saving -> `to`, ending the upload's row in the same transaction; false when the image left `saving`. */
+  private endUpload(id: string, to: 'active' | 'queued', data: DataFields = {}): Promise<boolean> {
+    return this.store.transaction(async (trx) => {
+      if (!(await this.repo.transition(id, 'saving', to, isoNow(this.clock), data, trx))) return false;
+      await this.uploads.end(id, trx);
+      return true;
+    });
+  }
+
+  /**
+   * Uploads whose process died (no live lease) put their image back to `queued`, so it can be uploaded
+   * again, and their temp files go; with `orphans`, also temp files no upload row names (run at start).
+   */
+  async sweepUploads(orphans = false): Promise<{ requeued: number; removed: number }> {
+    const { requeued, expired, live } = await this.uploads.sweep(isoNow(this.clock));
+    for (const name of expired) await this.data.removeTemp(name);
+    const removed = orphans ? await this.data.sweepTemps(new Set(live), this.storage.uploadLeaseMs) : 0;
+    return { requeued, removed: removed + expired.length };
   }
 
   /**

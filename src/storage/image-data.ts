@@ -17,6 +17,9 @@ export interface StoredData {
 
 const HEAD_BYTES = 512;
 
+/** Temp files of uploads in progress: `.<image id>.<random>.tmp`. */
+const TEMP_RE = /^\.[0-9A-Za-z-]+\.[0-9a-f]+\.tmp$/;
+
 /** Image data files: `<dataDir>/images/<image id>`, written through a temp file and an atomic rename. */
 export class ImageDataStore {
   readonly dir: string;
@@ -30,14 +33,21 @@ export class ImageDataStore {
     return path.join(this.dir, id);
   }
 
+  /** A new temp file name for an upload of the image (a name, not a path). */
+  tempName(id: string): string {
+    this.pathOf(id);
+    return `.${id}.${randomBytes(6).toString('hex')}.tmp`;
+  }
+
   /**
-   * Streams `source` to the image's file while hashing it. On any failure (client gone, disk full) the temp
-   * file is removed and nothing replaces existing data; on success the file appears at once, complete.
+   * Streams `source` to the image's file through the temp file `tempName` while hashing it. On any failure
+   * (client gone, disk full) the temp file is removed and nothing replaces existing data; on success the
+   * file appears at once, complete.
    */
-  async write(id: string, source: Readable): Promise<StoredData> {
+  async write(id: string, source: Readable, tempName: string): Promise<StoredData> {
     const final = this.pathOf(id);
     await fs.promises.mkdir(this.dir, { recursive: true });
-    const temp = path.join(this.dir, `.${id}.${randomBytes(6).toString('hex')}.tmp`);
+    const temp = this.tempPath(tempName);
     const md5 = createHash('md5');
     const sha512 = createHash('sha512');
     const head: Buffer[] = [];
@@ -79,7 +89,42 @@ export class ImageDataStore {
     return { stream: handle.createReadStream(), size };
   }
 
-  async remove(id: string): Promise<void> {
+  /** Removes the image's data, and the temp file of an upload of it, if given. */
+  async remove(id: string, tempName?: string): Promise<void> {
     await fs.promises.rm(this.pathOf(id), { force: true });
+    if (tempName !== undefined) await this.removeTemp(tempName);
+  }
+
+  async removeTemp(tempName: string): Promise<void> {
+    await fs.promises.rm(this.tempPath(tempName), { force: true });
+  }
+
+  /**
+   * Removes temp files left by uploads that died: every one not in `keep` and untouched for `idleMs` (an
+   * upload that started after `keep` was read is still being written). Returns how many went.
+   */
+  async sweepTemps(keep: ReadonlySet<string>, idleMs: number): Promise<number> {
+    let names: string[];
+    try {
+      names = await fs.promises.readdir(this.dir);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+      throw err;
+    }
+    const before = Date.now() - idleMs;
+    let removed = 0;
+    for (const name of names.filter((n) => TEMP_RE.test(n) && !keep.has(n))) {
+      const stat = await fs.promises.stat(this.tempPath(name)).catch(() => undefined);
+      if (stat && stat.mtimeMs < before) {
+        await this.removeTemp(name);
+        removed++;
+      }
+    }
+    return removed;
+  }
+
+  private tempPath(tempName: string): string {
+    if (!TEMP_RE.test(tempName)) throw new Error(`not an upload temp file name: ${tempName}`);
+    return path.join(this.dir, tempName);
   }
 }

@@ -39,7 +39,7 @@ for (const kind of databaseKinds()) {
       assert.deepEqual(await repo!.byId('j1', P1), {
         id: 'j1', project_id: P1, type: 'x', status: 'INIT', payload: '{"images":["i"]}', error_code: null,
         fail_reason: null, attempts: 0, locked_by: null, locked_until: null, created_at: at(0), begin_time: at(0),
-        end_time: null,
+        end_time: null, retries: 0, last_error: null,
       });
       assert.equal((await repo!.byId('j1'))?.id, 'j1');
       assert.equal(await repo!.byId('j1', P2), undefined);
@@ -57,7 +57,8 @@ for (const kind of databaseKinds()) {
       assert.deepEqual(
         { ...claimed[0]!, payload: undefined },
         { id: 'a', project_id: P1, type: 'x', status: 'RUNNING', payload: undefined, error_code: null, fail_reason: null,
-          attempts: 1, locked_by: 'w1', locked_until: at(11), created_at: at(1), begin_time: at(1), end_time: null },
+          attempts: 1, locked_by: 'w1', locked_until: at(11), created_at: at(1), begin_time: at(1), end_time: null,
+          retries: 0, last_error: null },
       );
       assert.equal(await repo!.claim('w1', [], at(10), at(11)), undefined);
       assert.equal((await repo!.claim('w1', ['other', 'x'], at(10), at(11)))?.id, 'o');
@@ -82,6 +83,23 @@ for (const kind of databaseKinds()) {
       assert.equal(await repo!.owns(lease('j', 'w2', 2)), false);
       assert.equal(await repo!.owns(lease('j', 'w2', 3)), true);
       assert.equal((await repo!.byId('j'))?.status, 'RUNNING');
+    });
+
+    it('a job given up for a retry is claimable from its run time, by anyone, with its retries and last error', async (t) => {
+      const { repos: [repo] } = await setup(t, kind);
+      await repo!.insert({ id: 'j', projectId: P1, type: 'x', payload: null, now: at(0) });
+      await repo!.claim('w1', ['x'], at(1), at(31));
+      assert.equal(await repo!.retryLater(lease('j', 'w2', 1), { retries: 1, lastError: 'x', runAt: at(5) }), false,
+        'only the claim holder gives it up');
+      assert.equal(await repo!.retryLater(lease('j', 'w1', 1), { retries: 1, lastError: 'connection lost', runAt: at(5) }),
+        true);
+      const waiting = await repo!.byId('j');
+      assert.deepEqual([waiting?.status, waiting?.locked_by, waiting?.locked_until, waiting?.retries, waiting?.last_error],
+        ['RUNNING', null, at(5), 1, 'connection lost']);
+      assert.equal(await repo!.owns(lease('j', 'w1', 1)), false);
+      assert.equal(await repo!.claim('w2', ['x'], at(4.9), at(40)), undefined, 'not before its run time');
+      const again = await repo!.claim('w2', ['x'], at(5.1), at(40));
+      assert.deepEqual([again?.locked_by, again?.attempts, again?.retries], ['w2', 2, 1]);
     });
 
     it('finishes only by the claim holder, once, with the outcome', async (t) => {

@@ -160,6 +160,53 @@ for (const kind of databaseKinds()) {
       assert.match(cause.err.message, /hunter2/, 'the cause is logged, not shown');
     });
 
+    it('a transient fault releases the job for a retry with backoff; it resumes and ends as if nothing happened', async (t) => {
+      const s = await setup(t, kind);
+      const logger = memoryLogger();
+      const delays: number[] = [];
+      const runner = s.runner(s.stores[0], { logger, retryDelayMs: (n) => { delays.push(n); return 30; } });
+      const attempts: number[] = [];
+      const faults = [Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }),
+        Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' })];
+      runner.register<{ pairs: string[] }>('test.flaky', async (payload, ctx) => {
+        attempts.push(ctx.job.attempt);
+        const done = await ctx.recordedPairs();
+        for (const [i, image] of payload.pairs.entries()) {
+          if (done.has(image, P2)) continue;
+          // The first two runs stop after one pair each, as a lost connection would stop them.
+          if (i > 0 && faults.length > 0) throw faults.shift();
+          await ctx.commitChunk(async () => undefined, [{ imageId: image, projectId: P2, status: 'success' }]);
+        }
+        return { status: 'SUCCESS' };
+      });
+      s.jobs.onSubmitted(() => runner.notify());
+      runner.start();
+      const id = await s.jobs.submit(s.stores[0].db, demo, 'test.flaky', { pairs: ['a', 'b', 'c', 'd'] });
+      const job = await finished(s.jobs, id);
+      assert.deepEqual([job.status, job.retries, job.last_error, job.error_code], ['SUCCESS', 2, 'database locked by another process', null]);
+      assert.deepEqual(attempts, [1, 2, 3], 'released and claimed again after each fault');
+      assert.deepEqual(delays, [1, 2]);
+      const results = await s.jobs.repo.results(id);
+      assert.deepEqual(results.map((r) => r.image_id), ['a', 'b', 'c', 'd'], 'each pair once, in order');
+      assert.deepEqual(logger.lines.filter((l) => l.level === 'error'), []);
+      assert.equal(logger.lines.filter((l) => l.msg === 'job interrupted by a database fault; it will resume').length, 2);
+    });
+
+    it('a job failing transiently more than maxRetries times fails with the internal failure', async (t) => {
+      const s = await setup(t, kind);
+      const runner = s.runner(s.stores[0], { maxRetries: 2, retryDelayMs: () => 10 });
+      let runs = 0;
+      runner.register('test.down', async () => {
+        runs++;
+        throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+      });
+      runner.start();
+      const id = await s.jobs.submit(s.stores[0].db, demo, 'test.down', {});
+      const job = await finished(s.jobs, id);
+      assert.deepEqual([job.status, job.retries, job.last_error, job.error_code, runs],
+        ['FAIL', 2, 'connection refused', INTERNAL_FAILURE.errorCode, 3]);
+    });
+
     it('a runner that died is taken over after its lease; its late writes are refused', async (t) => {
       const s = await setup(t, kind);
       const pairs: [string, string][] = [['img-1', P2], ['img-2', P2], ['img-3', P2]];

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Container } from '../../container.js';
 import { AppError, badRequest, notFound } from '../../errors/app-error.js';
 import { tokenContext } from '../context.js';
-import { toAppError } from '../errors.js';
+import { appErrorOf } from '../errors.js';
 import { renderGlanceError } from './errors.js';
 import { glanceImageActionRoutes } from './image-actions.js';
 import { glanceImageRoutes } from './images.js';
@@ -20,7 +20,7 @@ function glanceError(error: unknown, request: FastifyRequest): AppError {
     return new AppError('unsupported_media_type',
       `The request media type ${request.headers['content-type'] ?? 'None'} is not supported by this server.`);
   }
-  const err = toAppError(error);
+  const err = appErrorOf(error, request);
   if (err.code === 'method_not_allowed') {
     return new AppError(err.code, `The method ${request.method} is not allowed for this resource.`,
       { headers: err.headers ?? {} });
@@ -36,7 +36,6 @@ export async function glancePlugin(app: FastifyInstance, { container }: { contai
   app.setValidatorCompiler(() => () => true);
   app.setErrorHandler((error, request, reply) => {
     const err = glanceError(error, request);
-    if (err.status >= 500) request.log.error({ err: error }, 'internal error');
     return renderGlanceError(err, request, reply);
   });
   // Glance reads any request body as JSON, whatever its Content-Type says.

@@ -3,7 +3,7 @@ import type { ProjectTable } from '../../db/schema.js';
 import type { AppError } from '../../errors/app-error.js';
 import type { Container } from '../../container.js';
 import { tokenContext } from '../context.js';
-import { toAppError } from '../errors.js';
+import { appErrorOf, toAppError } from '../errors.js';
 import { rejectOtherMethods } from '../method-guard.js';
 import { STATUS_TITLES } from '../status-titles.js';
 
@@ -27,8 +27,7 @@ export async function identityRoutes(app: FastifyInstance, { container }: { cont
   const { identity } = container;
   const base = () => container.urls.publicUrl;
   app.setErrorHandler((error, request, reply) => {
-    const err = toAppError(error);
-    if (err.status >= 500) request.log.error({ err: error }, 'internal error');
+    const err = appErrorOf(error, request);
     return renderKeystoneError(err, reply);
   });
   app.setNotFoundHandler((_req, reply) => renderKeystoneError(toAppError({ statusCode: 404, message:

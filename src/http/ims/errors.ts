@@ -10,6 +10,7 @@ const DEFAULT_IMG: Record<ErrorCode, string> = {
   forbidden: 'IMG.0161',
   not_found: 'IMG.0086',
   method_not_allowed: 'IMG.0017',
+  request_timeout: 'IMG.0001',
   conflict: 'IMG.0001',
   payload_too_large: 'IMG.0001',
   quota_exceeded: 'IMG.0088',

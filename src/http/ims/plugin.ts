@@ -3,7 +3,7 @@ import type { Container } from '../../container.js';
 import { imsMemberBody } from '../../domain/member.js';
 import { badRequest } from '../../errors/app-error.js';
 import type { JobView } from '../../services/job-service.js';
-import { toAppError } from '../errors.js';
+import { appErrorOf } from '../errors.js';
 import { rejectOtherMethods } from '../method-guard.js';
 import { rendered, sendJson } from '../rendered.js';
 import { cloudImageRoutes } from './cloudimages.js';
@@ -40,8 +40,7 @@ export async function imsPlugin(app: FastifyInstance, { container }: { container
   const deps = akskDeps(container);
   registerRawJsonBody(app);
   app.setErrorHandler((error, request, reply) => {
-    const err = toAppError(error);
-    if (err.status >= 500) request.log.error({ err: error }, 'internal error');
+    const err = appErrorOf(error, request);
     if (error instanceof ApigwError && error.detail) request.log.info({ detail: error.detail }, 'authentication failed');
     return renderImsError(err, request, reply);
   });

@@ -1,0 +1,171 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type BetterSqlite3 from 'better-sqlite3';
+import type { CompiledQuery, DatabaseConnection, Driver, QueryResult } from 'kysely';
+import { DatabaseBusyError } from './errors.js';
+import type { DbHealth } from './health.js';
+
+/** SQLITE_BUSY or SQLITE_LOCKED: another connection (another process) holds the lock a statement needs. */
+export const isBusy = (err: unknown): boolean => /^SQLITE_(BUSY|LOCKED)/.test(String((err as { code?: unknown })?.code));
+
+const sleep = (ms: number) => new Promise<void>((resolve) => { setTimeout(resolve, ms); });
+
+/** The deadline (epoch ms) for taking the write lock in transactions begun inside `run` (group commit sets it). */
+const beginDeadline = new AsyncLocalStorage<number>();
+export const withBeginDeadline = <T>(deadline: number, run: () => Promise<T>): Promise<T> => beginDeadline.run(deadline, run);
+
+/** Pause before the next try: 1, 2, 4 ... ms up to 50 ms. */
+const backoff = (tries: number) => Math.min(50, 2 ** tries);
+
+/**
+ * Kysely's driver for one better-sqlite3 connection, which never waits on the event loop. The connection
+ * has no busy timeout: when another process holds the write lock, SQLite answers SQLITE_BUSY at once and
+ * the statement (or `begin immediate`) is tried again on a timer, with backoff, until the statement
+ * timeout; then DatabaseBusyError (a 503). Meanwhile the process keeps serving, and reads, which WAL lets
+ * run beside another process's writer, go on.
+ *
+ * A transaction holds the connection from `begin immediate` to its end; any statement of another flow
+ * waits until then (it must not run inside someone else's transaction). Between tries of a `begin`, the
+ * connection is free. A single statement outside a transaction runs at once when no transaction is open.
+ */
+export class SqliteDriver implements Driver {
+  private held: Promise<void> | undefined;
+  private release: (() => void) | undefined;
+  private readonly statements = new Map<string, BetterSqlite3.Statement>();
+
+  constructor(readonly sqlite: BetterSqlite3.Database, private readonly timeoutMs: number,
+    private readonly health: DbHealth) {}
+
+  async init(): Promise<void> {}
+
+  async acquireConnection(): Promise<DatabaseConnection> {
+    return new SqliteConnection(this);
+  }
+
+  async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    const deadline = beginDeadline.getStore() ?? Date.now() + this.timeoutMs;
+    const started = Date.now();
+    for (let tries = 0; ; tries++) {
+      await this.lock();
+      try {
+        this.exec('begin immediate');
+        (connection as SqliteConnection).inTransaction = true;
+        this.health.succeeded();
+        return;
+      } catch (err) {
+        this.unlock();
+        if (!isBusy(err)) throw err;
+      }
+      if (Date.now() + backoff(tries) > deadline) throw this.busy(started);
+      await sleep(backoff(tries));
+    }
+  }
+
+  async commitTransaction(connection: DatabaseConnection): Promise<void> {
+    // A failed commit leaves the transaction open: Kysely rolls it back next, which unlocks.
+    this.exec('commit');
+    this.end(connection);
+  }
+
+  async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    try {
+      if (this.sqlite.inTransaction) this.exec('rollback');
+    } finally {
+      this.end(connection);
+    }
+  }
+
+  async releaseConnection(): Promise<void> {}
+
+  async destroy(): Promise<void> {
+    this.sqlite.close();
+  }
+
+  /**
+   * Runs `attempt` (a statement outside any transaction) when the connection is free, again after each
+   * SQLITE_BUSY until the statement timeout. No wait and no extra promise when it succeeds at once.
+   */
+  whenFree<T>(attempt: () => T): T | Promise<T> {
+    if (!this.held) {
+      try {
+        return attempt();
+      } catch (err) {
+        if (!isBusy(err)) throw err;
+      }
+    }
+    return this.retry(attempt);
+  }
+
+  /** A statement of the Kysely connection: cached prepared statement, rows as objects. */
+  run(query: CompiledQuery): QueryResult<unknown> {
+    let stmt = this.statements.get(query.sql);
+    if (!stmt) {
+      stmt = this.sqlite.prepare(query.sql);
+      if (this.statements.size >= 2000) this.statements.delete(this.statements.keys().next().value!);
+      this.statements.set(query.sql, stmt);
+    }
+    if (stmt.reader) return { rows: stmt.all(query.parameters as unknown[]) };
+    const { changes, lastInsertRowid } = stmt.run(query.parameters as unknown[]);
+    return { rows: [], numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid) };
+  }
+
+  exec(text: string): void {
+    let stmt = this.statements.get(text);
+    if (!stmt) this.statements.set(text, stmt = this.sqlite.prepare(text));
+    stmt.run();
+  }
+
+  private async retry<T>(attempt: () => T): Promise<T> {
+    const started = Date.now();
+    const deadline = started + this.timeoutMs;
+    for (let tries = 0; ; tries++) {
+      // Checked again right before the statement: no await between the check and the run.
+      while (this.held) await this.held;
+      try {
+        return attempt();
+      } catch (err) {
+        if (!isBusy(err)) throw err;
+      }
+      if (Date.now() + backoff(tries) > deadline) throw this.busy(started);
+      await sleep(backoff(tries));
+    }
+  }
+
+  private busy(started: number): DatabaseBusyError {
+    const err = new DatabaseBusyError(Date.now() - started);
+    this.health.failed(err);
+    return err;
+  }
+
+  private async lock(): Promise<void> {
+    while (this.held) await this.held;
+    this.held = new Promise<void>((resolve) => { this.release = resolve; });
+  }
+
+  private unlock(): void {
+    const release = this.release;
+    this.held = undefined;
+    this.release = undefined;
+    release?.();
+  }
+
+  private end(connection: DatabaseConnection): void {
+    (connection as SqliteConnection).inTransaction = false;
+    this.unlock();
+  }
+}
+
+class SqliteConnection implements DatabaseConnection {
+  inTransaction = false;
+
+  constructor(private readonly driver: SqliteDriver) {}
+
+  async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+    if (this.inTransaction) return this.driver.run(query) as QueryResult<R>;
+    return await this.driver.whenFree(() => this.driver.run(query)) as QueryResult<R>;
+  }
+
+  // eslint-disable-next-line require-yield
+  async *streamQuery<R>(): AsyncIterableIterator<QueryResult<R>> {
+    throw new Error('streaming is not supported on SQLite');
+  }
+}

@@ -1,0 +1,141 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { RunningServer } from './server.js';
+
+/** Two tenants: `owner` shares, `member` receives. */
+export const FAULT_BOOTSTRAP = {
+  projects: [{ name: 'owner' }, { name: 'member' }],
+  users: [
+    { name: 'owner', password: 'secret', project: 'owner', roles: ['member', 'reader'] },
+    { name: 'member', password: 'secret', project: 'member', roles: ['member', 'reader'] },
+  ],
+};
+
+/** A fresh data dir with the bootstrap file in it. */
+export function faultDir(): { dir: string; boot: string } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ims-fault-'));
+  const boot = path.join(dir, 'boot.json');
+  fs.writeFileSync(boot, JSON.stringify(FAULT_BOOTSTRAP));
+  return { dir, boot };
+}
+
+export interface Answer {
+  status: number;
+  headers: Headers;
+  text: string;
+  /** How long the answer took. */
+  ms: number;
+  json(): any;
+}
+
+/**
+ * One HTTP request that must be answered within `limitMs` (a hang is a failure, not a wait). Network
+ * errors are answers too (status 0), so loops under faults can count them.
+ */
+export async function call(url: string, init: RequestInit & { token?: string; limitMs?: number } = {}): Promise<Answer> {
+  const { token, limitMs = 15_000, ...rest } = init;
+  const headers = new Headers(rest.headers);
+  if (token) headers.set('x-auth-token', token);
+  if (rest.body !== undefined && !headers.has('content-type')) headers.set('content-type', 'application/json');
+  if (!headers.has('accept')) headers.set('accept', 'application/json');
+  const started = Date.now();
+  let res: Response;
+  try {
+    res = await fetch(url, { ...rest, headers, signal: AbortSignal.timeout(limitMs) });
+  } catch (err) {
+    if ((err as Error).name === 'TimeoutError') throw new Error(`${rest.method ?? 'GET'} ${url} had no answer after ${limitMs} ms`);
+    return { status: 0, headers: new Headers(), text: String(err), ms: Date.now() - started, json: () => undefined };
+  }
+  const text = await res.text();
+  return { status: res.status, headers: res.headers, text, ms: Date.now() - started, json: () => JSON.parse(text) };
+}
+
+/** A project-scoped token of a bootstrapped user. */
+export async function login(base: string, name: string): Promise<{ token: string; project: string }> {
+  const res = await call(`${base}/v3/auth/tokens`, {
+    method: 'POST',
+    body: JSON.stringify({ auth: { identity: { methods: ['password'], password: { user: {
+      name, domain: { name: 'Default' }, password: 'secret' } } } } }),
+  });
+  assert.equal(res.status, 201, res.text);
+  return { token: res.headers.get('x-subject-token')!, project: res.json().token.project.id };
+}
+
+/** Creates a queued image; returns its id. */
+export async function createImage(base: string, token: string, name = 'img'): Promise<string> {
+  const res = await call(`${base}/v2/images`, {
+    method: 'POST', token, body: JSON.stringify({ name, disk_format: 'raw', container_format: 'bare' }),
+  });
+  assert.equal(res.status, 201, res.text);
+  return res.json().id;
+}
+
+/** Resolves once `check` holds; fails after `limitMs`. Returns how long it took. */
+export async function waitUntil(check: () => Promise<boolean> | boolean, limitMs: number, what: string): Promise<number> {
+  const started = Date.now();
+  for (;;) {
+    if (await check()) return Date.now() - started;
+    if (Date.now() - started > limitMs) throw new Error(`not within ${limitMs} ms: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+/** The process is still running (no fault killed it). */
+export function assertAlive(srv: RunningServer): void {
+  assert.equal(srv.proc.exitCode, null, `ims exited:\n${srv.output().slice(-3000)}`);
+  assert.equal(srv.proc.signalCode, null, `ims was killed:\n${srv.output().slice(-3000)}`);
+}
+
+/** The 503 of each dialect, as the fault suite expects it. */
+export function assertUnavailable(res: Answer, dialect: 'glance' | 'ims' | 'keystone'): void {
+  assert.equal(res.status, 503, res.text);
+  assert.equal(res.headers.get('retry-after'), '2');
+  const body = res.json();
+  const message = 'The service is temporarily unavailable: its database did not answer in time. Please retry later.';
+  if (dialect === 'glance') {
+    assert.deepEqual(body, { message: `${message}<br /><br />\n\n\n`, code: '503 Service Unavailable', title: 'Service Unavailable' });
+  } else if (dialect === 'ims') {
+    assert.deepEqual(body, { error: { code: 'IMG.0018', message } });
+  } else {
+    assert.deepEqual(body, { error: { code: 503, title: 'Service Unavailable', message } });
+  }
+}
+
+/** Log lines (JSON) of the server whose `msg` is `msg`. */
+export function logLines(srv: RunningServer, msg: string): Record<string, unknown>[] {
+  return srv.output().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>)
+    .filter((l) => l.msg === msg);
+}
+
+/**
+ * Requests in a loop from `workers` clients until `stop` resolves: each creates an image (an acknowledged
+ * write when 201) and reads it back. Returns every status seen and the ids acknowledged.
+ */
+export async function load(base: string, token: string, workers: number, stop: Promise<void>)
+  : Promise<{ statuses: Map<number, number>; acknowledged: string[]; bodies503: Answer[] }> {
+  const statuses = new Map<number, number>();
+  const acknowledged: string[] = [];
+  const bodies503: Answer[] = [];
+  let stopped = false;
+  void stop.then(() => { stopped = true; });
+  const count = (res: Answer) => {
+    statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+    if (res.status === 503 && bodies503.length < 20) bodies503.push(res);
+  };
+  await Promise.all(Array.from({ length: workers }, async (_v, w) => {
+    for (let i = 0; !stopped; i++) {
+      const created = await call(`${base}/v2/images`, {
+        method: 'POST', token, body: JSON.stringify({ name: `load-${w}-${i}`, disk_format: 'raw', container_format: 'bare' }),
+      });
+      count(created);
+      if (created.status === 201) {
+        const id = created.json().id as string;
+        acknowledged.push(id);
+        count(await call(`${base}/v2/images/${id}`, { token }));
+      }
+    }
+  }));
+  return { statuses, acknowledged, bodies503 };
+}
