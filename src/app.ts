@@ -49,8 +49,12 @@ export async function buildApp(container: Container, options: AppOptions = {}): 
     reply.header('X-Request-Id', request.id);
     reply.header('x-openstack-request-id', request.id);
   });
+  // Once shutting down, each answer ends its connection, so the close does not wait on idle keep-alives.
+  let closing = false;
+  app.addHook('preClose', async () => { closing = true; });
   // A 204 carries no body and no content type, whatever the handler produced.
   app.addHook('onSend', async (_request, reply, payload) => {
+    if (closing) reply.header('Connection', 'close');
     if (reply.statusCode === 204) {
       reply.removeHeader('content-type');
       return '';

@@ -24,6 +24,8 @@ export interface ImagePage {
 }
 
 const noImage = (id: string) => notFound(`No image found with ID ${id}`);
+const deletedDuringUpload = (id: string) => conflict(`Image ${id} could not be found after upload. The image may have `
+  + 'been deleted during the upload, cleaning up the chunks uploaded.');
 const notOwner = () => forbidden('You do not own this image');
 
 function quotaExceeded(what: 'properties' | 'tags', attempted: number, maximum: number): AppError {
@@ -214,7 +216,8 @@ export class ImageService {
       stored = await this.data.write(id, source, tempFile);
     } catch (err) {
       clearInterval(renewal);
-      await this.endUpload(id, 'queued');
+      // Deleted meanwhile (which removed the temp file under the upload): Glance's 409.
+      if (!(await this.endUpload(id, 'queued'))) throw deletedDuringUpload(id);
       throw uploadError(err);
     }
     clearInterval(renewal);
@@ -224,8 +227,7 @@ export class ImageService {
     });
     if (!active) {
       await this.data.remove(id);
-      throw conflict(`Image ${id} could not be found after upload. The image may have been deleted during the `
-        + 'upload, cleaning up the chunks uploaded.');
+      throw deletedDuringUpload(id);
     }
   }
 

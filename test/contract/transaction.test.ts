@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
+import BetterSqlite3 from 'better-sqlite3';
 import { openStore, type Store } from '../../src/db/database.js';
+import { DatabaseBusyError } from '../../src/db/errors.js';
+import { migrateToLatest } from '../../src/db/migrate.js';
 import { databaseKinds, type DatabaseKind, openTestStore } from '../helpers/databases.js';
 import { sharedDatabase } from '../helpers/jobs.js';
 
@@ -64,3 +67,62 @@ for (const kind of databaseKinds()) {
     });
   });
 }
+
+describe('store transactions under another process\'s write lock (sqlite)', () => {
+  /** A store with a short statement timeout on a file, and a second connection (as another process would have). */
+  async function lockedStore(t: TestContext, timeoutMs: number) {
+    const kind = databaseKinds()[0]!;
+    const database = await sharedDatabase(kind);
+    const store = openStore(database.url, { statementTimeoutMs: timeoutMs, connectTimeoutMs: 1000 });
+    t.after(async () => {
+      await store.close();
+      await database.drop();
+    });
+    await migrateToLatest(store);
+    const other = new BetterSqlite3(database.url.slice('sqlite:'.length));
+    t.after(() => other.close());
+    return { store, lock: () => other.exec('BEGIN IMMEDIATE'), unlock: () => other.exec('ROLLBACK') };
+  }
+
+  const put = (store: Store, key: string) => store.transaction(async (trx) => {
+    await trx.insertInto('settings').values({ key, value: 'v' }).execute();
+    return key;
+  });
+
+  it('waits for the lock on timers: reads go on, a write waits and commits once the lock is free', async (t) => {
+    const { store, lock, unlock } = await lockedStore(t, 2000);
+    lock();
+    const started = Date.now();
+    const write = put(store, 'waited');
+    let ticks = 0;
+    const ticker = setInterval(() => { ticks++; }, 10);
+    assert.deepEqual(await store.db.selectFrom('settings').select('key').where('key', '=', 'waited').execute(), []);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    unlock();
+    assert.equal(await write, 'waited');
+    clearInterval(ticker);
+    assert.ok(Date.now() - started >= 300);
+    assert.ok(ticks >= 20, `the event loop kept turning while the write waited (${ticks} ticks)`);
+    assert.equal((await settings(store)).waited, 'v');
+  });
+
+  it('each transaction gives up at its own deadline with DatabaseBusyError; later ones still get the lock', async (t) => {
+    const { store, lock, unlock } = await lockedStore(t, 300);
+    lock();
+    const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    const a = put(store, 'a').catch((err: unknown) => err);
+    await pause(100);
+    const b = put(store, 'b').catch((err: unknown) => err);
+    await pause(100);
+    // b and c wait in one group after a gave up: b gives up at its deadline, c waits on in the next.
+    const c = put(store, 'c');
+    for (const failed of [await a, await b]) {
+      assert.ok(failed instanceof DatabaseBusyError, String(failed));
+      assert.equal((failed as DatabaseBusyError).code, 'IMS_DB_BUSY');
+    }
+    unlock();
+    assert.equal(await c, 'c');
+    assert.deepEqual(Object.keys(await settings(store)).filter((k) => k.length === 1), ['c']);
+    assert.equal(store.health.unavailable, undefined, 'the episode ended with the next commit');
+  });
+});

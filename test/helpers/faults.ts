@@ -72,6 +72,14 @@ export async function createImage(base: string, token: string, name = 'img'): Pr
   return res.json().id;
 }
 
+/** Uploads `data` to a queued image (it becomes active). */
+export async function upload(base: string, token: string, id: string, data = Buffer.from('image data')): Promise<void> {
+  const res = await call(`${base}/v2/images/${id}/file`, {
+    method: 'PUT', token, body: data, headers: { 'content-type': 'application/octet-stream' },
+  });
+  assert.equal(res.status, 204, res.text);
+}
+
 /** Resolves once `check` holds; fails after `limitMs`. Returns how long it took. */
 export async function waitUntil(check: () => Promise<boolean> | boolean, limitMs: number, what: string): Promise<number> {
   const started = Date.now();
@@ -138,4 +146,56 @@ export async function load(base: string, token: string, workers: number, stop: P
     }
   }));
   return { statuses, acknowledged, bodies503 };
+}
+
+/** A process holding the write lock of the SQLite file until `release()` (see sqlite-locker.ts). */
+export async function lockSqlite(file: string): Promise<{ release(): Promise<void> }> {
+  const { spawn } = await import('node:child_process');
+  const { fileURLToPath } = await import('node:url');
+  const script = fileURLToPath(new URL('./sqlite-locker.js', import.meta.url));
+  const child = spawn(process.execPath, [script, file], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (chunk: Buffer) => { if (chunk.toString().includes('locked')) resolve(); });
+    child.once('exit', (code) => reject(new Error(`the locker exited with ${code}`)));
+  });
+  return {
+    release: async () => {
+      child.stdin!.end();
+      await exited;
+    },
+  };
+}
+
+/** An image upload the test streams piece by piece, to cut it off (or not) where it wants. */
+export async function startUpload(base: string, token: string, id: string) {
+  const http = await import('node:http');
+  const req = http.request(`${base}/v2/images/${id}/file`, {
+    method: 'PUT', headers: { 'x-auth-token': token, 'content-type': 'application/octet-stream', 'transfer-encoding': 'chunked',
+      accept: 'application/json' },
+  });
+  const answered = new Promise<{ status: number; body: string }>((resolve) => {
+    req.on('response', (res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => { body += c.toString(); });
+      res.on('end', () => resolve({ status: res.statusCode!, body }));
+    });
+    req.on('error', (err) => resolve({ status: 0, body: String(err) }));
+  });
+  req.flushHeaders();
+  return {
+    write: (data: Buffer) => new Promise<void>((resolve) => { req.write(data, () => resolve()); }),
+    end: () => {
+      req.end();
+      return answered;
+    },
+    answered,
+    abort: () => req.destroy(),
+  };
+}
+
+/** Upload temp files in the data dir. */
+export function tempFiles(dataDir: string): string[] {
+  const dir = path.join(dataDir, 'images');
+  return fs.existsSync(dir) ? fs.readdirSync(dir).filter((n) => n.endsWith('.tmp')) : [];
 }
