@@ -14,7 +14,17 @@ for (const kind of databaseKinds()) {
       await container.store.close();
       const down = await app.inject({ url: '/readyz' });
       assert.equal(down.statusCode, 503);
+      assert.equal(down.headers['retry-after'], '2');
+      assert.match((json(down) as { reason: string }).reason, /^database unreachable: /);
       assert.equal((await app.inject({ url: '/healthz' })).statusCode, 200);
+    });
+
+    it('readyz names the migrations the database lacks', async (t) => {
+      const { app, container } = await buildTestApp(t, kind);
+      await container.store.db.deleteFrom('kysely_migration' as never).where('name' as never, '=', '0008-uploads' as never).execute();
+      const res = await app.inject({ url: '/readyz' });
+      assert.equal(res.statusCode, 503);
+      assert.deepEqual(json(res), { status: 'unavailable', database: kind.name, reason: 'migrations pending: 0008-uploads' });
     });
 
     it('GET / is 300 and /versions 200 with the image versions', async (t) => {

@@ -18,6 +18,7 @@ describe('loadConfig', () => {
     assert.equal(c.publicUrl, undefined);
     assert.equal(c.bootstrapFile, undefined);
     assert.equal(c.jobs, true);
+    assert.deepEqual([c.dbStatementTimeoutMs, c.dbConnectTimeoutMs, c.requestTimeoutMs], [10_000, 5_000, 30_000]);
     assert.ok(Object.isFrozen(c));
   });
 
@@ -31,6 +32,11 @@ describe('loadConfig', () => {
     assert.equal(c.publicUrl, 'http://ims.example:9');
   });
 
+  it('reads the timeouts in seconds, fractions allowed', () => {
+    const c = loadConfig({ IMS_DB_STATEMENT_TIMEOUT: '2.5', IMS_REQUEST_TIMEOUT: '60' }, { dbConnectTimeout: '0.25' });
+    assert.deepEqual([c.dbStatementTimeoutMs, c.dbConnectTimeoutMs, c.requestTimeoutMs], [2500, 250, 60_000]);
+  });
+
   it('places the default SQLite file in the data dir', () => {
     assert.equal(loadConfig({ IMS_DATA_DIR: '/tmp/x' }).databaseUrl, 'sqlite:/tmp/x/ims.db');
   });
@@ -42,6 +48,9 @@ describe('loadConfig', () => {
     [{ databaseUrl: 'mysql://x' }, /--database-url must start with/],
     [{ logLevel: 'loud' }, /--log-level must be one of/],
     [{ publicUrl: 'ftp://x' }, /--public-url must be an http/],
+    [{ dbStatementTimeout: '0' }, /--db-statement-timeout must be between 0.01 and 3600 seconds/],
+    [{ dbConnectTimeout: '5s' }, /--db-connect-timeout must be a number of seconds/],
+    [{ requestTimeout: '-1' }, /--request-timeout must be a number of seconds/],
   ] as const) {
     it(`refuses ${JSON.stringify(flags)}`, () => {
       assert.throws(() => loadConfig({}, flags), (err: unknown) => err instanceof ConfigError && pattern.test(err.message));
