@@ -46,7 +46,13 @@ export function registerRequestTimeouts(app: FastifyInstance, timeoutMs: number)
     if (streamed(request)) return stallGuard(payload, timeoutMs, reply);
     // No stream in between (this is every API call with a body): a timer, cleared once the body is in.
     const timer = setTimeout(() => {
-      if (!raw.complete) payload.emit('error', bodyTimeout(timeoutMs, reply, 'The request body was not received'));
+      if (raw.complete) return;
+      // The body reader fails the request with the 408; a body nobody reads (answered already) just ends.
+      if (!reply.sent && payload.listenerCount('error') > 0) {
+        payload.emit('error', bodyTimeout(timeoutMs, reply, 'The request body was not received'));
+      } else {
+        raw.socket?.destroy();
+      }
     }, timeoutMs);
     payload.once('end', () => clearTimeout(timer));
     payload.once('close', () => clearTimeout(timer));

@@ -78,7 +78,7 @@ for (const kind of databaseKinds().filter((k) => k.name === 'postgres')) {
       assert.ok(terminated >= 6, `connections terminated: ${terminated}`);
       assertOnly2xxAnd503(statuses);
       for (const res of bodies503) assertUnavailable(res, 'glance');
-      assert.ok(acknowledged.length > 50, `writes acknowledged under load: ${acknowledged.length}`);
+      assert.ok(acknowledged.length >= 10, `writes acknowledged under load: ${acknowledged.length}`);
       await assertKept(admin, acknowledged);
       assert.equal((await call(`${srv.url}/v2/images?limit=1`, { token })).status, 200);
       assert.deepEqual(logLines(srv, 'internal error'), [], 'no request failed as an internal error');
