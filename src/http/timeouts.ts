@@ -22,6 +22,7 @@ function stallGuard(payload: Readable, timeoutMs: number, reply: FastifyReply): 
   const arm = () => {
     clearTimeout(timer);
     timer = setTimeout(() => guarded.destroy(bodyTimeout(timeoutMs, reply, 'No image data was received')), timeoutMs);
+    timer.unref();
   };
   arm();
   payload.on('data', arm);
@@ -51,9 +52,11 @@ export function registerRequestTimeouts(app: FastifyInstance, timeoutMs: number)
       if (!reply.sent && payload.listenerCount('error') > 0) {
         payload.emit('error', bodyTimeout(timeoutMs, reply, 'The request body was not received'));
       } else {
-        raw.socket?.destroy();
+        raw.destroy();
       }
     }, timeoutMs);
+    // A timer never keeps the process up (nor a test of injected requests, which end without events).
+    timer.unref();
     payload.once('end', () => clearTimeout(timer));
     payload.once('close', () => clearTimeout(timer));
     return payload;
