@@ -1,7 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import { DatabaseBusyError } from './errors.js';
 import type { Database } from './schema.js';
-import { withBeginDeadline } from './sqlite-driver.js';
+import type { SqliteDriver } from './sqlite-driver.js';
 
 export type TransactionFn = <T>(fn: (trx: Transaction<Database>) => Promise<T>) => Promise<T>;
 
@@ -19,13 +19,14 @@ interface Unit {
  * a checkpoint) is the dearest part of a small write. Transactions asked for in the same turn of the event
  * loop, or while a group runs, run together in one transaction, each in a savepoint of its own: one commit
  * for all of them, each still all or nothing (a failing one is rolled back to its savepoint and gets its
- * error), and none answered before the commit. `exec` runs a statement on the connection.
+ * error), and none answered before the commit.
  *
  * Each unit waits for the write lock (held by another process) at most `timeoutMs` from when it was asked
  * for: a group waits until its oldest unit's deadline, those units get DatabaseBusyError, the others wait on.
  */
-export function groupCommit(db: Kysely<Database>, exec: (sql: string) => void, timeoutMs: number, maxGroup = 64)
+export function groupCommit(db: Kysely<Database>, driver: SqliteDriver, timeoutMs: number, maxGroup = 64)
   : TransactionFn {
+  const exec = (text: string) => driver.exec(text);
   let queue: Unit[] = [];
   let scheduled = false;
 
@@ -34,7 +35,8 @@ export function groupCommit(db: Kysely<Database>, exec: (sql: string) => void, t
     const deadline = Math.min(...group.map((u) => u.deadline));
     let begun = false;
     try {
-      await withBeginDeadline(deadline, () => db.transaction().execute(async (trx) => {
+      driver.nextBeginDeadline = deadline;
+      await db.transaction().execute(async (trx) => {
         begun = true;
         for (const unit of group) {
           exec('savepoint unit');
@@ -47,7 +49,7 @@ export function groupCommit(db: Kysely<Database>, exec: (sql: string) => void, t
             unit.outcome = { ok: false, error };
           }
         }
-      }));
+      });
     } catch (error) {
       if (!begun && error instanceof DatabaseBusyError) {
         // The write lock stayed taken until the oldest deadline: those units give up, the rest wait on.

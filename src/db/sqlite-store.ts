@@ -66,7 +66,7 @@ export function openSqlite(url: string, options: StoreOptions): Store {
       createQueryCompiler: () => new SqliteQueryCompiler(),
     },
   });
-  const transaction = groupCommit(db, (text) => driver.exec(text), options.statementTimeoutMs);
+  const transaction = groupCommit(db, driver, options.statementTimeoutMs);
   const execute = sqliteExecutor(driver, transaction);
   return {
     db,
