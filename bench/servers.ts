@@ -25,7 +25,7 @@ export function memoryOf(pid: number): { peakMb: number; rssMb: number } | undef
 }
 
 /** CPU time (user + system) the process has used so far, in clock ticks (1/100 s on Linux). */
-function cpuTicks(pid: number): number | undefined {
+export function cpuTicks(pid: number): number | undefined {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
@@ -109,6 +109,10 @@ function jsonPort(line: string, message?: string): number | undefined {
 
 export interface ImsOptions {
   dataDir: string;
+  /** The ims entry point to run (another build, for an A/B run); default this tree's. */
+  bin?: string;
+  /** Extra `ims serve` flags. */
+  args?: string[];
   databaseUrl?: string;
   /** Directory for a V8 CPU profile (`node --cpu-prof`), written when the server exits. */
   profileDir?: string;
@@ -120,9 +124,10 @@ const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..',
 export function startIms(options: ImsOptions): Promise<ServerProcess> {
   const args = [
     ...(options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`, '--cpu-prof-name=ims.cpuprofile'] : []),
-    path.join(root, 'dist/src/bin/ims.js'), 'serve', '--port', '0', '--data-dir', options.dataDir,
+    options.bin ?? path.join(root, 'dist/src/bin/ims.js'), 'serve', '--port', '0', '--data-dir', options.dataDir,
     '--log-level', 'warn',
     ...(options.databaseUrl ? ['--database-url', options.databaseUrl] : []),
+    ...(options.args ?? []),
   ];
   return start('ims', args, (line) => jsonPort(line, 'ims listening'));
 }

@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import { PassThrough, type Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../errors/app-error.js';
@@ -32,33 +33,64 @@ function stallGuard(payload: Readable, timeoutMs: number, reply: FastifyReply): 
   return payload.pipe(guarded);
 }
 
+/** An API body being received, and when it must be in. */
+interface Pending {
+  raw: IncomingMessage;
+  reply: FastifyReply;
+  deadline: number;
+}
+
 /**
  * HTTP timeouts, so that no client holds a connection (or an image upload) open for ever:
  * headers must arrive within `timeoutMs` (Node's `headersTimeout`, set with the server); a request body
  * within `timeoutMs` of its headers; streamed image data may pause at most `timeoutMs`. Else 408 in the
  * route's dialect, and the connection is closed.
+ *
+ * API bodies are not given a timer each: they go into one set, which they leave when their last byte is
+ * read, and which a sweep looks through every quarter of the timeout (at most a second).
  */
 export function registerRequestTimeouts(app: FastifyInstance, timeoutMs: number): void {
-  app.addHook('preParsing', async (request, reply, payload) => {
+  const pending = new Set<Pending>();
+  let sweeper: NodeJS.Timeout | undefined;
+  const sweep = () => {
+    const now = Date.now();
+    for (const entry of pending) {
+      const { raw, reply } = entry;
+      if (raw.complete || raw.destroyed) pending.delete(entry);
+      else if (entry.deadline <= now) {
+        pending.delete(entry);
+        // The body reader fails the request with the 408; a body nobody reads (answered already) just ends.
+        if (!reply.sent && raw.listenerCount('error') > 0) {
+          raw.emit('error', bodyTimeout(timeoutMs, reply, 'The request body was not received'));
+        } else {
+          raw.destroy();
+        }
+      }
+    }
+    if (pending.size === 0) {
+      clearInterval(sweeper);
+      sweeper = undefined;
+    }
+  };
+  app.addHook('preParsing', (request, reply, payload, done) => {
     const raw = request.raw;
     if (raw.complete || (raw.headers['content-length'] === undefined && raw.headers['transfer-encoding'] === undefined)) {
-      return payload;
-    }
-    if (streamed(request)) return stallGuard(payload, timeoutMs, reply);
-    // No stream in between (this is every API call with a body): a timer, cleared once the body is in.
-    const timer = setTimeout(() => {
-      if (raw.complete) return;
-      // The body reader fails the request with the 408; a body nobody reads (answered already) just ends.
-      if (!reply.sent && payload.listenerCount('error') > 0) {
-        payload.emit('error', bodyTimeout(timeoutMs, reply, 'The request body was not received'));
-      } else {
-        raw.destroy();
+      done(null, payload);
+    } else if (streamed(request)) {
+      done(null, stallGuard(payload, timeoutMs, reply));
+    } else {
+      const entry = { raw, reply, deadline: Date.now() + timeoutMs };
+      pending.add(entry);
+      // Out of the set as soon as the body is in: held on to until the next sweep, every request's objects
+      // would outlive a young-generation collection (measured: GC 3 % -> 12 % of a member add).
+      raw.once('end', () => pending.delete(entry));
+      if (sweeper === undefined) {
+        sweeper = setInterval(sweep, Math.min(1000, timeoutMs / 4));
+        // Never what keeps the process up (nor a test of injected requests, which end without events).
+        sweeper.unref();
       }
-    }, timeoutMs);
-    // A timer never keeps the process up (nor a test of injected requests, which end without events).
-    timer.unref();
-    payload.once('end', () => clearTimeout(timer));
-    payload.once('close', () => clearTimeout(timer));
-    return payload;
+      done(null, payload);
+    }
   });
+  app.addHook('onClose', async () => clearInterval(sweeper));
 }
