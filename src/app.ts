@@ -4,6 +4,7 @@ import type { Container } from './container.js';
 import { uuid } from './domain/clock.js';
 import { registerBodyParsers } from './http/body-parsers.js';
 import { registerRequestTimeouts } from './http/timeouts.js';
+import { frameworkError, MAX_PARAM_LENGTH, registerUrlGuard } from './http/url-guard.js';
 import { glancePlugin } from './http/glance/plugin.js';
 import { healthRoutes } from './http/health.js';
 import { identityRoutes } from './http/identity/routes.js';
@@ -40,10 +41,13 @@ export async function buildApp(container: Container, options: AppOptions = {}): 
     requestIdHeader: false,
     bodyLimit: 12 * 1024 * 1024,
     return503OnClosing: true,
+    maxParamLength: MAX_PARAM_LENGTH,
+    frameworkErrors: frameworkError,
     forceCloseConnections: 'idle',
   });
   registerBodyParsers(app);
   registerRequestTimeouts(app, requestTimeoutMs);
+  registerUrlGuard(app);
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('X-Request-Id', request.id);

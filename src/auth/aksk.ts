@@ -18,7 +18,7 @@ export const AKSK_REASONS = {
   missing: 'x-auth-token not found',
   signature: 'verify aksk signature fail',
   expired: 'signature expired',
-  unknownAccess: (access: string) => `ak ${access} not exist`,
+  unknownAccess: (access: string) => `ak ${access.length > 64 ? `${access.slice(0, 64)}...` : access} not exist`,
 } as const;
 
 const AUTHORIZATION_RE =

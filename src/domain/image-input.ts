@@ -2,7 +2,7 @@ import { badRequest, forbidden } from '../errors/app-error.js';
 import {
   CREATE_DISALLOWED, CREATE_READ_ONLY, type Image, RESERVED_ATTRIBUTES, RESERVED_PREFIX, type Visibility,
 } from './image.js';
-import { validateImageDocument } from './image-schema.js';
+import { checkPropertyName, validateImageDocument } from './image-schema.js';
 
 /** The attributes a client may give on `POST /v2/images`, already validated against the image schema. */
 export interface NewImageInput {
@@ -35,11 +35,11 @@ export function parseCreateBody(body: unknown): NewImageInput {
   }
   validateImageDocument(body);
   const fields: Record<string, unknown> = {};
-  for (const key of FIELD_KEYS) if (key in body) fields[key] = body[key];
+  for (const key of FIELD_KEYS) if (Object.hasOwn(body, key)) fields[key] = body[key];
   const extra: Record<string, string> = {};
   for (const [key, value] of Object.entries(body)) {
     if (NOT_EXTRA.has(key)) continue;
-    if ([...key].length > 255) throw badRequest('Custom property should not be greater than 255 characters.');
+    checkPropertyName(key);
     if (isReserved(key)) throw reserved(key);
     extra[key] = value as string;
   }
@@ -48,7 +48,7 @@ export function parseCreateBody(body: unknown): NewImageInput {
     tags: dedupe((body.tags as string[] | undefined) ?? []),
     extra,
   };
-  if ('owner' in body) input.owner = body.owner as string | null;
+  if (Object.hasOwn(body, 'owner')) input.owner = body.owner as string | null;
   const ro = CREATE_READ_ONLY.find((key) => key in body);
   if (ro !== undefined) input.readOnly = ro;
   return input;

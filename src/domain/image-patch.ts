@@ -1,7 +1,7 @@
 import { AppError, badRequest, conflict, forbidden } from '../errors/app-error.js';
 import { checkDbInt, type Image, isBaseAttribute, READ_ONLY_ATTRIBUTES } from './image.js';
 import { dedupe, isReserved } from './image-input.js';
-import { IMAGE_PROPERTIES, validateImageDocument } from './image-schema.js';
+import { checkPropertyName, IMAGE_PROPERTIES, isSchemaProperty, validateImageDocument } from './image-schema.js';
 import { pyStr } from './py-repr.js';
 
 /** The two JSON-patch dialects of Glance and the JSON-schema draft each one follows. */
@@ -84,11 +84,9 @@ function validateChange(change: ImageChange): void {
   }
   if (isReserved(root) && root !== 'locations') throw forbidden(`Attribute '${root}' is reserved.`);
   if (change.op === 'remove') return;
-  if (!isBaseAttribute(root) && [...root].length > 255) {
-    throw badRequest('Custom property should not be greater than 255 characters.');
-  }
+  if (!isBaseAttribute(root)) checkPropertyName(root);
   if (change.path.length === 1) validateImageDocument({ [root]: change.value });
-  else if (IMAGE_PROPERTIES[root]?.type === 'array') validateImageDocument({ [root]: [change.value] });
+  else if (isSchemaProperty(root) && IMAGE_PROPERTIES[root]!.type === 'array') validateImageDocument({ [root]: [change.value] });
 }
 
 /** Glance's PATCH deserializer: the body must be a list of operations in the dialect of the media type. */

@@ -1,4 +1,5 @@
 import { badRequest } from '../errors/app-error.js';
+import { clip } from './clip.js';
 import { type ImageType, IMAGE_TYPES, type Visibility, VISIBILITIES } from './image.js';
 import { isMemberStatus, type MemberStatus } from './member.js';
 
@@ -97,14 +98,14 @@ export function splitQuoted(value: string): string[] {
   for (let i = 0; i < value.length; i++) {
     if (value[i] !== '"' || (i > 0 && value[i - 1] === '\\')) continue;
     if (open && i > 0 && value[i - 1] !== ',') {
-      throw badRequest(`Invalid filter value ${value}. There is no comma before opening quotation mark.`);
+      throw badRequest(`Invalid filter value ${clip(value)}. There is no comma before opening quotation mark.`);
     }
     if (!open && i + 1 !== value.length && value[i + 1] !== ',') {
-      throw badRequest(`Invalid filter value ${value}. There is no comma after closing quotation mark.`);
+      throw badRequest(`Invalid filter value ${clip(value)}. There is no comma after closing quotation mark.`);
     }
     open = !open;
   }
-  if (!open) throw badRequest(`Invalid filter value ${value}. The quote is not closed.`);
+  if (!open) throw badRequest(`Invalid filter value ${clip(value)}. The quote is not closed.`);
   const re = /"([^"\\]*(?:\\.[^"\\]*)*)",?|([^,]+),?|,/g;
   const out: string[] = [];
   for (let m = re.exec(value); m; m = re.exec(value)) out.push(m[1] || m[2] || '');
@@ -128,13 +129,13 @@ function timeFilter(name: string, expression: string): TimeFilter {
 
 function sortKey(key: string): SortKey {
   if (!(SORT_KEYS as readonly string[]).includes(key)) {
-    throw badRequest(`Invalid sort key: ${key}. It must be one of the following: ${SORT_KEYS.join(', ')}.`);
+    throw badRequest(`Invalid sort key: ${clip(key)}. It must be one of the following: ${SORT_KEYS.join(', ')}.`);
   }
   return key as SortKey;
 }
 
 function sortDir(dir: string): SortDir {
-  if (dir !== 'asc' && dir !== 'desc') throw badRequest(`Invalid sort direction: ${dir}`);
+  if (dir !== 'asc' && dir !== 'desc') throw badRequest(`Invalid sort direction: ${clip(dir)}`);
   return dir;
 }
 
@@ -175,7 +176,7 @@ function sorting(sortParams: string[], keyParams: string[], dirParams: string[])
 function bool(name: string, value: string, normalize: boolean): boolean {
   const v = normalize ? value.toLowerCase() : value;
   if (v !== 'true' && v !== 'false') {
-    throw badRequest(`Invalid value '${v}' for '${name}' filter. Valid values are 'true' or 'false'.`);
+    throw badRequest(`Invalid value '${clip(v)}' for '${name}' filter. Valid values are 'true' or 'false'.`);
   }
   return v === 'true';
 }
@@ -202,10 +203,10 @@ export function parseListQuery(pairs: readonly [string, string][]): ImageListQue
   const filterMap = new Map(rest);
   const visibility = filterMap.get('visibility');
   if (visibility !== undefined && !(VISIBILITIES as readonly string[]).includes(visibility) && visibility !== 'all') {
-    throw badRequest(`Invalid visibility value: ${visibility}`);
+    throw badRequest(`Invalid visibility value: ${clip(visibility)}`);
   }
   if (filterMap.has('changes-since')) throw badRequest('The "changes-since" filter is no longer available on v2.');
-  if (memberStatus !== 'all' && !isMemberStatus(memberStatus)) throw badRequest(`Invalid status: ${memberStatus}`);
+  if (memberStatus !== 'all' && !isMemberStatus(memberStatus)) throw badRequest(`Invalid status: ${clip(memberStatus)}`);
   let limit = LIMIT_DEFAULT;
   if (limitParam !== undefined) {
     const n = pyInt(limitParam);
@@ -235,6 +236,9 @@ function parseFilters(params: Map<string, string>, tags: string[]): ImageFilters
     else if (key === 'size_min' || key === 'size_max') {
       const n = pyInt(value);
       if (n === undefined) throw badRequest('Unable to filter on a range with a non-numeric value.');
+      // Sizes are bigints: past 2^53 - 1 no stored size is that large, nor is the value exact in JavaScript.
+      if (!Number.isSafeInteger(n)) throw badRequest(`Invalid value for '${key}': it must be between `
+        + `${Number.MIN_SAFE_INTEGER} and ${Number.MAX_SAFE_INTEGER}.`);
       filters[key] = n;
     } else if (key === 'created_at' || key === 'updated_at') filters[key] = timeFilter(key, value);
     else if ((VALUE_FILTERS as readonly string[]).includes(key)) {
@@ -243,11 +247,14 @@ function parseFilters(params: Map<string, string>, tags: string[]): ImageFilters
       filters[key as (typeof TEXT_FILTERS)[number]] = value;
     } else if ((INT_FILTERS as readonly string[]).includes(key)) {
       const n = pyInt(value);
-      if (n === undefined) throw badRequest(`Invalid value '${value}' for '${key}' filter: it must be an integer.`);
+      if (n === undefined) throw badRequest(`Invalid value '${clip(value)}' for '${key}' filter: it must be an integer.`);
+      // The columns are 32-bit integers (checkDbInt).
+      if (n < -(2 ** 31) || n > 2 ** 31 - 1) throw badRequest(`Invalid value '${clip(value)}' for '${key}' filter: `
+        + 'it must be between -2147483648 and 2147483647.');
       filters[key as (typeof INT_FILTERS)[number]] = n;
     } else if (key === '__imagetype') {
       if (!(IMAGE_TYPES as readonly string[]).includes(value)) {
-        throw badRequest(`Invalid value '${value}' for '__imagetype' filter. Valid values are `
+        throw badRequest(`Invalid value '${clip(value)}' for '__imagetype' filter. Valid values are `
           + `${IMAGE_TYPES.join(', ')}.`);
       }
       filters.imagetype = value as ImageType | 'market';

@@ -1,5 +1,6 @@
 import { badRequest } from '../errors/app-error.js';
 import { CONTAINER_FORMATS, DISK_FORMATS, IMAGE_STATUSES, VISIBILITIES } from './image.js';
+import { clip } from './clip.js';
 import { pyRepr } from './py-repr.js';
 
 type JsonType = 'string' | 'integer' | 'boolean' | 'null' | 'array' | 'object';
@@ -66,20 +67,23 @@ function hasType(value: unknown, type: JsonType): boolean {
 
 const codePoints = (s: string) => [...s].length;
 
+/** The caller's value as jsonschema quotes it, cut short: a message never echoes a long value whole. */
+const repr = (value: unknown): string => clip(pyRepr(value));
+
 /** jsonschema's message for the first keyword of `rule` that `value` breaks, if any. */
 function violation(rule: Pick<PropertyRule, 'type' | 'enum' | 'maxLength' | 'pattern'>, value: unknown)
   : string | undefined {
   const types = Array.isArray(rule.type) ? rule.type : [rule.type];
   if (!types.some((t) => hasType(value, t))) {
-    return `${pyRepr(value)} is not of type ${types.map((t) => pyRepr(t)).join(', ')}`;
+    return `${repr(value)} is not of type ${types.map((t) => pyRepr(t)).join(', ')}`;
   }
   if (rule.enum && !rule.enum.includes(value as string | null)) {
-    return `${pyRepr(value)} is not one of ${pyRepr(rule.enum)}`;
+    return `${repr(value)} is not one of ${pyRepr(rule.enum)}`;
   }
   if (typeof value === 'string') {
-    if (rule.maxLength !== undefined && codePoints(value) > rule.maxLength) return `${pyRepr(value)} is too long`;
+    if (rule.maxLength !== undefined && codePoints(value) > rule.maxLength) return `${repr(value)} is too long`;
     if (rule.pattern !== undefined && !new RegExp(rule.pattern).test(value)) {
-      return `${pyRepr(value)} does not match ${pyRepr(rule.pattern)}`;
+      return `${repr(value)} does not match ${pyRepr(rule.pattern)}`;
     }
   }
   return undefined;
@@ -105,32 +109,33 @@ export function validateImageDocument(doc: unknown): asserts doc is Record<strin
   if (!hasType(doc, 'object')) throw schemaError(`${pyRepr(doc)} is not of type 'object'`);
   const obj = doc as Record<string, unknown>;
   for (const [name, rule] of Object.entries(IMAGE_PROPERTIES)) {
-    if (!(name in obj)) continue;
+    if (!Object.hasOwn(obj, name)) continue;
     const v = violation(rule, obj[name]);
     if (v) throw schemaError(v);
   }
   for (const [name, value] of Object.entries(obj)) {
-    if (name in IMAGE_PROPERTIES) continue;
-    const v = violation({ type: 'string' }, value);
+    if (isSchemaProperty(name)) continue;
+    const v = violation({ type: 'string', maxLength: MAX_PROPERTY_VALUE }, value);
     if (v) throw schemaError(v);
   }
   for (const [name, rule] of Object.entries(IMAGE_PROPERTIES)) {
-    const v = name in obj ? itemViolation(rule, obj[name]) : undefined;
+    const v = Object.hasOwn(obj, name) ? itemViolation(rule, obj[name]) : undefined;
     if (v) throw schemaError(v);
   }
-  rejectNul(obj);
 }
 
-/** NUL characters cannot be stored by PostgreSQL; refuse them in names, keys and values alike. */
-function rejectNul(value: unknown, key?: string): void {
-  if (typeof value === 'string') {
-    if (value.includes('\u0000')) throw badRequest(`Invalid value for '${key ?? ''}': null characters are not allowed.`);
-  } else if (Array.isArray(value)) {
-    for (const v of value) rejectNul(v, key);
-  } else if (typeof value === 'object' && value !== null) {
-    for (const [k, v] of Object.entries(value)) {
-      if (k.includes('\u0000')) throw badRequest('Property names may not contain null characters.');
-      rejectNul(v, k);
-    }
-  }
+/** A property of the image schema itself (own keys only: `toString` or `constructor` are extra properties). */
+export const isSchemaProperty = (name: string): boolean => Object.hasOwn(IMAGE_PROPERTIES, name);
+
+/** Longest extra property value: Glance stores values in a TEXT column (64 KiB in MySQL). */
+export const MAX_PROPERTY_VALUE = 65_535;
+
+/**
+ * The name of an extra property: 1 to 255 characters (Glance's column), and not `__proto__`, which a
+ * JavaScript object cannot hold as a key of its own.
+ */
+export function checkPropertyName(name: string): void {
+  if (name === '') throw badRequest('Custom property names must not be empty.');
+  if ([...name].length > 255) throw badRequest('Custom property should not be greater than 255 characters.');
+  if (name === '__proto__') throw badRequest('Custom property name "__proto__" is not allowed.');
 }

@@ -7,6 +7,12 @@ export type MemberStatus = (typeof MEMBER_STATUSES)[number];
 export const isMemberStatus = (s: unknown): s is MemberStatus =>
   typeof s === 'string' && (MEMBER_STATUSES as readonly string[]).includes(s);
 
+/** Longest member id and vault id: Glance's and IMS's columns hold 255 characters. */
+export const MAX_MEMBER_ID = 255;
+
+/** A member id (a project id, as IMS and tempest use them, or any name Glance accepts) fit to look up or store. */
+export const isMemberId = (s: string): boolean => s.length > 0 && s.length <= MAX_MEMBER_ID && !/[\u0000-\u001f\u007f]/.test(s);
+
 /** A full-ECS image (`__whole_image=true`). */
 export const isWholeImage = (extra: Record<string, string>) => extra.__whole_image === 'true';
 

@@ -8,6 +8,7 @@ export type ErrorCode =
   | 'request_timeout'
   | 'conflict'
   | 'payload_too_large'
+  | 'uri_too_long'
   | 'quota_exceeded'
   | 'unsupported_media_type'
   | 'unavailable'
@@ -22,11 +23,15 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   request_timeout: 408,
   conflict: 409,
   payload_too_large: 413,
+  uri_too_long: 414,
   quota_exceeded: 413,
   unsupported_media_type: 415,
   unavailable: 503,
   internal: 500,
 };
+
+/** Longest error message sent. */
+const MAX_MESSAGE = 1024;
 
 export interface AppErrorOptions {
   /** The IMS `IMG.xxxx` code for this failure, used by the IMS dialect. */
@@ -39,7 +44,8 @@ export class AppError extends Error {
   readonly img: string | undefined;
   readonly headers: Record<string, string> | undefined;
   constructor(readonly code: ErrorCode, message: string, options: AppErrorOptions = {}) {
-    super(message);
+    // Messages quote callers' values cut short (domain/clip.ts); this bounds any that slipped through.
+    super(message.length > MAX_MESSAGE ? `${message.slice(0, MAX_MESSAGE)}...` : message);
     this.name = 'AppError';
     this.img = options.img;
     this.headers = options.headers;

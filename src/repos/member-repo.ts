@@ -81,6 +81,13 @@ export class MemberRepo {
     return this.lists.set(imageId, rev, Object.freeze(rows), rows.length + 1);
   }
 
+  /** Of `imageIds`, those `memberId` is a member of (any status). */
+  async memberOf(memberId: string, imageIds: readonly string[]): Promise<Set<string>> {
+    const rows = await this.db.selectFrom('image_members').select('image_id').where('member_id', '=', memberId)
+      .where('image_id', 'in', imageIds).execute();
+    return new Set(rows.map((r) => r.image_id));
+  }
+
   /** A keyset page in (created_at, member_id) order, after the member `after` (exclusive). */
   async page(imageId: string, limit: number, after?: MemberRow, only?: string, trx: Db = this.db)
     : Promise<MemberRow[]> {

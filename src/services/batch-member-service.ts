@@ -1,7 +1,10 @@
 import type { Store } from '../db/database.js';
 import type { ImageRow } from '../db/schema.js';
+import { clip } from '../domain/clip.js';
 import { PROJECT_ID_RE, UUID_RE } from '../domain/clock.js';
 import type { RequestContext } from '../domain/context.js';
+import { isMemberId, MAX_MEMBER_ID } from '../domain/member.js';
+import { MemberRepo } from '../repos/member-repo.js';
 import { badRequest } from '../errors/app-error.js';
 import type { JobService } from './job-service.js';
 
@@ -54,7 +57,7 @@ function stringList(body: Record<string, unknown>, key: string, max: number, req
 
 function imageIds(body: Record<string, unknown>): string[] {
   const images = stringList(body, 'images', MAX_IMAGES, true);
-  for (const id of images) if (!UUID_RE.test(id)) throw badRequest(`The image ID is incorrect: ${id}`, 'IMG.0066');
+  for (const id of images) if (!UUID_RE.test(id)) throw badRequest(`The image ID is incorrect: ${clip(id)}`, 'IMG.0066');
   return images;
 }
 
@@ -66,7 +69,7 @@ function projectIds(body: Record<string, unknown>): string[] {
       + 'by this service; list project IDs in projects.');
   }
   if (projects.length === 0) throw invalid('The request message format is invalid: projects is empty.');
-  for (const p of projects) if (!PROJECT_ID_RE.test(p)) throw badRequest(`The project ID is incorrect: ${p}`, 'IMG.0067');
+  for (const p of projects) if (!PROJECT_ID_RE.test(p)) throw badRequest(`The project ID is incorrect: ${clip(p)}`, 'IMG.0067');
   return projects;
 }
 
@@ -76,7 +79,11 @@ function projectIds(body: Record<string, unknown>): string[] {
  * transaction as the request; per-(image, project) outcomes are the job's results.
  */
 export class BatchMemberService {
-  constructor(private readonly store: Store, private readonly jobs: JobService) {}
+  private readonly members: MemberRepo;
+
+  constructor(private readonly store: Store, private readonly jobs: JobService) {
+    this.members = new MemberRepo(store);
+  }
 
   /** E1 `POST /v1/cloudimages/members`. */
   async add(ctx: RequestContext, body: unknown): Promise<string> {
@@ -104,7 +111,7 @@ export class BatchMemberService {
     if (typeof projectId !== 'string' || projectId === '') {
       throw invalid('The request message format is invalid: project_id is required.');
     }
-    if (!PROJECT_ID_RE.test(projectId)) throw badRequest(`The project ID is incorrect: ${projectId}`, 'IMG.0067');
+    if (!PROJECT_ID_RE.test(projectId)) throw badRequest(`The project ID is incorrect: ${clip(projectId)}`, 'IMG.0067');
     if (projectId !== ctx.projectId && !ctx.isAdmin) {
       throw badRequest('The project ID and token in the request are invalid: project_id must be your own project.',
         'IMG.0030');
@@ -114,9 +121,14 @@ export class BatchMemberService {
       throw invalid('The request message format is invalid: status must be "accepted" or "rejected".');
     }
     const vault = b.vault_id;
-    if (vault !== undefined && vault !== null && (typeof vault !== 'string' || vault === '')) {
-      throw invalid('The request message format is invalid: vault_id must be a non-empty string.');
+    if (vault !== undefined && vault !== null && (typeof vault !== 'string' || !isMemberId(vault))) {
+      throw invalid(`The request message format is invalid: vault_id must be a string of 1 to ${MAX_MEMBER_ID} `
+        + 'characters, none of them a control character.');
     }
+    // As add and delete check their images up front: each must have been shared with the project.
+    const shared = await this.members.memberOf(projectId, images);
+    const unknown = images.find((id) => !shared.has(id));
+    if (unknown !== undefined) throw badRequest(`The image ID in the request does not exist: ${unknown}`, 'IMG.0027');
     const payload: UpdatePayload = { images, project_id: projectId, status, ...(vault ? { vault_id: vault as string } : {}) };
     return this.submit(ctx, UPDATE_JOB, payload);
   }

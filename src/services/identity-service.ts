@@ -4,6 +4,7 @@ import { type TokenClaims, TokenSigner } from '../auth/token.js';
 import type { Store } from '../db/database.js';
 import type { ProjectTable, UserTable } from '../db/schema.js';
 import { type Clock, hexId, isoNow } from '../domain/clock.js';
+import { clip } from '../domain/clip.js';
 import { contextFor, type RequestContext } from '../domain/context.js';
 import { AppError, badRequest, forbidden, notFound } from '../errors/app-error.js';
 import { DEFAULT_DOMAIN, IdentityRepo } from '../repos/identity-repo.js';
@@ -23,6 +24,9 @@ export interface Bootstrap {
   users?: { name: string; password: string; project: string; roles?: string[] }[];
   access_keys?: { access: string; secret: string; user: string }[];
 }
+
+/** Keystone's default `[identity] max_password_length`. */
+const MAX_PASSWORD_LENGTH = 4096;
 
 const unauthorized = () => new AppError('unauthorized', 'The request you have made requires authentication.');
 
@@ -90,6 +94,10 @@ export class IdentityService {
     if (!userRef || typeof userRef.password !== 'string') {
       throw badRequest('Expecting to find password.user.password in request body.');
     }
+    // Keystone's max_password_length: a longer one is never hashed (hashing costs the same per byte).
+    if (userRef.password.length > MAX_PASSWORD_LENGTH) {
+      throw badRequest(`Invalid input for field 'password': longer than ${MAX_PASSWORD_LENGTH} characters.`);
+    }
     const user = await this.findUser(userRef);
     if (!user || !(await this.passwords.verify(userRef.password, user.password_hash))) throw unauthorized();
 
@@ -144,11 +152,11 @@ export class IdentityService {
 
   /** `GET /v3/projects/{id}`: admins see any project, others only their own (Keystone's policy). */
   async getProject(ctx: RequestContext, id: string): Promise<ProjectTable> {
-    const project = await this.repo.projectById(id);
     if (!ctx.isAdmin && id !== ctx.projectId) {
       throw forbidden(`You are not authorized to perform the requested action: identity:get_project.`);
     }
-    if (!project) throw notFound(`Could not find project: ${id}.`);
+    const project = await this.repo.projectById(id);
+    if (!project) throw notFound(`Could not find project: ${clip(id)}.`);
     return project;
   }
 

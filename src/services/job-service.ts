@@ -1,6 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Store } from '../db/database.js';
 import type { Database } from '../db/schema.js';
+import { clip } from '../domain/clip.js';
 import { type Clock, hexId, isoNow } from '../domain/clock.js';
 import type { RequestContext } from '../domain/context.js';
 import { notFound } from '../errors/app-error.js';
@@ -23,6 +24,8 @@ export interface JobView {
   fail_reason: string | null;
   entities: { results: { image_id: string; project_id: string; status: string }[] };
 }
+
+const JOB_ID_RE = /^[0-9a-f]{32}$/;
 
 /** Submitting asynchronous jobs and reading their status. */
 export class JobService {
@@ -78,8 +81,9 @@ export class JobService {
    * projects are the same 404, `IMG.0023` (spec §9.2).
    */
   async show(ctx: RequestContext, jobId: string): Promise<JobView> {
-    const job = await this.repo.byId(jobId, ctx.projectId);
-    if (!job) throw notFound(`Job ${jobId} could not be found.`, 'IMG.0023');
+    // Job ids are 32 hex characters (hexId): anything else is no job, without a query.
+    const job = JOB_ID_RE.test(jobId) ? await this.repo.byId(jobId, ctx.projectId) : undefined;
+    if (!job) throw notFound(`Job ${clip(jobId)} could not be found.`, 'IMG.0023');
     // A finished job never changes again (until it is purged, and then the row above is gone).
     if (job.end_time !== null) {
       const kept = this.finished.get(job.id, job.end_time);

@@ -4,7 +4,10 @@ import type { Database } from '../db/schema.js';
 import { type Clock, isoNow } from '../domain/clock.js';
 import type { RequestContext } from '../domain/context.js';
 import type { Image } from '../domain/image.js';
-import { isMemberStatus, isWholeImage, memberQuota, type MemberStatus, withinQuota } from '../domain/member.js';
+import { clip } from '../domain/clip.js';
+import {
+  isMemberId, isMemberStatus, isWholeImage, MAX_MEMBER_ID, memberQuota, type MemberStatus, withinQuota,
+} from '../domain/member.js';
 import { AppError, badRequest, conflict, forbidden, notFound } from '../errors/app-error.js';
 import { KmsGrantRepo } from '../repos/kms-grant-repo.js';
 import type { FoundImage, LockedImage } from '../repos/image-repo.js';
@@ -20,7 +23,7 @@ export interface MemberQuotas {
 
 const imageNotFound = (id: string) => notFound(`Image ${id} not found.`, 'IMG.0027');
 const memberNotFound = (imageId: string, memberId: string) =>
-  notFound(`${memberId} not found in the member list of the image ${imageId}.`, 'IMG.0144');
+  notFound(`${clip(memberId)} not found in the member list of the image ${imageId}.`, 'IMG.0144');
 
 /** Why a member cannot be added to an image, whatever API asked: shared by the Glance and IMS paths. */
 export interface ShareRefusal {
@@ -44,6 +47,10 @@ export class MemberService {
 
   /** `POST /v2/images/{id}/members`: 200 with a pending member, or the first failing check of §1.2. */
   async add(ctx: RequestContext, imageId: string, memberId: string): Promise<MemberRow> {
+    if (!isMemberId(memberId)) {
+      throw badRequest(`Invalid member ${clip(memberId)}: a member is 1 to ${MAX_MEMBER_ID} characters, none of them `
+        + 'a control character.', 'IMG.0067');
+    }
     // Every check runs on the image as locked for the insert: one read, and no change can slip in between.
     return this.store.transaction(async (trx) => {
       const locked = await this.images.lockVisibleCounted(ctx, imageId, trx);
@@ -92,7 +99,7 @@ export class MemberService {
     const only = ctx.isAdmin || image.owner === ctx.projectId ? undefined : ctx.projectId;
     let marker: MemberRow | undefined;
     if (after !== undefined) {
-      marker = await this.repo.get(imageId, after);
+      marker = isMemberId(after) ? await this.repo.get(imageId, after) : undefined;
       if (!marker || (only !== undefined && marker.member_id !== only)) {
         throw badRequest('The marker is invalid: no such member of this image.', 'IMG.0001');
       }
@@ -106,7 +113,7 @@ export class MemberService {
     const { image, rev } = await this.visibleImage(ctx, imageId);
     if (image.visibility !== 'shared') throw notFound('Only shared images have members.');
     const allowed = ctx.isAdmin || image.owner === ctx.projectId || memberId === ctx.projectId;
-    const row = allowed ? await this.repo.find(imageId, rev, memberId) : undefined;
+    const row = allowed && isMemberId(memberId) ? await this.repo.find(imageId, rev, memberId) : undefined;
     if (!row) throw memberNotFound(imageId, memberId);
     return row;
   }
@@ -119,7 +126,7 @@ export class MemberService {
     if (image.visibility !== 'shared') throw denied();
     if (!ctx.isAdmin && image.owner === ctx.projectId) throw denied();
     const allowed = ctx.isAdmin || memberId === ctx.projectId;
-    const row = allowed ? await this.repo.find(imageId, rev, memberId) : undefined;
+    const row = allowed && isMemberId(memberId) ? await this.repo.find(imageId, rev, memberId) : undefined;
     if (!row) throw memberNotFound(imageId, memberId);
     if (!isMemberStatus(status)) {
       throw badRequest('Incorrect request: Status must be "pending", "accepted" or "rejected".', 'IMG.0001');
@@ -137,7 +144,7 @@ export class MemberService {
     const denied = () => forbidden(`Not allowed to delete members for image ${imageId}.`, 'IMG.0047');
     if (image.visibility !== 'shared') throw denied();
     if (!ctx.isAdmin && image.owner !== ctx.projectId) throw denied();
-    if (!(await this.repo.delete(imageId, memberId))) throw memberNotFound(imageId, memberId);
+    if (!isMemberId(memberId) || !(await this.repo.delete(imageId, memberId))) throw memberNotFound(imageId, memberId);
   }
 
   /** Records that a KMS key was granted to a project (an operator act: admins only). */
@@ -219,8 +226,9 @@ export function quotaExceeded(imageId: string, attempted: number, quota: number)
  * (`__whole_image=true` with `__backup_id`), else whatever was given (undefined keeps the stored one).
  */
 export function acceptVault(image: Image, status: MemberStatus, vaultId: unknown): string | undefined {
-  if (vaultId !== undefined && vaultId !== null && (typeof vaultId !== 'string' || vaultId === '')) {
-    throw badRequest('vault_id must be a non-empty string.', 'IMG.0001');
+  if (vaultId !== undefined && vaultId !== null && (typeof vaultId !== 'string' || !isMemberId(vaultId))) {
+    throw badRequest(`vault_id must be a string of 1 to ${MAX_MEMBER_ID} characters, none of them a control character.`,
+      'IMG.0001');
   }
   const { extra } = image;
   if (status === 'accepted' && isWholeImage(extra) && extra.__backup_id && !vaultId) {

@@ -113,7 +113,7 @@ describe('parseCreateBody (Glance create deserializer)', () => {
     ['non-integer min_ram', { min_ram: 1.5 }, 'bad_request',
       "Provided object does not match schema 'image': 1.5 is not of type 'integer'"],
     ['long name', { name: 'n'.repeat(256) }, 'bad_request',
-      `Provided object does not match schema 'image': '${'n'.repeat(256)}' is too long`],
+      `Provided object does not match schema 'image': '${'n'.repeat(63)}... is too long`],
     ['bad id', { id: 'abc' }, 'bad_request', "Provided object does not match schema 'image': 'abc' does not match "
       + "'^([0-9a-fA-F]){8}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}-([0-9a-fA-F]){12}$'"],
     ['non-string extra', { foo: 12 }, 'bad_request',
@@ -123,7 +123,13 @@ describe('parseCreateBody (Glance create deserializer)', () => {
     ['reserved', { deleted: 'x' }, 'forbidden', "Attribute 'deleted' is reserved."],
     ['os_glance namespace', { os_glance_foo: 'x' }, 'forbidden', "Attribute 'os_glance_foo' is reserved."],
     ['long key', { ['k'.repeat(256)]: 'x' }, 'bad_request', 'Custom property should not be greater than 255 characters.'],
-    ['NUL', { name: 'a\u0000b' }, 'bad_request', "Invalid value for 'name': null characters are not allowed."],
+    ['an empty property name', { '': 'x' }, 'bad_request', 'Custom property names must not be empty.'],
+    ['a non-string toString property', { toString: 1 }, 'bad_request',
+      "Provided object does not match schema 'image': 1 is not of type 'string'"],
+    ['a non-string constructor property', { constructor: [] }, 'bad_request',
+      "Provided object does not match schema 'image': [] is not of type 'string'"],
+    ['a property value over 65,535 characters', { big: 'v'.repeat(65_536) }, 'bad_request',
+      `Provided object does not match schema 'image': '${'v'.repeat(63)}... is too long`],
   ];
   for (const [label, body, code, message] of errors) {
     it(`refuses ${label}`, () => { throwsApp(() => parseCreateBody(body), code, message); });

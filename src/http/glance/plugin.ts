@@ -3,6 +3,7 @@ import type { Container } from '../../container.js';
 import { AppError, badRequest, notFound } from '../../errors/app-error.js';
 import { tokenContext } from '../context.js';
 import { appErrorOf } from '../errors.js';
+import { parseJsonBody } from '../json-body.js';
 import { renderGlanceError } from './errors.js';
 import { glanceImageActionRoutes } from './image-actions.js';
 import { glanceImageRoutes } from './images.js';
@@ -40,11 +41,10 @@ export async function glancePlugin(app: FastifyInstance, { container }: { contai
   });
   // Glance reads any request body as JSON, whatever its Content-Type says.
   app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
-    if (body.length === 0) return done(null, undefined);
     try {
-      done(null, JSON.parse(body as string));
-    } catch {
-      done(new AppError('bad_request', 'Malformed JSON in request body.'));
+      done(null, parseJsonBody(body as string));
+    } catch (err) {
+      done(err as Error);
     }
   });
   const authUrl = () => `${container.urls.publicUrl}/v3`;

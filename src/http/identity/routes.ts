@@ -1,19 +1,10 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ProjectTable } from '../../db/schema.js';
-import type { AppError } from '../../errors/app-error.js';
 import type { Container } from '../../container.js';
 import { tokenContext } from '../context.js';
 import { appErrorOf, toAppError } from '../errors.js';
 import { rejectOtherMethods } from '../method-guard.js';
-import { STATUS_TITLES } from '../status-titles.js';
-
-/** Keystone's error body: `{"error": {"code": 401, "title": "Unauthorized", "message": ...}}`. */
-export function renderKeystoneError(err: AppError, reply: FastifyReply) {
-  if (err.headers) reply.headers(err.headers);
-  return reply.status(err.status).type('application/json').send({
-    error: { code: err.status, title: STATUS_TITLES[err.status] ?? 'Error', message: err.message },
-  });
-}
+import { renderKeystoneError } from './errors.js';
 
 function projectBody(p: ProjectTable, base: string) {
   return {

@@ -5,6 +5,7 @@ import type { Container } from '../../container.js';
 import type { Clock } from '../../domain/clock.js';
 import { contextFor, type RequestContext } from '../../domain/context.js';
 import { AppError, badRequest } from '../../errors/app-error.js';
+import { parseJsonBody } from '../json-body.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -47,11 +48,10 @@ export function registerRawJsonBody(scope: FastifyInstance): void {
   scope.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
     const raw = body as Buffer;
     request.rawBody = raw;
-    if (raw.length === 0) return done(null, undefined);
     try {
-      done(null, JSON.parse(raw.toString('utf8')));
-    } catch {
-      done(new AppError('bad_request', 'Malformed JSON in request body.', { img: 'IMG.0001' }));
+      done(null, parseJsonBody(raw.toString('utf8'), 'IMG.0001'));
+    } catch (err) {
+      done(err as Error);
     }
   });
 }
@@ -153,7 +153,8 @@ export async function akskContext(request: AkskRequest, deps: AkskDeps, options:
   let key: AccessKeyRow | undefined;
   const result = await verifySignature(
     { method: request.method, url: request.raw.url ?? '/', headers: request.headers, body: request.rawBody },
-    async (access) => (key = await deps.cache.accessKey(access))?.secret,
+    // Access keys are at most 128 characters (the column): a longer one is unknown without a lookup.
+    async (access) => (access.length > 128 ? undefined : (key = await deps.cache.accessKey(access))?.secret),
     { now: deps.clock.now(), maxSkewMs: deps.maxSkewMs },
   );
   if (!result.ok) throw new ApigwError(result.reason, result.detail);
@@ -169,7 +170,7 @@ export async function akskContext(request: AkskRequest, deps: AkskDeps, options:
     }
     return contextFor(userId, projectId, roles);
   }
-  if (options.pathProjectId !== undefined) {
+  if (options.pathProjectId !== undefined && PROJECT_HEADER_RE.test(options.pathProjectId)) {
     const roles = await deps.cache.rolesOn(userId, options.pathProjectId);
     if (roles.length > 0) return contextFor(userId, options.pathProjectId, roles);
   }

@@ -13,6 +13,7 @@ const DEFAULT_IMG: Record<ErrorCode, string> = {
   request_timeout: 'IMG.0001',
   conflict: 'IMG.0001',
   payload_too_large: 'IMG.0001',
+  uri_too_long: 'IMG.0017',
   quota_exceeded: 'IMG.0088',
   unsupported_media_type: 'IMG.0001',
   unavailable: 'IMG.0018',

@@ -1,0 +1,40 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { AppError } from '../errors/app-error.js';
+import { renderForPath } from './dialect.js';
+
+/** Path parameters are ids, names and tags: no control character belongs in one. */
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+/** Longest path parameter routed; past it the router answers 414 (an id, a name or a tag is far shorter). */
+export const MAX_PARAM_LENGTH = 1024;
+
+function badUrl(request: FastifyRequest): AppError | undefined {
+  for (const value of Object.values(request.params as Record<string, string>)) {
+    if (CONTROL.test(value)) return new AppError('bad_request', 'The URL path contains a control character.');
+  }
+  const query = request.query as Record<string, string | string[]>;
+  for (const key in query) {
+    const value = query[key]!;
+    if (key.includes('\u0000') || (Array.isArray(value) ? value.some((v) => v.includes('\u0000')) : value.includes('\u0000'))) {
+      return new AppError('bad_request', 'The query string contains a NUL character.');
+    }
+  }
+  return undefined;
+}
+
+/**
+ * What no route accepts, refused before any route runs, in the dialect of the path: control characters in
+ * path parameters, NUL characters in the query string (PostgreSQL's text cannot hold them; refused alike on
+ * SQLite), and the router's own errors (a bad percent-escape: 400; a path parameter over MAX_PARAM_LENGTH: 414).
+ */
+export function registerUrlGuard(app: FastifyInstance): void {
+  app.addHook('onRequest', (request, _reply, done) => done(badUrl(request)));
+}
+
+/** Fastify's `frameworkErrors`: the router's errors as AppErrors, in the dialect of the path. */
+export function frameworkError(error: Error & { code?: string }, request: FastifyRequest, reply: Parameters<typeof renderForPath>[2]) {
+  const err = error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+    ? new AppError('uri_too_long', `A path segment is longer than ${MAX_PARAM_LENGTH} characters.`)
+    : new AppError('bad_request', 'The URL is not valid: it has a malformed percent-escape.');
+  return renderForPath(err, request, reply);
+}
