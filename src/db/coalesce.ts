@@ -37,6 +37,7 @@ function objectMaker(fields: readonly { name: string }[]): (row: unknown[]) => u
  * load one round trip and one execution answer many requests. A lone request runs at once, as before.
  * Each run still reads after it was asked for (the shared query starts after every run in it arrived),
  * and gets exactly the rows the query alone would give (`text` is run laterally for its parameters).
+ * A failure of the shared query is never shared: its runs are then tried one by one.
  */
 export function coalescing(pool: { query(config: PoolQuery): Promise<pg.QueryResult> }, name: string, text: string, arity: number,
   single: (args: readonly unknown[]) => Promise<QueryResult<unknown>>) {
@@ -54,8 +55,10 @@ export function coalescing(pool: { query(config: PoolQuery): Promise<pg.QueryRes
       const rows: unknown[][] = batch.map(() => []);
       for (const row of res.rows as unknown[][]) rows[(row[0] as number) - 1]!.push(make(row));
       batch.forEach((w, i) => w.resolve({ rows: rows[i]!, affected: rows[i]!.length }));
-    } catch (err) {
-      for (const w of batch) w.reject(err);
+    } catch {
+      // One run's values can fail the shared query for all (a value the column type refuses): each run then
+      // goes alone, so only a run whose own query fails gets an error.
+      await Promise.all(batch.map((w) => single(w.args).then(w.resolve, w.reject)));
     }
   };
 
