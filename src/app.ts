@@ -2,6 +2,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, 
 import swagger from '@fastify/swagger';
 import type { Container } from './container.js';
 import { uuid } from './domain/clock.js';
+import { BODY_LIMITS } from './http/body-limits.js';
 import { registerBodyParsers } from './http/body-parsers.js';
 import { registerRequestTimeouts } from './http/timeouts.js';
 import { frameworkError, MAX_PARAM_LENGTH, registerUrlGuard } from './http/url-guard.js';
@@ -39,7 +40,7 @@ export async function buildApp(container: Container, options: AppOptions = {}): 
     logController: new RequestLog(),
     genReqId: () => `req-${uuid()}`,
     requestIdHeader: false,
-    bodyLimit: 12 * 1024 * 1024,
+    bodyLimit: BODY_LIMITS.default,
     return503OnClosing: true,
     maxParamLength: MAX_PARAM_LENGTH,
     frameworkErrors: frameworkError,

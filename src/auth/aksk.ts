@@ -306,29 +306,42 @@ function singleHeader(headers: ReceivedRequest['headers'], name: string): string
 }
 
 /**
+ * What can be checked of a signature before the body is read (and without the secret): the Authorization
+ * header's form, a signed X-Sdk-Date within the skew window, and every signed header present.
+ */
+export function checkSignatureHeaders(headers: ReceivedRequest['headers'], options: VerifyOptions)
+  : { ok: true; auth: NonNullable<ReturnType<typeof parseAuthorization>>; sdkDate: string; date: Date }
+  | { ok: false; reason: string; detail: string } {
+  const header = singleHeader(headers, 'authorization');
+  if (header === undefined || header === '') return { ok: false, reason: AKSK_REASONS.missing, detail: 'no Authorization header' };
+  const auth = parseAuthorization(header);
+  const refuse = (detail: string, reason: string = AKSK_REASONS.signature) => ({ ok: false as const, reason, detail });
+  if (!auth) return refuse('malformed Authorization header');
+  if (!auth.signedHeaders.includes('x-sdk-date')) return refuse('x-sdk-date is not signed');
+  const sdkDate = singleHeader(headers, 'x-sdk-date')?.trim();
+  if (sdkDate === undefined) return refuse('no X-Sdk-Date header');
+  const date = parseSdkDate(sdkDate);
+  if (!date) return refuse(`malformed X-Sdk-Date ${JSON.stringify(sdkDate)}`);
+  const skew = Math.abs(options.now.getTime() - date.getTime());
+  if (skew > (options.maxSkewMs ?? MAX_CLOCK_SKEW_MS)) {
+    return refuse(`signature time ${sdkDate}, server time ${formatSdkDate(options.now)}`, AKSK_REASONS.expired);
+  }
+  for (const name of auth.signedHeaders) {
+    if (headers[name] === undefined) return refuse(`signed header ${name} is missing`);
+  }
+  return { ok: true, auth, sdkDate, date };
+}
+
+/**
  * The API gateway's check of an `SDK-HMAC-SHA256` signature (spec §7.2 "Verifier algorithm"): the SignedHeaders
  * list is taken from the request (the Go SDK does not sign content-type), x-sdk-date must be signed and within
  * the skew window, the query is re-canonicalised from the wire, and the signature is compared in constant time.
  */
 export async function verifySignature(req: ReceivedRequest, lookupSecret: SecretLookup, options: VerifyOptions)
   : Promise<VerifyResult> {
-  const header = singleHeader(req.headers, 'authorization');
-  if (header === undefined || header === '') return fail(AKSK_REASONS.missing, 'no Authorization header');
-  const auth = parseAuthorization(header);
-  if (!auth) return fail(AKSK_REASONS.signature, 'malformed Authorization header');
-
-  if (!auth.signedHeaders.includes('x-sdk-date')) return fail(AKSK_REASONS.signature, 'x-sdk-date is not signed');
-  const sdkDate = singleHeader(req.headers, 'x-sdk-date')?.trim();
-  if (sdkDate === undefined) return fail(AKSK_REASONS.signature, 'no X-Sdk-Date header');
-  const date = parseSdkDate(sdkDate);
-  if (!date) return fail(AKSK_REASONS.signature, `malformed X-Sdk-Date ${JSON.stringify(sdkDate)}`);
-  const skew = Math.abs(options.now.getTime() - date.getTime());
-  if (skew > (options.maxSkewMs ?? MAX_CLOCK_SKEW_MS)) {
-    return fail(AKSK_REASONS.expired, `signature time ${sdkDate}, server time ${formatSdkDate(options.now)}`);
-  }
-  for (const name of auth.signedHeaders) {
-    if (req.headers[name] === undefined) return fail(AKSK_REASONS.signature, `signed header ${name} is missing`);
-  }
+  const headers = checkSignatureHeaders(req.headers, options);
+  if (!headers.ok) return headers;
+  const { auth, sdkDate, date } = headers;
 
   const body = req.body ?? '';
   let payloadHash: string;

@@ -5,7 +5,7 @@ import { sign } from '../../src/auth/aksk.js';
 import { AppError } from '../../src/errors/app-error.js';
 import { registerBodyParsers } from '../../src/http/body-parsers.js';
 import {
-  akskContext, AkskCache, akskDeps, type AkskRepo, type AkskRequest, ApigwError, registerRawJsonBody,
+  akskContext, AkskCache, akskDeps, type AkskRepo, type AkskRequest, ApigwError, parseRawJsonBody, registerRawJsonBody,
 } from '../../src/http/ims/aksk-auth.js';
 import { BOOTSTRAP, buildTestApp } from '../helpers/app.js';
 import { databaseKinds } from '../helpers/databases.js';
@@ -197,9 +197,11 @@ describe('registerRawJsonBody', () => {
     });
     await app.register(async (ims) => {
       registerRawJsonBody(ims);
-      ims.post('/v1/cloudimages/members', async (request) => ({
-        ctx: await akskContext(request, deps), raw: request.rawBody?.toString('utf8') ?? null, body: request.body,
-      }));
+      ims.post('/v1/cloudimages/members', async (request) => {
+        // As the IMS scope does: the signature over the raw bytes first, then the parse.
+        const ctx = await akskContext(request, deps);
+        return { ctx, raw: request.rawBody?.toString('utf8') ?? null, body: parseRawJsonBody(request.rawBody) };
+      });
     });
     await app.register(async (glance) => {
       glance.post('/v2/images/:id/members', async (request) => ({ raw: request.rawBody === undefined, body: request.body }));
@@ -222,7 +224,7 @@ describe('registerRawJsonBody', () => {
     });
   });
 
-  it('renders a tampered body as the APIGW 401 and malformed JSON as IMG.0001', async (t) => {
+  it('renders a tampered body as the APIGW 401 and malformed signed JSON as IMG.0001', async (t) => {
     const app = await scopedApp();
     t.after(() => app.close());
     const req = signedRequest();
@@ -232,8 +234,9 @@ describe('registerRawJsonBody', () => {
     assert.deepEqual(tampered.json(), { error_msg: 'Incorrect IAM authentication information: verify aksk signature fail',
       error_code: 'APIGW.0301', request_id: tampered.json().request_id });
     assert.match(tampered.json().request_id, /^req-/);
-    const bad = await app.inject({ method: 'POST', url: '/v1/cloudimages/members',
-      headers: { 'content-type': 'application/json' }, payload: '{"images":' });
+    const malformed = signedRequest({ body: '{"images":' });
+    const bad = await app.inject({ method: 'POST', url: malformed.raw.url!, headers: malformed.headers as Record<string, string>,
+      payload: '{"images":' });
     assert.equal(bad.statusCode, 400);
     assert.deepEqual(bad.json(), { error: { code: 'IMG.0001', message: 'Malformed JSON in request body.' } });
   });

@@ -7,6 +7,7 @@ import { parsePatchBody, patchVersion } from '../../domain/image-patch.js';
 import { type ImageListQuery, parseListQuery } from '../../domain/image-query.js';
 import { AppError } from '../../errors/app-error.js';
 import type { ImagePage } from '../../services/image-service.js';
+import { BODY_LIMITS } from '../body-limits.js';
 import { rejectOtherMethods } from '../method-guard.js';
 import { IMAGE_RESPONSE, imageJson, imageListJson, LIST_RESPONSE } from './bodies.js';
 import { sendJson } from '../rendered.js';
@@ -112,6 +113,7 @@ export async function glanceImageRoutes(app: FastifyInstance, { container }: { c
   const { images } = container;
 
   app.post('/images', {
+    bodyLimit: BODY_LIMITS.image,
     schema: doc('Create an image', { body: CREATE_BODY, response: { 201: IMAGE_RESPONSE } }),
   }, async (request, reply) => {
     const image = await images.create(request.ctx, parseCreateBody(request.body));
@@ -132,6 +134,7 @@ export async function glanceImageRoutes(app: FastifyInstance, { container }: { c
   }, async (request, reply) => sendJson(reply, imageJson(await images.show(request.ctx, (request.params as IdParams).id))));
 
   app.patch('/images/:id', {
+    bodyLimit: BODY_LIMITS.image,
     preParsing: patchMediaType,
     schema: doc('Update an image (JSON patch)', {
       params: ID_PARAMS, body: PATCH_BODY, response: { 200: IMAGE_RESPONSE },

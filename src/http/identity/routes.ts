@@ -3,6 +3,7 @@ import type { ProjectTable } from '../../db/schema.js';
 import type { Container } from '../../container.js';
 import { tokenContext } from '../context.js';
 import { appErrorOf, toAppError } from '../errors.js';
+import { BODY_LIMITS } from '../body-limits.js';
 import { rejectOtherMethods } from '../method-guard.js';
 import { renderKeystoneError } from './errors.js';
 
@@ -34,7 +35,7 @@ export async function identityRoutes(app: FastifyInstance, { container }: { cont
   });
   app.get('/', async () => versionDoc());
 
-  app.post('/auth/tokens', async (request, reply) => {
+  app.post('/auth/tokens', { bodyLimit: BODY_LIMITS.identity }, async (request, reply) => {
     const { token, body } = await identity.authenticate(request.body);
     return reply.status(201).header('X-Subject-Token', token).send(body);
   });

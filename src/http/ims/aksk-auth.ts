@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyInstance } from 'fastify';
-import { verifySignature } from '../../auth/aksk.js';
+import { AKSK_REASONS, checkSignatureHeaders, verifySignature } from '../../auth/aksk.js';
 import type { Container } from '../../container.js';
 import type { Clock } from '../../domain/clock.js';
 import { contextFor, type RequestContext } from '../../domain/context.js';
@@ -39,21 +39,35 @@ export class ApigwError extends AppError {
 }
 
 /**
- * Keeps the exact bytes of JSON bodies as `request.rawBody` (a Buffer) in this scope only, parsing them like the
- * app-wide parser (empty body = no body; malformed JSON = 400 `IMG.0001`). Call it inside the IMS plugin; scopes
- * that do not call it (Glance) keep the string parser and pay nothing.
+ * Keeps the exact bytes of JSON bodies as `request.rawBody` (a Buffer) in this scope only, unparsed: they are
+ * parsed (`parseRawJsonBody`) only once the caller is authenticated, since an AK/SK signature covers the
+ * bytes. Call it inside the IMS plugin; scopes that do not call it (Glance) keep the string parser.
  */
 export function registerRawJsonBody(scope: FastifyInstance): void {
   scope.removeContentTypeParser('application/json');
   scope.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
-    const raw = body as Buffer;
-    request.rawBody = raw;
-    try {
-      done(null, parseJsonBody(raw.toString('utf8'), 'IMG.0001'));
-    } catch (err) {
-      done(err as Error);
-    }
+    request.rawBody = body as Buffer;
+    done(null, undefined);
   });
+}
+
+/** The raw JSON body as parseJsonBody reads it (refusals are `IMG.0001`); no body is undefined. */
+export function parseRawJsonBody(raw: Buffer | undefined): unknown {
+  return raw === undefined ? undefined : parseJsonBody(raw.toString('utf8'), 'IMG.0001');
+}
+
+/**
+ * Before the body is read: the signature's headers hold (form, date, skew) and name an access key that
+ * exists; the signature itself, which covers the body, is checked after it (akskContext). A request that
+ * fails here is refused without reading a byte of its body.
+ */
+export async function akskPrecheck(headers: IncomingHttpHeaders, deps: AkskDeps): Promise<void> {
+  const checked = checkSignatureHeaders(headers, { now: deps.clock.now(), maxSkewMs: deps.maxSkewMs });
+  if (!checked.ok) throw new ApigwError(checked.reason, checked.detail);
+  const { access } = checked.auth;
+  if (access.length > 128 || !(await deps.cache.accessKey(access))) {
+    throw new ApigwError(AKSK_REASONS.unknownAccess(access), 'unknown access key');
+  }
 }
 
 interface AccessKeyRow {

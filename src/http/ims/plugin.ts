@@ -4,11 +4,12 @@ import { imsMemberBody } from '../../domain/member.js';
 import { badRequest } from '../../errors/app-error.js';
 import type { JobView } from '../../services/job-service.js';
 import { appErrorOf } from '../errors.js';
+import { BODY_LIMITS } from '../body-limits.js';
 import { rejectOtherMethods } from '../method-guard.js';
 import { rendered, sendJson } from '../rendered.js';
 import { cloudImageRoutes } from './cloudimages.js';
 import { kmsGrantRoutes } from './kms-grants.js';
-import { akskContext, akskDeps, ApigwError, registerRawJsonBody } from './aksk-auth.js';
+import { akskContext, akskDeps, akskPrecheck, ApigwError, parseRawJsonBody, registerRawJsonBody } from './aksk-auth.js';
 import { renderImsError, renderUnknownApi } from './errors.js';
 
 type ProjectParams = { project_id?: string };
@@ -45,19 +46,29 @@ export async function imsPlugin(app: FastifyInstance, { container }: { container
     return renderImsError(err, request, reply);
   });
 
-  /** X-Auth-Token, else an SDK-HMAC-SHA256 signature; a `{project_id}` in the path must be the caller's. */
-  app.addHook('preHandler', async (request: FastifyRequest) => {
-    const pathProject = (request.params as ProjectParams).project_id;
+  /**
+   * Authentication comes before the body is read: an X-Auth-Token is verified here; an SDK-HMAC-SHA256
+   * signature's headers and access key are checked here, and the signature (which covers the body) once
+   * the raw body is in, before it is parsed (preHandler).
+   */
+  app.addHook('onRequest', async (request: FastifyRequest) => {
     const token = request.headers['x-auth-token'];
     if (typeof token === 'string' && token !== '') {
       const ctx = container.identity.verify(token);
       if (!ctx) throw new ApigwError('token expires or is invalid', 'token verification failed');
       request.ctx = ctx;
     } else if (request.headers.authorization) {
-      request.ctx = await akskContext(request, deps, { pathProjectId: pathProject });
+      await akskPrecheck(request.headers, deps);
     } else {
       throw new ApigwError('x-auth-token not found');
     }
+  });
+
+  /** The signature, then the JSON body; a `{project_id}` in the path must be the caller's. */
+  app.addHook('preHandler', async (request: FastifyRequest) => {
+    const pathProject = (request.params as ProjectParams).project_id;
+    if (request.ctx === undefined) request.ctx = await akskContext(request, deps, { pathProjectId: pathProject });
+    request.body = parseRawJsonBody(request.rawBody);
     if (pathProject !== undefined && pathProject !== request.ctx.projectId) {
       throw badRequest('The project ID and token in the request are invalid.', 'IMG.0030');
     }
@@ -65,7 +76,7 @@ export async function imsPlugin(app: FastifyInstance, { container }: { container
 
   await app.register(async (v1) => {
     v1.setNotFoundHandler((request, reply) => renderUnknownApi(request, reply));
-    const opts = { schema: { response: { 200: JOB_ID_SCHEMA } } };
+    const opts = { bodyLimit: BODY_LIMITS.batch, schema: { response: { 200: JOB_ID_SCHEMA } } };
     v1.post('/cloudimages/members', opts, async (request) => ({ job_id: await batch.add(request.ctx, request.body) }));
     v1.put('/cloudimages/members', opts, async (request) => ({ job_id: await batch.update(request.ctx, request.body) }));
     v1.delete('/cloudimages/members', opts, async (request) => ({ job_id: await batch.remove(request.ctx, request.body) }));
