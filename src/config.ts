@@ -22,6 +22,10 @@ export interface Config {
   dbConnectTimeoutMs: number;
   /** Request headers, and an API body, must arrive within this; an image upload may pause this long. */
   requestTimeoutMs: number;
+  /** The key that seals stored secrets; created (0600) if missing. */
+  masterKeyFile: string;
+  /** The master key itself (base64), from IMS_MASTER_KEY only (never a flag: flags show in `ps`); wins over the file. */
+  masterKey: string | undefined;
 }
 
 export interface ConfigFlags {
@@ -42,6 +46,7 @@ export interface ConfigFlags {
   dbStatementTimeout?: string;
   dbConnectTimeout?: string;
   requestTimeout?: string;
+  masterKeyFile?: string;
 }
 
 /** Each option: its flag key, its environment variable and its default. */
@@ -62,6 +67,7 @@ const OPTIONS = {
   dbStatementTimeout: ['IMS_DB_STATEMENT_TIMEOUT', '10'],
   dbConnectTimeout: ['IMS_DB_CONNECT_TIMEOUT', '5'],
   requestTimeout: ['IMS_REQUEST_TIMEOUT', '30'],
+  masterKeyFile: ['IMS_MASTER_KEY_FILE', undefined],
 } as const satisfies Record<string, readonly [string, string | undefined]>;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -121,6 +127,8 @@ export function loadConfig(env: Record<string, string | undefined>, flags: Confi
     dbStatementTimeoutMs: seconds('--db-statement-timeout', pick('dbStatementTimeout')!, 3600),
     dbConnectTimeoutMs: seconds('--db-connect-timeout', pick('dbConnectTimeout')!, 3600),
     requestTimeoutMs: seconds('--request-timeout', pick('requestTimeout')!, 3600),
+    masterKeyFile: path.resolve(pick('masterKeyFile') ?? path.join(dataDir, 'master.key')),
+    masterKey: env.IMS_MASTER_KEY || undefined,
   });
 }
 

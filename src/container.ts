@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { loadMasterKey, SecretBox } from './auth/secret-box.js';
 import type { Config } from './config.js';
 import { openStore, type Store, type StoreOptions } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
@@ -42,7 +43,8 @@ export async function buildContainer(config: Readonly<Config>, options: { clock?
     if (options.migrate !== false) await migrateToLatest(store);
     const clock = options.clock ?? systemClock;
     const urls: Urls = { publicUrl: config.publicUrl ?? `http://${config.host}:${config.port}`, region: config.region };
-    const identity = new IdentityService(store, clock, config.tokenTtl, () => urls);
+    const box = new SecretBox(loadMasterKey(config.masterKeyFile, config.masterKey));
+    const identity = new IdentityService(store, clock, config.tokenTtl, () => urls, box);
     await identity.init();
     const instanceId = `${hostname()}:${process.pid}:${hexId().slice(0, 8)}`.slice(0, 64);
     const images = new ImageService(store, clock, {

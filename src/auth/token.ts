@@ -13,9 +13,23 @@ export interface TokenClaims {
 
 const PREFIX = 'ims1';
 
-/** Stateless tokens: `ims1.<claims, base64url JSON>.<HMAC-SHA256, base64url>`, signed with a key from the store. */
+/** A signing key, and until when (seconds since the epoch) tokens it signed are accepted: none for the current one. */
+export interface SigningKey {
+  key: Buffer;
+  until?: number;
+}
+
+/**
+ * Stateless tokens: `ims1.<claims, base64url JSON>.<HMAC-SHA256, base64url>`. Signed with the first key;
+ * verified with any key still accepted (after a rotation the previous key verifies until its tokens expire).
+ */
 export class TokenSigner {
-  constructor(private readonly key: Buffer) {}
+  private readonly key: Buffer;
+
+  constructor(private readonly keys: readonly SigningKey[]) {
+    if (keys.length === 0) throw new Error('a token signer needs a key');
+    this.key = keys[0]!.key;
+  }
 
   issue(claims: Omit<TokenClaims, 'auditId'>): { token: string; claims: TokenClaims } {
     const full: TokenClaims = { ...claims, auditId: randomBytes(16).toString('base64url').slice(0, 22) };
@@ -29,9 +43,12 @@ export class TokenSigner {
     const parts = token.split('.');
     if (parts.length !== 3 || parts[0] !== PREFIX) return undefined;
     const [, body, sig] = parts as [string, string, string];
-    const expected = Buffer.from(this.sign(body));
     const given = Buffer.from(sig);
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
+    const signedBy = this.keys.find(({ key, until }) => {
+      const expected = Buffer.from(this.sign(body, key));
+      return (until === undefined || until > nowSeconds) && given.length === expected.length && timingSafeEqual(given, expected);
+    });
+    if (!signedBy) return undefined;
     let fields: unknown;
     try {
       fields = JSON.parse(Buffer.from(body, 'base64url').toString('utf8'));
@@ -45,7 +62,7 @@ export class TokenSigner {
     return { userId, projectId, roles, issuedAt, expiresAt, auditId };
   }
 
-  private sign(body: string): string {
-    return createHmac('sha256', this.key).update(body).digest('base64url');
+  private sign(body: string, key = this.key): string {
+    return createHmac('sha256', key).update(body).digest('base64url');
   }
 }

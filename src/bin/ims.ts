@@ -4,6 +4,7 @@ import path from 'node:path';
 import { Command, Option } from 'commander';
 import { pino } from 'pino';
 import { buildApp } from '../app.js';
+import { SecretBoxError } from '../auth/secret-box.js';
 import { type Config, ConfigError, type ConfigFlags, loadConfig, publicUrlFor } from '../config.js';
 import { buildContainer, type Container, storeOptions } from '../container.js';
 import { openStore } from '../db/database.js';
@@ -13,6 +14,7 @@ import { migrateToLatest } from '../db/migrate.js';
 import { contextFor } from '../domain/context.js';
 import { AppError } from '../errors/app-error.js';
 import { createJobRunner } from '../jobs/runner.js';
+import { secureFiles } from '../storage/permissions.js';
 
 /** The flags every command shares; each also reads its IMS_* environment variable. */
 function withConfigFlags(cmd: Command): Command {
@@ -32,6 +34,7 @@ function withConfigFlags(cmd: Command): Command {
     .option('--job-lease <seconds>', 'lease after which the work of a dead process (a RUNNING job, an upload) is taken over (IMS_JOB_LEASE, default 30)')
     .option('--db-statement-timeout <seconds>', 'longest database statement or SQLite write-lock wait; then 503 (IMS_DB_STATEMENT_TIMEOUT, default 10)')
     .option('--db-connect-timeout <seconds>', 'longest wait for a PostgreSQL connection; then 503 (IMS_DB_CONNECT_TIMEOUT, default 5)')
+    .option('--master-key-file <file>', 'key sealing stored secrets, created 0600 if missing (IMS_MASTER_KEY_FILE, default <data-dir>/master.key; IMS_MASTER_KEY, base64 of 32 bytes, wins)')
     .option('--request-timeout <seconds>', 'time to send request headers and an API body, longest pause in an upload; then 408 (IMS_REQUEST_TIMEOUT, default 30)');
 }
 
@@ -92,6 +95,7 @@ async function serve(flags: ConfigFlags): Promise<void> {
   const logger = { level: cfg.logLevel };
   const log = pino(logger);
   const container = await buildContainer(cfg);
+  secureFiles(cfg);
   logHealth(container.store.health, log);
   if (cfg.bootstrapFile) await applyBootstrapFile(container, cfg.bootstrapFile);
   const sweepUploads = (orphans: boolean) => container.images.sweepUploads(orphans).then((swept) => {
@@ -168,6 +172,20 @@ async function kmsGrant(action: 'add' | 'remove' | 'list', args: string[], flags
   }
 }
 
+/** `ims rotate-token-key`: tokens are signed with a new key from now on; those signed before stay valid until they expire. */
+async function rotateTokenKey(flags: ConfigFlags): Promise<void> {
+  const container = await buildContainer(config(flags));
+  try {
+    await container.identity.rotateTokenKey();
+    process.stdout.write('token signing key rotated: new tokens use the new key; earlier ones stay valid until they expire\n');
+  } finally {
+    await container.close();
+  }
+}
+
+// Every file this process creates (database, WAL, image data, keys, openrc) is the service user's alone.
+process.umask(0o077);
+
 const program = new Command('ims')
   .description('Image sharing service: Huawei Cloud / OTC IMS and OpenStack Glance v2 compatible')
   .showHelpAfterError();
@@ -186,6 +204,10 @@ withConfigFlags(program.command('bootstrap').argument('<file>', 'identity bootst
   .description('apply an identity bootstrap file and exit'))
   .action((file: string, opts: ConfigFlags) => bootstrap(file, opts));
 
+withConfigFlags(program.command('rotate-token-key')
+  .description('sign tokens with a new key; tokens signed with the old one stay valid until they expire'))
+  .action((opts: ConfigFlags) => rotateTokenKey(opts));
+
 const kms = program.command('kms-grant').description('record which projects a KMS key has been granted to');
 withConfigFlags(kms.command('add').argument('<key-id>').argument('<project-id>')
   .description('grant a KMS key to a project: encrypted images using it may then be shared with that project'))
@@ -196,7 +218,8 @@ withConfigFlags(kms.command('list').argument('[key-id]').description('list grant
   .action((key: string | undefined, opts: ConfigFlags) => kmsGrant('list', key === undefined ? [] : [key], opts));
 
 program.parseAsync(process.argv).catch((err: unknown) => {
-  const message = err instanceof ConfigError || (err instanceof Error && err.message.startsWith('bootstrap:'))
+  const message = err instanceof ConfigError || err instanceof SecretBoxError
+    || (err instanceof Error && err.message.startsWith('bootstrap:'))
     ? err.message : (err as Error)?.stack ?? String(err);
   process.stderr.write(`ims: ${message}\n`);
   process.exit(1);

@@ -16,10 +16,11 @@ export function authRequired(authUrl: string): AppError {
   });
 }
 
-/** Builds request.ctx from X-Auth-Token, without a database round trip. */
-export function tokenContext(identity: IdentityService, request: FastifyRequest, authUrl: () => string): void {
+/** Builds request.ctx from X-Auth-Token, without a database round trip (but for keys rotated elsewhere). */
+export async function tokenContext(identity: IdentityService, request: FastifyRequest, authUrl: () => string): Promise<void> {
   const token = request.headers['x-auth-token'];
-  const ctx = typeof token === 'string' && token !== '' ? identity.verify(token) : undefined;
+  const ctx = typeof token === 'string' && token !== ''
+    ? identity.verify(token) ?? await identity.verifyWithReload(token) : undefined;
   if (!ctx) throw authRequired(authUrl());
   request.ctx = ctx;
 }

@@ -2,6 +2,7 @@ import { pino } from 'pino';
 import type { Config } from '../config.js';
 import { buildContainer } from '../container.js';
 import { logHealth } from '../db/health.js';
+import { secureFiles } from '../storage/permissions.js';
 import { createJobRunner } from './runner.js';
 
 /**
@@ -12,6 +13,7 @@ import { createJobRunner } from './runner.js';
 export async function runWorker(config: Readonly<Config>): Promise<void> {
   const log = pino({ level: config.logLevel });
   const container = await buildContainer(config);
+  secureFiles(config);
   logHealth(container.store.health, log);
   const runner = createJobRunner(container, log);
   const signalled = new Promise<NodeJS.Signals>((resolve) => {

@@ -113,6 +113,24 @@ export class IdentityRepo {
     return row?.value;
   }
 
+  async putSetting(key: string, value: string, trx: Db = this.db): Promise<void> {
+    await trx.insertInto('settings').values({ key, value }).onConflict((oc) => oc.column('key').doUpdateSet({ value }))
+      .execute();
+  }
+
+  async deleteSetting(key: string, trx: Db = this.db): Promise<void> {
+    await trx.deleteFrom('settings').where('key', '=', key).execute();
+  }
+
+  /** Every access key with its stored secret (for sealing the ones written before secrets were sealed). */
+  allAccessKeys(trx: Db = this.db): Promise<{ access: string; secret: string }[]> {
+    return trx.selectFrom('access_keys').select(['access', 'secret']).execute();
+  }
+
+  async setAccessKeySecret(access: string, secret: string, trx: Db = this.db): Promise<void> {
+    await trx.updateTable('access_keys').set({ secret }).where('access', '=', access).execute();
+  }
+
   /** Inserts the setting unless present; returns the value that is stored (first writer wins). */
   async settingOrInsert(key: string, value: string, trx: Db = this.db): Promise<string> {
     await trx.insertInto('settings').values({ key, value }).onConflict((oc) => oc.column('key').doNothing()).execute();

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { hashPassword, PasswordVerifier } from '../auth/password.js';
+import { SecretBox } from '../auth/secret-box.js';
 import { type TokenClaims, TokenSigner } from '../auth/token.js';
 import type { Store } from '../db/database.js';
 import type { ProjectTable, UserTable } from '../db/schema.js';
@@ -24,6 +25,18 @@ export interface Bootstrap {
   users?: { name: string; password: string; project: string; roles?: string[] }[];
   access_keys?: { access: string; secret: string; user: string }[];
 }
+
+/** The setting holding the token-signing keys, sealed: `[{"key"}, {"key", "until"}, ...]`, the current one first. */
+const TOKEN_KEYS = 'token_keys';
+
+/** A stored signing key: sealed hex, and until when (ISO) it verifies, for a previous key. */
+interface StoredKey {
+  key: string;
+  until?: string;
+}
+
+/** Keys are read again on an unknown token at most this often (one query a second, whatever comes in). */
+const KEY_RELOAD_MS = 1000;
 
 /** Keystone's default `[identity] max_password_length`. */
 const MAX_PASSWORD_LENGTH = 4096;
@@ -65,19 +78,49 @@ export class IdentityService {
   private readonly verifiedTokens = new Map<string, { ctx: RequestContext; expiresAt: number }>();
   private catalogFor: { publicUrl: string; region: string; catalog: unknown[] } | undefined;
 
+  private keysLoadedAt = 0;
+
   constructor(
-    store: Store,
+    private readonly store: Store,
     private readonly clock: Clock,
     private readonly tokenTtl: number,
     private readonly endpoints: () => Endpoints,
+    private readonly box: SecretBox,
   ) {
     this.repo = new IdentityRepo(store);
   }
 
-  /** Loads the token-signing key, creating it on first start (shared by every process on the database). */
+  /**
+   * Seals secrets an earlier version stored in clear, then loads the token-signing keys, creating the first
+   * on first start (shared by every process on the database, sealed under the master key).
+   */
   async init(): Promise<void> {
-    const key = await this.repo.settingOrInsert('token_key', randomBytes(32).toString('hex'));
-    this.signer = new TokenSigner(Buffer.from(key, 'hex'));
+    await this.sealClearSecrets();
+    await this.loadKeys();
+  }
+
+  /** A new token-signing key; the previous ones still verify the tokens they signed until those expire. */
+  async rotateTokenKey(): Promise<void> {
+    await this.store.transaction(async (trx) => {
+      const now = this.clock.now().getTime();
+      const until = new Date(now + this.tokenTtl * 1000).toISOString();
+      const kept = this.storedKeys(await this.repo.setting(TOKEN_KEYS, trx), now)
+        .map((k) => ({ key: k.key, until: k.until ?? until }));
+      const keys: StoredKey[] = [{ key: this.box.seal(randomBytes(32).toString('hex')) }, ...kept];
+      await this.repo.putSetting(TOKEN_KEYS, JSON.stringify(keys), trx);
+    });
+    await this.loadKeys();
+  }
+
+  /**
+   * A token's context: `verify`, and when that fails, the keys read again (at most every few seconds: another
+   * process may have rotated them) and the token verified once more.
+   */
+  async verifyWithReload(token: string): Promise<RequestContext | undefined> {
+    const ctx = this.verify(token);
+    if (ctx || this.clock.now().getTime() - this.keysLoadedAt < KEY_RELOAD_MS) return ctx;
+    await this.loadKeys();
+    return this.verify(token);
   }
 
   /** `POST /v3/auth/tokens` with the password method. */
@@ -118,6 +161,41 @@ export class IdentityService {
       userId: user.id, projectId: project.id, roles, issuedAt: nowSec, expiresAt: nowSec + this.tokenTtl,
     });
     return { token, body: this.tokenBody(claims, user, project) };
+  }
+
+  /** The access key with its secret opened (AK/SK verification). */
+  async accessKey(access: string): Promise<{ access: string; secret: string; user_id: string } | undefined> {
+    const row = await this.repo.accessKey(access);
+    return row && { access: row.access, user_id: row.user_id, secret: this.box.open(row.secret) };
+  }
+
+  private storedKeys(stored: string | undefined, nowMs: number): StoredKey[] {
+    const keys = stored === undefined ? [] : JSON.parse(stored) as StoredKey[];
+    return keys.filter((k) => k.until === undefined || Date.parse(k.until) > nowMs);
+  }
+
+  private async loadKeys(): Promise<void> {
+    const now = this.clock.now().getTime();
+    const stored = await this.repo.setting(TOKEN_KEYS)
+      ?? await this.repo.settingOrInsert(TOKEN_KEYS, JSON.stringify([{ key: this.box.seal(randomBytes(32).toString('hex')) }]));
+    this.signer = new TokenSigner(this.storedKeys(stored, now).map((k) => ({
+      key: Buffer.from(this.box.open(k.key), 'hex'),
+      ...(k.until === undefined ? {} : { until: Math.floor(Date.parse(k.until) / 1000) }),
+    })));
+    this.keysLoadedAt = now;
+  }
+
+  /** Earlier versions kept the token key and AK/SK secrets in clear: sealed once, here (idempotent). */
+  private async sealClearSecrets(): Promise<void> {
+    const clearKey = await this.repo.setting('token_key');
+    if (clearKey !== undefined) {
+      await this.repo.settingOrInsert(TOKEN_KEYS, JSON.stringify([{ key: this.box.seal(clearKey) }]));
+      await this.repo.deleteSetting('token_key');
+    }
+    for (const { access, secret } of await this.repo.allAccessKeys()) {
+      if (!SecretBox.isSealed(secret)) await this.repo.setAccessKeySecret(access, this.box.seal(secret));
+      else this.box.open(secret);
+    }
   }
 
   /** Token check on the hot path: signature and expiry only, no database round trip. */
@@ -180,7 +258,7 @@ export class IdentityService {
     for (const k of spec.access_keys ?? []) {
       const user = await this.repo.userByName(DEFAULT_DOMAIN.id, k.user);
       if (!user) throw new Error(`bootstrap: access key ${k.access} names unknown user "${k.user}"`);
-      await this.repo.upsertAccessKey(k.access, k.secret, user.id, isoNow(this.clock));
+      await this.repo.upsertAccessKey(k.access, this.box.seal(k.secret), user.id, isoNow(this.clock));
     }
   }
 

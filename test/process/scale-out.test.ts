@@ -19,7 +19,9 @@ for (const kind of postgres ? [postgres] : []) {
         { name: 'owner', password: 'secret', project: 'owner' },
         { name: 'member', password: 'secret', project: 'member' },
       ] }));
-      const args = ['--database-url', database.url, '--bootstrap', boot, '--log-level', 'warn'];
+      // Processes on one database share the master key that seals its secrets.
+      const args = ['--database-url', database.url, '--bootstrap', boot, '--log-level', 'warn',
+        '--master-key-file', path.join(dir, 'master.key')];
       const started = await Promise.allSettled([
         startServer(args, { dataDir: path.join(dir, 'a') }), startServer(args, { dataDir: path.join(dir, 'b') }),
       ]);

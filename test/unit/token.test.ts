@@ -4,7 +4,7 @@ import { TokenSigner } from '../../src/auth/token.js';
 import { hashPassword, PasswordVerifier, verifyPassword } from '../../src/auth/password.js';
 
 describe('TokenSigner', () => {
-  const signer = new TokenSigner(Buffer.alloc(32, 7));
+  const signer = new TokenSigner([{ key: Buffer.alloc(32, 7) }]);
   const claims = { userId: 'u1', projectId: 'p1', roles: ['member'], issuedAt: 1000, expiresAt: 2000 };
 
   it('round-trips claims until expiry', () => {
@@ -20,7 +20,7 @@ describe('TokenSigner', () => {
     const [prefix, body, sig] = token.split('.');
     const forged = Buffer.from(JSON.stringify(['u1', 'p1', ['admin'], 1000, 2000, 'x'])).toString('base64url');
     assert.equal(signer.verify(`${prefix}.${forged}.${sig}`, 1500), undefined);
-    assert.equal(new TokenSigner(Buffer.alloc(32, 8)).verify(token, 1500), undefined);
+    assert.equal(new TokenSigner([{ key: Buffer.alloc(32, 8) }]).verify(token, 1500), undefined);
     for (const bad of ['', 'abc', `${prefix}.${body}`, `x.${body}.${sig}`, `${prefix}.${body}.${sig}x`]) {
       assert.equal(signer.verify(bad, 1500), undefined, bad);
     }

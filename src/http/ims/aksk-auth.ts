@@ -139,7 +139,13 @@ export interface AkskDeps {
 
 /** Dependencies for akskContext; build once per app (the cache lives as long as the returned object). */
 export function akskDeps(container: Pick<Container, 'identity' | 'clock'>, options: { ttlMs?: number } = {}): AkskDeps {
-  return { cache: new AkskCache(container.identity.repo, container.clock, options.ttlMs), clock: container.clock };
+  const { identity } = container;
+  const repo: AkskRepo = {
+    accessKey: (access) => identity.accessKey(access),
+    rolesOn: (userId, projectId) => identity.repo.rolesOn(userId, projectId),
+    projectsOf: (userId) => identity.repo.projectsOf(userId),
+  };
+  return { cache: new AkskCache(repo, container.clock, options.ttlMs), clock: container.clock };
 }
 
 /** The parts of a Fastify request AK/SK authentication reads. */

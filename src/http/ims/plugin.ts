@@ -54,7 +54,7 @@ export async function imsPlugin(app: FastifyInstance, { container }: { container
   app.addHook('onRequest', async (request: FastifyRequest) => {
     const token = request.headers['x-auth-token'];
     if (typeof token === 'string' && token !== '') {
-      const ctx = container.identity.verify(token);
+      const ctx = container.identity.verify(token) ?? await container.identity.verifyWithReload(token);
       if (!ctx) throw new ApigwError('token expires or is invalid', 'token verification failed');
       request.ctx = ctx;
     } else if (request.headers.authorization) {
