@@ -26,6 +26,11 @@ export interface Config {
   masterKeyFile: string;
   /** The master key itself (base64), from IMS_MASTER_KEY only (never a flag: flags show in `ps`); wins over the file. */
   masterKey: string | undefined;
+  /** Keystone's lockout_failure_attempts: failed password checks in a row that lock an account; 0: never. */
+  lockoutFailureAttempts: number;
+  lockoutDurationSeconds: number;
+  /** Failed logins a source address may make per minute before it gets 429; 0: no limit. */
+  loginFailuresPerMinute: number;
 }
 
 export interface ConfigFlags {
@@ -47,6 +52,9 @@ export interface ConfigFlags {
   dbConnectTimeout?: string;
   requestTimeout?: string;
   masterKeyFile?: string;
+  lockoutFailureAttempts?: string;
+  lockoutDuration?: string;
+  loginFailuresPerMinute?: string;
 }
 
 /** Each option: its flag key, its environment variable and its default. */
@@ -68,6 +76,9 @@ const OPTIONS = {
   dbConnectTimeout: ['IMS_DB_CONNECT_TIMEOUT', '5'],
   requestTimeout: ['IMS_REQUEST_TIMEOUT', '30'],
   masterKeyFile: ['IMS_MASTER_KEY_FILE', undefined],
+  lockoutFailureAttempts: ['IMS_LOCKOUT_FAILURE_ATTEMPTS', '0'],
+  lockoutDuration: ['IMS_LOCKOUT_DURATION', '1800'],
+  loginFailuresPerMinute: ['IMS_LOGIN_FAILURES_PER_MINUTE', '10'],
 } as const satisfies Record<string, readonly [string, string | undefined]>;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -129,6 +140,9 @@ export function loadConfig(env: Record<string, string | undefined>, flags: Confi
     requestTimeoutMs: seconds('--request-timeout', pick('requestTimeout')!, 3600),
     masterKeyFile: path.resolve(pick('masterKeyFile') ?? path.join(dataDir, 'master.key')),
     masterKey: env.IMS_MASTER_KEY || undefined,
+    lockoutFailureAttempts: integer('--lockout-failure-attempts', pick('lockoutFailureAttempts')!, 0),
+    lockoutDurationSeconds: integer('--lockout-duration', pick('lockoutDuration')!, 1),
+    loginFailuresPerMinute: integer('--login-failures-per-minute', pick('loginFailuresPerMinute')!, 0),
   });
 }
 

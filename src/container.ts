@@ -44,7 +44,8 @@ export async function buildContainer(config: Readonly<Config>, options: { clock?
     const clock = options.clock ?? systemClock;
     const urls: Urls = { publicUrl: config.publicUrl ?? `http://${config.host}:${config.port}`, region: config.region };
     const box = new SecretBox(loadMasterKey(config.masterKeyFile, config.masterKey));
-    const identity = new IdentityService(store, clock, config.tokenTtl, () => urls, box);
+    const identity = new IdentityService(store, clock, config.tokenTtl, () => urls, box,
+      { attempts: config.lockoutFailureAttempts, durationMs: config.lockoutDurationSeconds * 1000 });
     await identity.init();
     const instanceId = `${hostname()}:${process.pid}:${hexId().slice(0, 8)}`.slice(0, 64);
     const images = new ImageService(store, clock, {

@@ -35,6 +35,9 @@ function withConfigFlags(cmd: Command): Command {
     .option('--db-statement-timeout <seconds>', 'longest database statement or SQLite write-lock wait; then 503 (IMS_DB_STATEMENT_TIMEOUT, default 10)')
     .option('--db-connect-timeout <seconds>', 'longest wait for a PostgreSQL connection; then 503 (IMS_DB_CONNECT_TIMEOUT, default 5)')
     .option('--master-key-file <file>', 'key sealing stored secrets, created 0600 if missing (IMS_MASTER_KEY_FILE, default <data-dir>/master.key; IMS_MASTER_KEY, base64 of 32 bytes, wins)')
+    .option('--lockout-failure-attempts <n>', 'failed logins in a row that lock an account, 0: never (IMS_LOCKOUT_FAILURE_ATTEMPTS, default 0)')
+    .option('--lockout-duration <seconds>', 'how long a locked account stays locked (IMS_LOCKOUT_DURATION, default 1800)')
+    .option('--login-failures-per-minute <n>', 'failed logins per source address per minute before 429, 0: no limit (IMS_LOGIN_FAILURES_PER_MINUTE, default 10)')
     .option('--request-timeout <seconds>', 'time to send request headers and an API body, longest pause in an upload; then 408 (IMS_REQUEST_TIMEOUT, default 30)');
 }
 

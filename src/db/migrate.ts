@@ -8,6 +8,7 @@ import * as listRevsPostgres from './migrations/0005-list-revs-postgres.js';
 import * as memberCount from './migrations/0006-image-member-count.js';
 import * as jobRetries from './migrations/0007-job-retries.js';
 import * as uploads from './migrations/0008-uploads.js';
+import * as userLockout from './migrations/0009-user-lockout.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': initial,
@@ -18,6 +19,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0006-image-member-count': memberCount,
   '0007-job-retries': jobRetries,
   '0008-uploads': uploads,
+  '0009-user-lockout': userLockout,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -15,6 +15,9 @@ export interface UserTable {
   password_hash: string;
   default_project_id: string;
   created_at: string;
+  /** Failed password checks in a row (migration 0009). */
+  failed_auth_count: Generated<number>;
+  failed_auth_at: string | null;
 }
 
 export interface RoleAssignmentTable {

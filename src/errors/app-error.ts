@@ -11,6 +11,7 @@ export type ErrorCode =
   | 'uri_too_long'
   | 'quota_exceeded'
   | 'unsupported_media_type'
+  | 'too_many_requests'
   | 'unavailable'
   | 'internal';
 
@@ -26,6 +27,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   uri_too_long: 414,
   quota_exceeded: 413,
   unsupported_media_type: 415,
+  too_many_requests: 429,
   unavailable: 503,
   internal: 500,
 };
@@ -62,6 +64,10 @@ export const RETRY_AFTER_SECONDS = 2;
 export const unavailable = () => new AppError('unavailable',
   'The service is temporarily unavailable: its database did not answer in time. Please retry later.',
   { headers: { 'Retry-After': String(RETRY_AFTER_SECONDS) } });
+
+/** Too many requests (or failed logins) from one caller: a 429 that says when to come back. */
+export const tooManyRequests = (message: string, retryAfterMs: number) => new AppError('too_many_requests', message,
+  { headers: { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterMs / 1000))) } });
 
 export const badRequest = (message: string, img?: string) => new AppError('bad_request', message, { img });
 export const forbidden = (message: string, img?: string) => new AppError('forbidden', message, { img });

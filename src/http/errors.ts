@@ -11,7 +11,7 @@ const FASTIFY_CODES: Record<string, () => AppError> = {
 
 const STATUS_CODES: Record<number, ErrorCode> = {
   401: 'unauthorized', 403: 'forbidden', 404: 'not_found', 405: 'method_not_allowed', 408: 'request_timeout', 409: 'conflict',
-  413: 'payload_too_large', 415: 'unsupported_media_type',
+  413: 'payload_too_large', 415: 'unsupported_media_type', 429: 'too_many_requests',
 };
 
 /**

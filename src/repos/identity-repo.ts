@@ -1,7 +1,10 @@
 import type { Kysely } from 'kysely';
 import type { Store } from '../db/database.js';
 import type { Db } from '../db/prepared.js';
+import type { Insertable, Selectable } from 'kysely';
 import type { Database, ProjectTable, UserTable } from '../db/schema.js';
+
+export type UserRow = Selectable<UserTable>;
 
 export const DEFAULT_DOMAIN = { id: 'default', name: 'Default' } as const;
 
@@ -53,11 +56,11 @@ export class IdentityRepo {
     await trx.insertInto('projects').values(row).onConflict((oc) => oc.doNothing()).execute();
   }
 
-  userById(id: string, trx?: Db): Promise<UserTable | undefined> {
+  userById(id: string, trx?: Db): Promise<UserRow | undefined> {
     return this.q.userById.first({ id }, trx);
   }
 
-  userByName(domainId: string, name: string, trx?: Db): Promise<UserTable | undefined> {
+  userByName(domainId: string, name: string, trx?: Db): Promise<UserRow | undefined> {
     return this.q.userByName.first({ domainId, name }, trx);
   }
 
@@ -67,7 +70,7 @@ export class IdentityRepo {
   }
 
   /** Inserts the user unless its id or name is taken (another process may be inserting it too). */
-  async insertUser(row: UserTable, trx: Db = this.db): Promise<void> {
+  async insertUser(row: Insertable<UserTable>, trx: Db = this.db): Promise<void> {
     await trx.insertInto('users').values(row).onConflict((oc) => oc.doNothing()).execute();
   }
 
@@ -129,6 +132,16 @@ export class IdentityRepo {
 
   async setAccessKeySecret(access: string, secret: string, trx: Db = this.db): Promise<void> {
     await trx.updateTable('access_keys').set({ secret }).where('access', '=', access).execute();
+  }
+
+  /** Counts a failed password check of the user. */
+  async failedAuth(userId: string, now: string): Promise<void> {
+    await this.db.updateTable('users').set((eb) => ({ failed_auth_count: eb('failed_auth_count', '+', 1), failed_auth_at: now }))
+      .where('id', '=', userId).execute();
+  }
+
+  async clearFailedAuth(userId: string): Promise<void> {
+    await this.db.updateTable('users').set({ failed_auth_count: 0, failed_auth_at: null }).where('id', '=', userId).execute();
   }
 
   /** Inserts the setting unless present; returns the value that is stored (first writer wins). */

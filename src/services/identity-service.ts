@@ -3,16 +3,22 @@ import { hashPassword, PasswordVerifier } from '../auth/password.js';
 import { SecretBox } from '../auth/secret-box.js';
 import { type TokenClaims, TokenSigner } from '../auth/token.js';
 import type { Store } from '../db/database.js';
-import type { ProjectTable, UserTable } from '../db/schema.js';
+import type { ProjectTable } from '../db/schema.js';
 import { type Clock, hexId, isoNow } from '../domain/clock.js';
 import { clip } from '../domain/clip.js';
 import { contextFor, type RequestContext } from '../domain/context.js';
 import { AppError, badRequest, forbidden, notFound } from '../errors/app-error.js';
-import { DEFAULT_DOMAIN, IdentityRepo } from '../repos/identity-repo.js';
+import { DEFAULT_DOMAIN, IdentityRepo, type UserRow } from '../repos/identity-repo.js';
 
 export interface Endpoints {
   publicUrl: string;
   region: string;
+}
+
+/** Keystone's `lockout_failure_attempts` (0: never locked) and `lockout_duration`. */
+export interface LockoutPolicy {
+  attempts: number;
+  durationMs: number;
 }
 
 export interface IssuedToken {
@@ -79,6 +85,8 @@ export class IdentityService {
   private catalogFor: { publicUrl: string; region: string; catalog: unknown[] } | undefined;
 
   private keysLoadedAt = 0;
+  /** A hash of a random password: what an unknown user's password is checked against. */
+  private readonly dummyHash = hashPassword(randomBytes(16).toString('hex'));
 
   constructor(
     private readonly store: Store,
@@ -86,6 +94,7 @@ export class IdentityService {
     private readonly tokenTtl: number,
     private readonly endpoints: () => Endpoints,
     private readonly box: SecretBox,
+    private readonly lockout: LockoutPolicy = { attempts: 0, durationMs: 0 },
   ) {
     this.repo = new IdentityRepo(store);
   }
@@ -142,7 +151,18 @@ export class IdentityService {
       throw badRequest(`Invalid input for field 'password': longer than ${MAX_PASSWORD_LENGTH} characters.`);
     }
     const user = await this.findUser(userRef);
-    if (!user || !(await this.passwords.verify(userRef.password, user.password_hash))) throw unauthorized();
+    if (!user) {
+      // As slow as a wrong password, so an unknown name cannot be told from a known one by the time taken.
+      await this.passwords.verify(userRef.password, await this.dummyHash);
+      throw unauthorized();
+    }
+    const now = this.clock.now();
+    if (this.isLocked(user, now)) throw new AppError('unauthorized', `The account is locked for user: ${user.id}.`);
+    if (!(await this.passwords.verify(userRef.password, user.password_hash))) {
+      if (this.lockout.attempts > 0) await this.repo.failedAuth(user.id, now.toISOString());
+      throw unauthorized();
+    }
+    if (user.failed_auth_count > 0) await this.repo.clearFailedAuth(user.id);
 
     const scope = auth!.scope;
     let project: ProjectTable | undefined;
@@ -161,6 +181,13 @@ export class IdentityService {
       userId: user.id, projectId: project.id, roles, issuedAt: nowSec, expiresAt: nowSec + this.tokenTtl,
     });
     return { token, body: this.tokenBody(claims, user, project) };
+  }
+
+  /** Keystone's lockout: `attempts` failed password checks in a row lock the account for `durationMs`. */
+  private isLocked(user: UserRow, now: Date): boolean {
+    const { attempts, durationMs } = this.lockout;
+    return attempts > 0 && user.failed_auth_count >= attempts && user.failed_auth_at !== null
+      && Date.parse(user.failed_auth_at) + durationMs > now.getTime();
   }
 
   /** The access key with its secret opened (AK/SK verification). */
@@ -214,12 +241,19 @@ export class IdentityService {
     return ctx;
   }
 
-  /** `GET /v3/auth/tokens`: the body of a valid token, or 404 like Keystone. */
-  async describe(token: string): Promise<IssuedToken['body']> {
+  /**
+   * `GET /v3/auth/tokens`: the body of a valid token, or 404 like Keystone. Keystone's `identity:validate_token`:
+   * admins validate any token, others only their own (the token's subject); else 403.
+   */
+  async describe(ctx: RequestContext, token: string): Promise<IssuedToken['body']> {
     const claims = this.signer!.verify(token, Math.floor(this.clock.now().getTime() / 1000));
-    const user = claims && await this.repo.userById(claims.userId);
-    const project = claims && await this.repo.projectById(claims.projectId);
-    if (!claims || !user || !project) throw notFound('Could not find token.');
+    if (!claims) throw notFound('Could not find token.');
+    if (!ctx.isAdmin && claims.userId !== ctx.userId) {
+      throw forbidden('You are not authorized to perform the requested action: identity:validate_token.');
+    }
+    const user = await this.repo.userById(claims.userId);
+    const project = await this.repo.projectById(claims.projectId);
+    if (!user || !project) throw notFound('Could not find token.');
     return this.tokenBody(claims, user, project);
   }
 
@@ -299,7 +333,7 @@ export class IdentityService {
     await this.repo.setRoles(user.id, projectId, [...new Set(roles)]);
   }
 
-  private async findUser(ref: Ref): Promise<UserTable | undefined> {
+  private async findUser(ref: Ref): Promise<UserRow | undefined> {
     if (typeof ref.id === 'string') return this.repo.userById(ref.id);
     if (typeof ref.name !== 'string') throw badRequest('Expecting to find user.id or user.name in request body.');
     if (!domainMatches(ref.domain)) return undefined;
@@ -329,7 +363,7 @@ export class IdentityService {
     return catalog;
   }
 
-  private tokenBody(claims: TokenClaims, user: UserTable, project: ProjectTable): IssuedToken['body'] {
+  private tokenBody(claims: TokenClaims, user: UserRow, project: ProjectTable): IssuedToken['body'] {
     const iso = (sec: number) => `${new Date(sec * 1000).toISOString().slice(0, 19)}.000000Z`;
     return {
       token: {

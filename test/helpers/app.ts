@@ -6,6 +6,7 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import { buildContainer, type Container } from '../../src/container.js';
+import type { Clock } from '../../src/domain/clock.js';
 import type { DatabaseKind } from './databases.js';
 
 export interface TestApp {
@@ -28,8 +29,8 @@ export const BOOTSTRAP = {
 };
 
 /** Builds the app on a fresh database of the given kind; closed (and the database dropped) after the test. */
-export async function buildTestApp(t: TestContext, kind: DatabaseKind, overrides: Partial<Config> = {})
-  : Promise<TestApp> {
+export async function buildTestApp(t: TestContext, kind: DatabaseKind, overrides: Partial<Config> = {},
+  options: { clock?: Clock } = {}): Promise<TestApp> {
   const database = await kind.create();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ims-test-'));
   const config = { ...loadConfig({}, { databaseUrl: database.url, dataDir, publicUrl: 'http://ims.test:9292' }),
@@ -43,7 +44,7 @@ export async function buildTestApp(t: TestContext, kind: DatabaseKind, overrides
     await database.drop();
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
-  container = await buildContainer(Object.freeze(config));
+  container = await buildContainer(Object.freeze(config), options);
   await container.identity.applyBootstrap(BOOTSTRAP);
   app = await buildApp(container);
   const tokens = {} as TestApp['tokens'];

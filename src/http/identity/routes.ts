@@ -5,7 +5,9 @@ import { tokenContext } from '../context.js';
 import { appErrorOf, toAppError } from '../errors.js';
 import { BODY_LIMITS } from '../body-limits.js';
 import { rejectOtherMethods } from '../method-guard.js';
+import { AppError, tooManyRequests } from '../../errors/app-error.js';
 import { renderKeystoneError } from './errors.js';
+import { LoginThrottle } from './login-throttle.js';
 
 function projectBody(p: ProjectTable, base: string) {
   return {
@@ -35,13 +37,22 @@ export async function identityRoutes(app: FastifyInstance, { container }: { cont
   });
   app.get('/', async () => versionDoc());
 
+  const throttle = new LoginThrottle(container.config.loginFailuresPerMinute);
   app.post('/auth/tokens', { bodyLimit: BODY_LIMITS.identity }, async (request, reply) => {
-    const { token, body } = await identity.authenticate(request.body);
-    return reply.status(201).header('X-Subject-Token', token).send(body);
+    const wait = throttle.waitMs(request.ip, Date.now());
+    if (wait > 0) throw tooManyRequests('Too many failed logins from this address; try again later.', wait);
+    let issued;
+    try {
+      issued = await identity.authenticate(request.body);
+    } catch (err) {
+      if (err instanceof AppError && err.code === 'unauthorized') throttle.failed(request.ip, Date.now());
+      throw err;
+    }
+    return reply.status(201).header('X-Subject-Token', issued.token).send(issued.body);
   });
   app.get('/auth/tokens', { preHandler: auth }, async (request, reply) => {
     const subject = request.headers['x-subject-token'];
-    const body = await identity.describe(typeof subject === 'string' ? subject : '');
+    const body = await identity.describe(request.ctx, typeof subject === 'string' ? subject : '');
     return reply.header('X-Subject-Token', subject).send(body);
   });
   rejectOtherMethods(app, '/auth/tokens', ['GET', 'POST']);

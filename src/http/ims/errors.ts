@@ -16,6 +16,7 @@ const DEFAULT_IMG: Record<ErrorCode, string> = {
   uri_too_long: 'IMG.0017',
   quota_exceeded: 'IMG.0088',
   unsupported_media_type: 'IMG.0001',
+  too_many_requests: 'IMG.0060',
   unavailable: 'IMG.0018',
   internal: 'IMG.0018',
 };
