@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Container } from '../../container.js';
-import { AppError, badRequest, notFound } from '../../errors/app-error.js';
+import { AppError, badRequest, forbidden, notFound } from '../../errors/app-error.js';
+import { accessOf, allows, GLANCE_RULES } from '../../policy/roles.js';
 import { tokenContext } from '../context.js';
 import { appErrorOf } from '../errors.js';
 import { parseJsonBody } from '../json-body.js';
@@ -48,7 +49,14 @@ export async function glancePlugin(app: FastifyInstance, { container }: { contai
     }
   });
   const authUrl = () => `${container.urls.publicUrl}/v3`;
-  app.addHook('onRequest', async (request) => tokenContext(container.identity, request, authUrl));
+  // The caller, then what its roles allow (reader reads, member writes), before anything else.
+  app.addHook('onRequest', async (request) => {
+    await tokenContext(container.identity, request, authUrl);
+    const rule = GLANCE_RULES[`${request.method} ${request.routeOptions.url}`];
+    if (rule !== undefined && !allows(request.ctx, accessOf(request.method))) {
+      throw forbidden(`You are not authorized to complete ${rule} action.`);
+    }
+  });
   // GET and DELETE routes are `body_reject=True` in Glance's router.
   app.addHook('preParsing', async (request, _reply, payload) => {
     if ((request.method === 'GET' || request.method === 'DELETE') && hasBody(request)) {

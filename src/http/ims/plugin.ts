@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Container } from '../../container.js';
 import { imsMemberBody } from '../../domain/member.js';
-import { badRequest } from '../../errors/app-error.js';
+import { badRequest, forbidden } from '../../errors/app-error.js';
+import { accessOf, allows } from '../../policy/roles.js';
 import type { JobView } from '../../services/job-service.js';
 import { appErrorOf } from '../errors.js';
 import { BODY_LIMITS } from '../body-limits.js';
@@ -68,6 +69,10 @@ export async function imsPlugin(app: FastifyInstance, { container }: { container
   app.addHook('preHandler', async (request: FastifyRequest) => {
     const pathProject = (request.params as ProjectParams).project_id;
     if (request.ctx === undefined) request.ctx = await akskContext(request, deps, { pathProjectId: pathProject });
+    if (!allows(request.ctx, accessOf(request.method))) {
+      throw forbidden(`The role is invalid: ${accessOf(request.method) === 'read' ? 'reading needs the reader' : 'this '
+        + 'operation needs the member'} role in the project.`, 'IMG.0026');
+    }
     request.body = parseRawJsonBody(request.rawBody);
     if (pathProject !== undefined && pathProject !== request.ctx.projectId) {
       throw badRequest('The project ID and token in the request are invalid.', 'IMG.0030');
