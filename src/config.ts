@@ -31,6 +31,8 @@ export interface Config {
   lockoutDurationSeconds: number;
   /** Failed logins a source address may make per minute before it gets 429; 0: no limit. */
   loginFailuresPerMinute: number;
+  /** Memory all caches share (images, member lists, pages, jobs, rendered bodies), MB; 0: no caching. */
+  cacheMb: number;
 }
 
 export interface ConfigFlags {
@@ -55,6 +57,7 @@ export interface ConfigFlags {
   lockoutFailureAttempts?: string;
   lockoutDuration?: string;
   loginFailuresPerMinute?: string;
+  cacheMb?: string;
 }
 
 /** Each option: its flag key, its environment variable and its default. */
@@ -79,6 +82,7 @@ const OPTIONS = {
   lockoutFailureAttempts: ['IMS_LOCKOUT_FAILURE_ATTEMPTS', '0'],
   lockoutDuration: ['IMS_LOCKOUT_DURATION', '1800'],
   loginFailuresPerMinute: ['IMS_LOGIN_FAILURES_PER_MINUTE', '10'],
+  cacheMb: ['IMS_CACHE_MB', '64'],
 } as const satisfies Record<string, readonly [string, string | undefined]>;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -143,6 +147,7 @@ export function loadConfig(env: Record<string, string | undefined>, flags: Confi
     lockoutFailureAttempts: integer('--lockout-failure-attempts', pick('lockoutFailureAttempts')!, 0),
     lockoutDurationSeconds: integer('--lockout-duration', pick('lockoutDuration')!, 1),
     loginFailuresPerMinute: integer('--login-failures-per-minute', pick('loginFailuresPerMinute')!, 0),
+    cacheMb: integer('--cache-mb', pick('cacheMb')!, 0, 1_000_000),
   });
 }
 

@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { loadMasterKey, SecretBox } from './auth/secret-box.js';
+import { CacheSpace } from './cache/cache-space.js';
 import type { Config } from './config.js';
 import { openStore, type Store, type StoreOptions } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
@@ -22,6 +23,8 @@ export interface Container {
   /** This process among those sharing the database: owner of its job claims and uploads. */
   instanceId: string;
   store: Store;
+  /** Every cache's memory (`--cache-mb`). */
+  caches: CacheSpace;
   clock: Clock;
   urls: Urls;
   identity: IdentityService;
@@ -48,15 +51,16 @@ export async function buildContainer(config: Readonly<Config>, options: { clock?
       { attempts: config.lockoutFailureAttempts, durationMs: config.lockoutDurationSeconds * 1000 });
     await identity.init();
     const instanceId = `${hostname()}:${process.pid}:${hexId().slice(0, 8)}`.slice(0, 64);
+    const caches = new CacheSpace(config.cacheMb * 1024 * 1024);
     const images = new ImageService(store, clock, {
       dataDir: config.dataDir, uploadLeaseMs: config.jobLeaseSeconds * 1000, instanceId,
-    });
+    }, caches);
     const members = new MemberService(store, clock, {
       member: config.memberQuota, wholeImage: config.wholeImageMemberQuota,
-    }, images);
-    const jobs = new JobService(store, clock);
-    const batch = new BatchMemberService(store, jobs);
-    return { config, instanceId, store, clock, urls, identity, images, members, jobs, batch, close: () => store.close() };
+    }, images, caches);
+    const jobs = new JobService(store, clock, caches);
+    const batch = new BatchMemberService(store, jobs, members.repo);
+    return { config, instanceId, store, caches, clock, urls, identity, images, members, jobs, batch, close: () => store.close() };
   } catch (err) {
     await store.close();
     throw err;

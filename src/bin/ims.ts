@@ -38,6 +38,7 @@ function withConfigFlags(cmd: Command): Command {
     .option('--lockout-failure-attempts <n>', 'failed logins in a row that lock an account, 0: never (IMS_LOCKOUT_FAILURE_ATTEMPTS, default 0)')
     .option('--lockout-duration <seconds>', 'how long a locked account stays locked (IMS_LOCKOUT_DURATION, default 1800)')
     .option('--login-failures-per-minute <n>', 'failed logins per source address per minute before 429, 0: no limit (IMS_LOGIN_FAILURES_PER_MINUTE, default 10)')
+    .option('--cache-mb <mb>', 'memory all caches share (images, member lists, pages, jobs), 0: none (IMS_CACHE_MB, default 64)')
     .option('--request-timeout <seconds>', 'time to send request headers and an API body, longest pause in an upload; then 408 (IMS_REQUEST_TIMEOUT, default 30)');
 }
 

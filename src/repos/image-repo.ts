@@ -8,7 +8,7 @@ import type { Image, ImageStatus, Visibility } from '../domain/image.js';
 import { type ImageListQuery, SORT_KEYS } from '../domain/image-query.js';
 import type { MemberStatus } from '../domain/member.js';
 import { type ImageRef, type ImageViewer, listQuery, type ListQuery, sortValue } from './image-list-query.js';
-import { RevCache } from './rev-cache.js';
+import type { Cache, CacheSpace } from '../cache/cache-space.js';
 
 export type { ImageViewer } from './image-list-query.js';
 
@@ -25,15 +25,14 @@ export interface LockedImage {
   members: number;
 }
 
-/** Images kept in memory by (id, rev); at ~2.5 KB each (object and rendered body) about 12 MB at most. */
-const CACHED_IMAGES = 5_000;
 /** Compiled list queries kept, one per distinct list request (its query string, admin or not, first page or not). */
 const LIST_SHAPES = 500;
+
 /**
- * List pages kept (arrays of cached images, and their rendered body: ~1 KB an image), by viewer, request and
- * marker: at most this many images in all (~10 MB), and as many pages remembered as asked for once.
+ * The bytes an image holds in memory: the object (strings twice over, UTF-16), and its rendered body (the
+ * JSON once), judged from the row's JSON text of tags and properties plus the fixed attributes.
  */
-const CACHED_PAGE_IMAGES = 10_000;
+const imageBytes = (row: Pick<ImageRow, 'tags' | 'extra'>) => 1536 + 3 * (row.tags.length + row.extra.length);
 
 /** One compiled list query and the key of the requests it answers. */
 interface ListShape {
@@ -110,12 +109,19 @@ export class ImageRepo {
   private readonly db: Kysely<Database>;
   private readonly json: JsonSql;
   private readonly q: ReturnType<typeof queries>;
-  private readonly cache = new RevCache<Image>(CACHED_IMAGES);
+  private readonly cache: Cache<Image>;
+  /** The bytes of each cached image (imageBytes), for the size of the pages that hold it. */
+  private readonly sizes = new WeakMap<Image, number>();
   private readonly shapes = new Map<string, ListShape>();
-  private readonly pages = new RevCache<readonly Image[], string>(CACHED_PAGE_IMAGES);
-  private readonly pagesSeen = new RevCache<true, string>(CACHED_PAGE_IMAGES);
+  /** List pages (arrays of cached images, and their rendered body) by viewer, request and marker. */
+  private readonly pages: Cache<readonly Image[], string>;
+  /** Pages asked for once: kept from their second request on. */
+  private readonly pagesSeen: Cache<true, string>;
 
-  constructor(private readonly store: Store) {
+  constructor(private readonly store: Store, caches: CacheSpace) {
+    this.cache = caches.cache('images');
+    this.pages = caches.cache('image-pages');
+    this.pagesSeen = caches.cache('image-pages-seen');
     this.db = store.db;
     this.json = jsonSql(store.dialect);
     this.q = queries(store);
@@ -142,7 +148,12 @@ export class ImageRepo {
 
   /** The image of this row, from the cache when it holds this rev. */
   private cached(row: ImageRow): Image {
-    return this.cache.get(row.id, row.rev) ?? this.cache.set(row.id, row.rev, frozen(fromRow(row)));
+    const kept = this.cache.get(row.id, row.rev);
+    if (kept) return kept;
+    const image = frozen(fromRow(row));
+    const bytes = imageBytes(row);
+    this.sizes.set(image, bytes);
+    return this.cache.set(row.id, row.rev, image, bytes);
   }
 
   /** The images of a list page, in its order: cached ones as they are, the others read in one query. */
@@ -228,10 +239,13 @@ export class ImageRepo {
     const page = await read();
     // Kept from its second request on: a page asked for once (a client walking a long list) is not kept.
     if (this.pagesSeen.get(key, version) === undefined) {
-      this.pagesSeen.set(key, version, true);
+      this.pagesSeen.set(key, version, true, 128 + 2 * key.length);
       return page;
     }
-    return this.pages.set(key, version, Object.freeze(page), page.length + 1);
+    // The array, and the rendered list body: about each image's own rendered body again.
+    let bytes = 256 + 2 * key.length;
+    for (const image of page) bytes += 16 + (this.sizes.get(image) ?? 1536) / 3;
+    return this.pages.set(key, version, Object.freeze(page), bytes);
   }
 
   /** The revs of the viewer's scope and of everyone's (migrations 0004, 0005); a scope without a row gets one first. */

@@ -3,14 +3,14 @@ import type { Store } from '../db/database.js';
 import { isUniqueViolation } from '../db/errors.js';
 import type { Db } from '../db/prepared.js';
 import type { Database, ImageMemberTable } from '../db/schema.js';
-import { RevCache } from './rev-cache.js';
+import type { Cache, CacheSpace } from '../cache/cache-space.js';
 
 export type MemberRow = ImageMemberTable;
 
 type Key = { imageId: string; memberId: string };
 
-/** Member lists, and single member rows, kept by (image id, image rev): at most this many rows each (~10 MB). */
-const CACHED_MEMBERS = 20_000;
+/** A membership row in memory, with its rendered body (member ids and vault ids are at most 255 characters). */
+const MEMBER_BYTES = 1024;
 
 type WithLocked = Database & { locked_image: { id: string } };
 
@@ -52,10 +52,12 @@ function queries(store: Store) {
 export class MemberRepo {
   private readonly db: Kysely<Database>;
   private readonly q: ReturnType<typeof queries>;
-  private readonly lists = new RevCache<readonly MemberRow[]>(CACHED_MEMBERS);
-  private readonly rows = new RevCache<MemberRow | null>(CACHED_MEMBERS);
+  private readonly lists: Cache<readonly MemberRow[]>;
+  private readonly rows: Cache<MemberRow | null>;
 
-  constructor(store: Store) {
+  constructor(store: Store, caches: CacheSpace) {
+    this.lists = caches.cache('member-lists');
+    this.rows = caches.cache('member-rows');
     this.db = store.db;
     this.q = queries(store);
   }
@@ -78,7 +80,7 @@ export class MemberRepo {
     if (cached) return cached;
     const rows = await this.q.ofImage.all({ imageId });
     for (const row of rows) Object.freeze(row);
-    return this.lists.set(imageId, rev, Object.freeze(rows), rows.length + 1);
+    return this.lists.set(imageId, rev, Object.freeze(rows), 256 + MEMBER_BYTES * rows.length);
   }
 
   /** Of `imageIds`, those `memberId` is a member of (any status). */
@@ -108,7 +110,7 @@ export class MemberRepo {
     const kept = this.rows.get(key, rev) ?? this.lists.get(imageId, rev)?.find((m) => m.member_id === memberId);
     if (kept !== undefined) return kept ?? undefined;
     const row = await this.get(imageId, memberId);
-    return this.rows.set(key, rev, row ? Object.freeze(row) : null) ?? undefined;
+    return this.rows.set(key, rev, row ? Object.freeze(row) : null, 64 + MEMBER_BYTES) ?? undefined;
   }
 
   /** Inserts a membership; false when it already exists (the unique key decides, not a prior read). */

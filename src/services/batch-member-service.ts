@@ -4,7 +4,7 @@ import { clip } from '../domain/clip.js';
 import { PROJECT_ID_RE, UUID_RE } from '../domain/clock.js';
 import type { RequestContext } from '../domain/context.js';
 import { isMemberId, MAX_MEMBER_ID } from '../domain/member.js';
-import { MemberRepo } from '../repos/member-repo.js';
+import type { MemberRepo } from '../repos/member-repo.js';
 import { badRequest } from '../errors/app-error.js';
 import type { JobService } from './job-service.js';
 
@@ -79,11 +79,7 @@ function projectIds(body: Record<string, unknown>): string[] {
  * transaction as the request; per-(image, project) outcomes are the job's results.
  */
 export class BatchMemberService {
-  private readonly members: MemberRepo;
-
-  constructor(private readonly store: Store, private readonly jobs: JobService) {
-    this.members = new MemberRepo(store);
-  }
+  constructor(private readonly store: Store, private readonly jobs: JobService, private readonly members: MemberRepo) {}
 
   /** E1 `POST /v1/cloudimages/members`. */
   async add(ctx: RequestContext, body: unknown): Promise<string> {

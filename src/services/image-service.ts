@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { Transaction } from 'kysely';
+import type { CacheSpace } from '../cache/cache-space.js';
 import type { Store } from '../db/database.js';
 import type { Database } from '../db/schema.js';
 import { type Clock, isoNow, UUID_RE, uuid } from '../domain/clock.js';
@@ -80,8 +81,9 @@ export class ImageService {
   readonly data: ImageDataStore;
   private readonly uploads: UploadRepo;
 
-  constructor(private readonly store: Store, private readonly clock: Clock, private readonly storage: ImageStorageOptions) {
-    this.repo = new ImageRepo(store);
+  constructor(private readonly store: Store, private readonly clock: Clock, private readonly storage: ImageStorageOptions,
+    caches: CacheSpace) {
+    this.repo = new ImageRepo(store, caches);
     this.uploads = new UploadRepo(store);
     this.data = new ImageDataStore(storage.dataDir);
   }

@@ -6,7 +6,7 @@ import { type Clock, hexId, isoNow } from '../domain/clock.js';
 import type { RequestContext } from '../domain/context.js';
 import { notFound } from '../errors/app-error.js';
 import { JobRepo, type JobStatus } from '../repos/job-repo.js';
-import { RevCache } from '../repos/rev-cache.js';
+import type { Cache, CacheSpace } from '../cache/cache-space.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -31,11 +31,12 @@ const JOB_ID_RE = /^[0-9a-f]{32}$/;
 export class JobService {
   readonly repo: JobRepo;
   private readonly listeners = new Set<() => void>();
-  /** Views of finished jobs, by id and end time; at most this many results in all (~10 MB with their bodies). */
-  private readonly finished = new RevCache<JobView, string>(50_000);
+  /** Views of finished jobs, by id and end time. */
+  private readonly finished: Cache<JobView, string>;
 
-  constructor(private readonly store: Store, private readonly clock: Clock) {
+  constructor(private readonly store: Store, private readonly clock: Clock, caches: CacheSpace) {
     this.repo = new JobRepo(store);
+    this.finished = caches.cache('finished-jobs');
   }
 
   /**
@@ -105,6 +106,7 @@ export class JobService {
     for (const r of view.entities.results) Object.freeze(r);
     Object.freeze(view.entities.results);
     Object.freeze(view.entities);
-    return this.finished.set(job.id, job.end_time, Object.freeze(view), results.length + 1);
+    // The view and its rendered body: about 200 bytes a result.
+    return this.finished.set(job.id, job.end_time, Object.freeze(view), 512 + 200 * results.length);
   }
 }

@@ -1,4 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
+import type { CacheSpace } from '../cache/cache-space.js';
 import type { Store } from '../db/database.js';
 import type { Database } from '../db/schema.js';
 import { type Clock, isoNow } from '../domain/clock.js';
@@ -40,8 +41,8 @@ export class MemberService {
   readonly grants: KmsGrantRepo;
 
   constructor(private readonly store: Store, private readonly clock: Clock, private readonly quotas: MemberQuotas,
-    private readonly images: ImageService) {
-    this.repo = new MemberRepo(store);
+    private readonly images: ImageService, caches: CacheSpace) {
+    this.repo = new MemberRepo(store, caches);
     this.grants = new KmsGrantRepo(store.db);
   }
 

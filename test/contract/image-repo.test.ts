@@ -5,13 +5,14 @@ import type { Store } from '../../src/db/database.js';
 import type { Db } from '../../src/db/prepared.js';
 import { type Image, newImage } from '../../src/domain/image.js';
 import { parseListQuery } from '../../src/domain/image-query.js';
+import { CacheSpace } from '../../src/cache/cache-space.js';
 import { ImageRepo, type ImageViewer } from '../../src/repos/image-repo.js';
 import { databaseKinds, type DatabaseKind, openTestStore } from '../helpers/databases.js';
 import { gate } from '../helpers/gate.js';
 
 async function openRepo(t: TestContext, kind: DatabaseKind): Promise<{ store: Store; repo: ImageRepo }> {
   const store = await openTestStore(t, kind);
-  return { store, repo: new ImageRepo(store) };
+  return { store, repo: new ImageRepo(store, new CacheSpace(64 * 1024 * 1024)) };
 }
 
 const T0 = Date.parse('2026-03-01T00:00:00.000Z');

@@ -6,6 +6,7 @@ import type { Store } from '../../src/db/database.js';
 import { systemClock } from '../../src/domain/clock.js';
 import { contextFor } from '../../src/domain/context.js';
 import { INTERNAL_FAILURE, type JobContext, JobRunner, type JobRunnerOptions, LeaseLostError } from '../../src/jobs/runner.js';
+import { CacheSpace } from '../../src/cache/cache-space.js';
 import { JobService } from '../../src/services/job-service.js';
 import { type DatabaseKind, databaseKinds } from '../helpers/databases.js';
 import { gate } from '../helpers/gate.js';
@@ -42,7 +43,7 @@ async function setup(t: TestContext, kind: DatabaseKind): Promise<Setup> {
   return {
     url: database.url,
     stores: [a, b],
-    jobs: new JobService(a, systemClock),
+    jobs: new JobService(a, systemClock, new CacheSpace(64 * 1024 * 1024)),
     runner: (store, options = {}) => {
       const runner = new JobRunner(store, { logger: memoryLogger(), leaseSeconds: 1, retentionSeconds: 3600,
         pollIntervalMs: 20, purgeIntervalMs: 0, ...options });

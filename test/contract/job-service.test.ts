@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import type { Clock } from '../../src/domain/clock.js';
 import { contextFor } from '../../src/domain/context.js';
 import { AppError } from '../../src/errors/app-error.js';
+import { CacheSpace } from '../../src/cache/cache-space.js';
 import { JobService } from '../../src/services/job-service.js';
 import { type DatabaseKind, databaseKinds } from '../helpers/databases.js';
 import { openMigrated } from '../helpers/jobs.js';
@@ -28,7 +29,7 @@ async function setup(t: TestContext, kind: DatabaseKind) {
     await database.drop();
   });
   const clock = manualClock('2024-11-06T06:30:00.778Z');
-  return { store, clock, jobs: new JobService(store, clock) };
+  return { store, clock, jobs: new JobService(store, clock, new CacheSpace(64 * 1024 * 1024)) };
 }
 
 const notFound = (id: string) => (err: unknown) => {

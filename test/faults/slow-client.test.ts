@@ -41,7 +41,7 @@ describe('slow clients', () => {
     const cases = [
       { path: '/v3/auth/tokens', method: 'POST', auth: '', body: { error: { code: 408, title: 'Request Timeout',
         message: 'The request body was not received within 1 s.' } } },
-      { path: '/v1/cloudimages/members', method: 'POST', auth: '', body: { error: { code: 'IMG.0001',
+      { path: '/v1/cloudimages/members', method: 'POST', auth: `X-Auth-Token: ${token}\r\n`, body: { error: { code: 'IMG.0001',
         message: 'The request body was not received within 1 s.' } } },
       { path: `/v2/images/${image}`, method: 'PATCH', auth: `X-Auth-Token: ${token}\r\n`,
         type: 'application/openstack-images-v2.1-json-patch', body: {
@@ -60,6 +60,13 @@ describe('slow clients', () => {
       + `X-Auth-Token: ${token}\r\nContent-Length: 100\r\n\r\n{`);
     assert.equal(parse(unread.raw).status, 400);
     assert.ok(unread.ms < TIMEOUT_MS + 1500, `closed after ${unread.ms} ms`);
+    // Refused before its body is read (no token), in both dialects: the connection goes too.
+    const refused = await Promise.all(['/v1/cloudimages/members', `/v2/images/${image}`].map((path) =>
+      stall(srv.port, partialBody(path.startsWith('/v1') ? 'POST' : 'PATCH', path, ''))));
+    for (const answer of refused) {
+      assert.equal(parse(answer.raw).status, 401, answer.raw);
+      assert.ok(answer.ms < TIMEOUT_MS + 1500, `closed after ${answer.ms} ms`);
+    }
     assertAlive(srv);
   });
 
