@@ -58,7 +58,7 @@ export async function buildContainer(config: Readonly<Config>, options: { clock?
     const members = new MemberService(store, clock, {
       member: config.memberQuota, wholeImage: config.wholeImageMemberQuota,
     }, images, caches);
-    const jobs = new JobService(store, clock, caches);
+    const jobs = new JobService(store, clock, caches, config.maxQueuedPairs);
     const batch = new BatchMemberService(store, jobs, members.repo);
     return { config, instanceId, store, caches, clock, urls, identity, images, members, jobs, batch, close: () => store.close() };
   } catch (err) {

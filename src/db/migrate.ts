@@ -9,6 +9,7 @@ import * as memberCount from './migrations/0006-image-member-count.js';
 import * as jobRetries from './migrations/0007-job-retries.js';
 import * as uploads from './migrations/0008-uploads.js';
 import * as userLockout from './migrations/0009-user-lockout.js';
+import * as jobFairness from './migrations/0010-job-fairness.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': initial,
@@ -20,6 +21,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0007-job-retries': jobRetries,
   '0008-uploads': uploads,
   '0009-user-lockout': userLockout,
+  '0010-job-fairness': jobFairness,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

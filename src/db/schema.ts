@@ -107,6 +107,12 @@ export interface JobTable {
   retries: Generated<number>;
   /** What the last such attempt failed with. */
   last_error: string | null;
+  /** Pairs the job has to do (migration 0010): a project's unfinished ones are its queued work. */
+  pairs: Generated<number>;
+  /** Since when the job waits for a runner: its submission, or the end of its last time slice. */
+  queued_at: string | null;
+  /** Time slices it gave up for another project's job. */
+  slices: Generated<number>;
 }
 
 export interface JobResultTable {

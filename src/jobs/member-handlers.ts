@@ -6,7 +6,7 @@ import type { JobOutcome, JobResultInput } from '../repos/job-repo.js';
 import type { MemberRow } from '../repos/member-repo.js';
 import type { PairsPayload, UpdatePayload } from '../services/batch-member-service.js';
 import type { MemberQuotas, MemberService } from '../services/member-service.js';
-import type { JobContext, JobHandler } from './runner.js';
+import { type JobContext, type JobHandler, SliceOverError } from './runner.js';
 
 /** The messages behind the IMG codes a pair can fail with (ims-sharing.md §6.4). */
 const REASONS: Record<string, string> = {
@@ -23,7 +23,7 @@ const REASONS: Record<string, string> = {
 
 /** SUCCESS when every pair succeeded; else FAIL with the first failure's code and reason. */
 async function outcome(ctx: JobContext): Promise<JobOutcome> {
-  const failed = (await ctx.results()).find((r) => r.status !== 'success');
+  const failed = await ctx.firstFailure();
   if (!failed) return { status: 'SUCCESS' };
   const code = failed.error_code ?? 'IMG.0112';
   return {
@@ -40,25 +40,52 @@ const failed = (imageId: string, projectId: string, errorCode: string): JobResul
 /** Pairs per chunk: a few images per transaction, so one commit carries ~1,000 memberships and results. */
 const CHUNK_PAIRS = 1000;
 
+interface Work {
+  imageId: string;
+  pending: string[];
+}
+
+/**
+ * The pairs still to do. Every run records the pairs image by image, each image's projects in the payload's
+ * order, a chunk at a time: what earlier runs recorded is the first `seq` pairs of that order, so the rest
+ * is found without reading every result (a million of them, for a large job). Should the last result not be
+ * the pair its number says, the results are read and every recorded pair skipped.
+ */
+async function remaining(ctx: JobContext, images: string[], projects: string[]): Promise<Work[]> {
+  const last = await ctx.lastResult();
+  const done = last?.seq ?? 0;
+  const at = done - 1;
+  if (done === 0 || (images[Math.floor(at / projects.length)] === last!.image_id
+    && projects[at % projects.length] === last!.project_id)) {
+    const first = Math.floor(done / projects.length);
+    return images.slice(first).map((imageId, i) =>
+      ({ imageId, pending: i === 0 ? projects.slice(done % projects.length) : projects }))
+      .filter((w) => w.pending.length > 0);
+  }
+  const recorded = await ctx.recordedPairs();
+  return images.map((imageId) => ({ imageId, pending: projects.filter((p) => !recorded.has(imageId, p)) }))
+    .filter((w) => w.pending.length > 0);
+}
+
 /**
  * Runs `decide` for each image's unrecorded pairs, several images per chunk: the membership writes and the
  * results describing them commit together, so a taken-over job resumes exactly where the dead runner stopped.
- * Between chunks the event loop gets a turn, so a server running the job keeps answering requests.
+ * Between chunks the event loop gets a turn, so a server running the job keeps answering requests, and a job
+ * that has had its time slice gives way to another project's waiting job.
  */
 async function perImage(ctx: JobContext, images: string[], projects: string[],
   decide: (trx: Transaction<Database>, imageId: string, pending: string[], results: JobResultInput[]) => Promise<void>)
   : Promise<JobOutcome> {
-  const recorded = await ctx.recordedPairs();
-  const work = images.map((imageId) => ({ imageId, pending: projects.filter((p) => !recorded.has(imageId, p)) }))
-    .filter((w) => w.pending.length > 0);
+  const work = await remaining(ctx, images, projects);
   for (let i = 0; i < work.length;) {
-    const chunk: typeof work = [];
+    const chunk: Work[] = [];
     for (let pairs = 0; i < work.length && (chunk.length === 0 || pairs + work[i]!.pending.length <= CHUNK_PAIRS); i++) {
       pairs += work[i]!.pending.length;
       chunk.push(work[i]!);
     }
     const results: JobResultInput[] = [];
     await new Promise<void>((resolve) => { setImmediate(resolve); });
+    if (await ctx.sliceOver()) throw new SliceOverError(ctx.job.id);
     // commitChunk appends `results` after `decide` filled them, in the same transaction.
     await ctx.commitChunk(async (trx) => {
       for (const { imageId, pending } of chunk) await decide(trx, imageId, pending, results);

@@ -14,7 +14,8 @@
  *    that chunk is written. Inside `fn`, use only `trx` (on SQLite anything else waits for the
  *    transaction to end, i.e. forever).
  * 2. The handler first reads `ctx.recordedPairs()` and skips every (image_id, project_id) pair that
- *    already has a result: an earlier attempt committed it, together with its changes.
+ *    already has a result: an earlier attempt committed it, together with its changes. (A handler that
+ *    records its pairs in one fixed order may instead skip as many as `ctx.lastResult()` numbers.)
  * 3. The outcome is computed from all recorded results (`ctx.results()`), not only this attempt's.
  * 4. A handler may let `LeaseLostError` (or any error once `ctx.signal` is aborted) propagate: the
  *    runner then leaves the job to its new owner instead of finishing it.
@@ -29,6 +30,11 @@
  * later run time (`locked_until`, no owner), with backoff, and a runner (this one or another) runs it again
  * from then on; by the contract above it resumes where it stopped. While the database cannot even take the
  * release, the runner keeps the job and tries again. After `maxRetries` such attempts the job fails.
+ *
+ * Fairness: a project's jobs run one at a time (see `runnable` in the job repo), and runners take the job
+ * that has waited longest. A long job gives its runner up between chunks once it has run for a time slice
+ * while another project's job waits (`ctx.sliceOver()` true, then the handler throws `SliceOverError`): it
+ * waits again behind that job, and resumes where it stopped as after a takeover.
  *
  * Any other exception fails the job with `INTERNAL_FAILURE` and is logged. A job taken over from dead
  * runners more than `maxAttempts` times (it keeps killing its runner) is failed without running it again.
@@ -89,6 +95,12 @@ export interface JobContext {
   recordedPairs(): Promise<PairSet>;
   /** Every result recorded so far, in order. */
   results(): Promise<JobResultRow[]>;
+  /** The last result recorded, whose `seq` is how many there are. */
+  lastResult(): Promise<JobResultRow | undefined>;
+  /** The first result recorded that is not a success. */
+  firstFailure(): Promise<JobResultRow | undefined>;
+  /** True when this run has had its time slice and a job of another project waits: throw SliceOverError. */
+  sliceOver(): Promise<boolean>;
   /**
    * Runs `fn(trx)` and appends `results` in one transaction that first re-checks and locks this
    * runner's claim. Throws `LeaseLostError` (writing nothing) when another runner took the job over.
@@ -100,6 +112,14 @@ export interface JobContext {
 }
 
 export type JobHandler<P = unknown> = (payload: P, ctx: JobContext) => Promise<JobOutcome>;
+
+/** Thrown by a handler to give its runner up at the end of a time slice (`ctx.sliceOver()`). */
+export class SliceOverError extends Error {
+  constructor(readonly jobId: string) {
+    super(`job ${jobId} gave its runner up for another project's job`);
+    this.name = 'SliceOverError';
+  }
+}
 
 export class LeaseLostError extends Error {
   constructor(readonly jobId: string) {
@@ -136,6 +156,8 @@ export interface JobRunnerOptions {
   retryDelayMs?: (retry: number) => number;
   /** Jobs run at the same time by this runner (default 1). */
   concurrency?: number;
+  /** A job runs this long before it gives way to another project's waiting job (default 1 s). */
+  sliceMs?: number;
   /** Written to `locked_by`; default host:pid:random. */
   workerId?: string;
 }
@@ -153,6 +175,7 @@ export class JobRunner {
   private readonly maxRetries: number;
   private readonly retryDelayMs: (retry: number) => number;
   private readonly concurrency: number;
+  private readonly sliceMs: number;
   /** Claims that failed in a row: the poll backs off while the database does not answer. */
   private claimFailures = 0;
   private loops: Promise<void>[] = [];
@@ -175,6 +198,7 @@ export class JobRunner {
     this.maxRetries = options.maxRetries ?? 25;
     this.retryDelayMs = options.retryDelayMs ?? ((n) => Math.min(60_000, 1000 * 2 ** (n - 1)));
     this.concurrency = options.concurrency ?? 1;
+    this.sliceMs = options.sliceMs ?? 1000;
     this.workerId = (options.workerId ?? `${hostname()}:${process.pid}:${hexId().slice(0, 8)}`).slice(0, 64);
   }
 
@@ -285,7 +309,7 @@ export class JobRunner {
     const lease: Lease = { jobId: row.id, owner: this.workerId, attempt: row.attempts };
     const log = { jobId: row.id, type: row.type, attempt: row.attempts };
     const { logger } = this.options;
-    if (row.attempts - row.retries > this.maxAttempts) {
+    if (row.attempts - row.retries - row.slices > this.maxAttempts) {
       logger.error(log, 'job abandoned: its runner died on every attempt');
       await this.finish(row, lease, { ...INTERNAL_FAILURE });
       return;
@@ -305,6 +329,10 @@ export class JobRunner {
     } catch (err) {
       if (err instanceof LeaseLostError || aborter.signal.aborted) {
         logger.warn(log, 'job taken over by another runner; leaving it to that runner');
+        return;
+      }
+      if (err instanceof SliceOverError) {
+        await this.endSlice(row, lease);
         return;
       }
       const reason = transientReason(err);
@@ -342,6 +370,16 @@ export class JobRunner {
     }
   }
 
+  /** Puts the job back in the queue after its time slice; if that fails, its lease lapses and it is taken over. */
+  private async endSlice(row: JobRow, lease: Lease): Promise<void> {
+    const log = { jobId: row.id, type: row.type, attempt: row.attempts };
+    try {
+      if (await this.repo.endSlice(lease, this.clock.now().toISOString())) this.options.logger.debug(log, 'job slice over');
+    } catch (err) {
+      this.options.logger.warn({ ...log, err }, 'ending a job slice failed; the job resumes when its lease lapses');
+    }
+  }
+
   private async finish(row: JobRow, lease: Lease, outcome: JobOutcome, lost?: AbortSignal): Promise<void> {
     const log = { jobId: row.id, type: row.type, attempt: row.attempts };
     try {
@@ -358,6 +396,9 @@ export class JobRunner {
 
   private context(row: JobRow, lease: Lease, aborter: AbortController): JobContext {
     const { repo, store } = this;
+    const sliceEnd = this.clock.now().getTime() + this.sliceMs;
+    /** When to ask the database again whether another project waits. */
+    let nextCheck = sliceEnd;
     return {
       job: { id: row.id, type: row.type, projectId: row.project_id, attempt: row.attempts, createdAt: row.created_at },
       logger: this.options.logger,
@@ -368,6 +409,14 @@ export class JobRunner {
         return pairs;
       },
       results: () => repo.results(row.id),
+      lastResult: () => repo.lastResult(row.id),
+      firstFailure: () => repo.firstFailure(row.id),
+      sliceOver: async () => {
+        const now = this.clock.now();
+        if (now.getTime() < nextCheck) return false;
+        nextCheck = now.getTime() + Math.max(50, this.sliceMs / 4);
+        return repo.othersWaiting(row.project_id, this.types, now.toISOString());
+      },
       commitChunk: (fn, results) => store.transaction(async (trx) => {
         if (!(await repo.renew(lease, this.leaseEnd(), trx))) {
           aborter.abort(new LeaseLostError(row.id));
@@ -397,6 +446,9 @@ function checkOutcome(value: unknown): JobOutcome {
   throw new Error(`job handler returned an invalid outcome: ${JSON.stringify(value)}`);
 }
 
+/** Jobs one `ims serve` or `ims worker` runs at once. */
+const JOB_CONCURRENCY = 4;
+
 /**
  * The runner of `ims serve` and `ims worker`: the configured lease and retention, every handler of
  * `registerJobHandlers`, and (when the container has a job service) a nudge on each submission made
@@ -409,6 +461,8 @@ export function createJobRunner(container: Container & { jobs?: JobService }, lo
     leaseSeconds: container.config.jobLeaseSeconds,
     retentionSeconds: container.config.jobRetentionSeconds,
     workerId: container.instanceId,
+    // Several projects' jobs side by side (a project's own run one at a time).
+    concurrency: JOB_CONCURRENCY,
   });
   registerJobHandlers(runner, container);
   container.jobs?.onSubmitted(() => runner.notify());

@@ -24,6 +24,8 @@ export interface NewJob {
   type: string;
   /** Serialised as JSON. */
   payload: unknown;
+  /** The pairs it has to do: its share of the project's queued work (default 1). */
+  pairs?: number;
   /** ISO time of submission: `created_at` and the wire `begin_time`. */
   now: string;
 }
@@ -43,6 +45,23 @@ export interface JobResultInput {
 /** The job row as long as `lease` holds: still RUNNING under the same runner and the same claim. */
 const heldBy = (lease: Lease) => (eb: ExpressionBuilder<Database, 'jobs'>) =>
   eb.and({ id: lease.jobId, status: 'RUNNING', locked_by: lease.owner, attempts: lease.attempt });
+
+/**
+ * Jobs a runner may take at `now`: new ones, and RUNNING ones whose lease has lapsed (their runner died, or
+ * they wait for their next time slice or retry), of a project none of whose jobs runs under a live lease:
+ * a project's jobs run one at a time, so one project never holds every runner.
+ */
+const runnable = (types: readonly string[], now: string) => (eb: ExpressionBuilder<Database, 'jobs'>) => eb.and([
+  eb('type', 'in', [...types]),
+  eb.or([eb('status', '=', 'INIT'), eb.and([eb('status', '=', 'RUNNING'), eb('locked_until', '<', now)])]),
+  eb.not(eb.exists(eb.selectFrom('jobs as running').select('running.id')
+    .whereRef('running.project_id', '=', 'jobs.project_id')
+    .where('running.status', '=', 'RUNNING').where('running.locked_by', 'is not', null)
+    .where('running.locked_until', '>=', now))),
+]);
+
+/** Results per page when a job's results are read in pages. */
+export const RESULTS_PAGE = 5000;
 
 /** Rows per INSERT: far below PostgreSQL's 65,535 bind parameters and SQLite's 32,766. */
 const INSERT_CHUNK = 500;
@@ -93,6 +112,8 @@ export class JobRepo {
       locked_by: null,
       locked_until: null,
       created_at: job.now,
+      queued_at: job.now,
+      pairs: job.pairs ?? 1,
       begin_time: job.now,
       end_time: null,
     }).execute();
@@ -104,9 +125,9 @@ export class JobRepo {
   }
 
   /**
-   * Atomically takes the oldest runnable job of one of `types`: an INIT job, or a RUNNING job whose
-   * lease ended before `now` (its runner died). Sets RUNNING, `locked_by = owner`, the new lease
-   * end, and `attempts + 1`. Returns undefined when there is nothing to do.
+   * Atomically takes the runnable job of one of `types` (see `runnable`) that has waited longest. Sets
+   * RUNNING, `locked_by = owner`, the new lease end, and `attempts + 1`. Returns undefined when there is
+   * nothing to do.
    */
   async claim(owner: string, types: readonly string[], now: string, leaseUntil: string, trx: Db = this.db)
     : Promise<JobRow | undefined> {
@@ -114,12 +135,8 @@ export class JobRepo {
     return trx.updateTable('jobs')
       .set((eb) => ({ status: 'RUNNING', locked_by: owner, locked_until: leaseUntil, attempts: eb('attempts', '+', 1) }))
       .where('id', '=', (eb) => eb.selectFrom('jobs').select('id')
-        .where('type', 'in', [...types])
-        .where((w) => w.or([
-          w('status', '=', 'INIT'),
-          w.and([w('status', '=', 'RUNNING'), w('locked_until', '<', now)]),
-        ]))
-        .orderBy('created_at').orderBy('id')
+        .where(runnable(types, now))
+        .orderBy('queued_at').orderBy('id')
         .limit(1)
         .$if(this.caps.rowLocks, (q) => q.forUpdate().skipLocked()))
       .returningAll()
@@ -134,6 +151,31 @@ export class JobRepo {
   async renew(lease: Lease, leaseUntil: string, trx: Db = this.db): Promise<boolean> {
     const res = await trx.updateTable('jobs').set({ locked_until: leaseUntil }).where(heldBy(lease)).executeTakeFirst();
     return res.numUpdatedRows > 0n;
+  }
+
+  /** Whether a job of a project other than `projectId` is waiting for a runner at `now`. */
+  async othersWaiting(projectId: string, types: readonly string[], now: string): Promise<boolean> {
+    const row = await this.db.selectFrom('jobs').select('id').where(runnable(types, now))
+      .where('project_id', '<>', projectId).limit(1).executeTakeFirst();
+    return row !== undefined;
+  }
+
+  /**
+   * Ends a time slice, if the claim still holds: no owner, waiting again from `now` (behind the jobs that
+   * waited meanwhile), the slice counted.
+   */
+  async endSlice(lease: Lease, now: string, trx: Db = this.db): Promise<boolean> {
+    const res = await trx.updateTable('jobs')
+      .set((eb) => ({ locked_by: null, locked_until: now, queued_at: now, slices: eb('slices', '+', 1) }))
+      .where(heldBy(lease)).executeTakeFirst();
+    return res.numUpdatedRows > 0n;
+  }
+
+  /** The pairs of the project's unfinished jobs. */
+  async queuedPairs(projectId: string, trx: Db = this.db): Promise<number> {
+    const row = await trx.selectFrom('jobs').select((eb) => eb.fn.sum<number | string | null>('pairs').as('n'))
+      .where('project_id', '=', projectId).where('status', 'in', ['INIT', 'RUNNING']).executeTakeFirst();
+    return Number(row?.n ?? 0);
   }
 
   /** Whether the claim still holds (no lock taken). */
@@ -193,6 +235,24 @@ export class JobRepo {
   /** Results in the order they were recorded. */
   results(jobId: string, trx?: Db): Promise<JobResultRow[]> {
     return this.q.results.all({ jobId }, trx);
+  }
+
+  /** The job's last result; results are numbered 1, 2, ... so its `seq` is how many there are. */
+  async lastResult(jobId: string, trx: Db = this.db): Promise<JobResultRow | undefined> {
+    return trx.selectFrom('job_results').selectAll().where('job_id', '=', jobId).orderBy('seq', 'desc').limit(1)
+      .executeTakeFirst();
+  }
+
+  /** The first result that is not a success. */
+  async firstFailure(jobId: string, trx: Db = this.db): Promise<JobResultRow | undefined> {
+    return trx.selectFrom('job_results').selectAll().where('job_id', '=', jobId).where('status', '<>', 'success')
+      .orderBy('seq').limit(1).executeTakeFirst();
+  }
+
+  /** Up to RESULTS_PAGE results after `afterSeq`, up to `lastSeq`, in order. */
+  resultsPage(jobId: string, afterSeq: number, lastSeq: number): Promise<JobResultRow[]> {
+    return this.db.selectFrom('job_results').selectAll().where('job_id', '=', jobId)
+      .where('seq', '>', afterSeq).where('seq', '<=', lastSeq).orderBy('seq').limit(RESULTS_PAGE).execute();
   }
 
   /** Deletes jobs that finished before `cutoff` (their results cascade); returns how many. */

@@ -96,7 +96,8 @@ export class BatchMemberService {
         throw badRequest('You cannot share an image with yourself.', 'IMG.0076');
       }
     }
-    return this.submit(ctx, ADD_JOB, { images, projects, ...(ctx.isAdmin ? { admin: true } : {}) } satisfies PairsPayload);
+    return this.submit(ctx, ADD_JOB, { images, projects, ...(ctx.isAdmin ? { admin: true } : {}) } satisfies PairsPayload,
+      images.length * projects.length);
   }
 
   /** E2 `PUT /v1/cloudimages/members`: the recipient accepts or rejects images shared with it. */
@@ -126,7 +127,7 @@ export class BatchMemberService {
     const unknown = images.find((id) => !shared.has(id));
     if (unknown !== undefined) throw badRequest(`The image ID in the request does not exist: ${unknown}`, 'IMG.0027');
     const payload: UpdatePayload = { images, project_id: projectId, status, ...(vault ? { vault_id: vault as string } : {}) };
-    return this.submit(ctx, UPDATE_JOB, payload);
+    return this.submit(ctx, UPDATE_JOB, payload, images.length);
   }
 
   /** E3 `DELETE /v1/cloudimages/members` (a JSON body on DELETE). */
@@ -135,7 +136,8 @@ export class BatchMemberService {
     const images = imageIds(b);
     const projects = projectIds(b);
     await this.ownedImages(ctx, images);
-    return this.submit(ctx, DELETE_JOB, { images, projects, ...(ctx.isAdmin ? { admin: true } : {}) } satisfies PairsPayload);
+    return this.submit(ctx, DELETE_JOB, { images, projects, ...(ctx.isAdmin ? { admin: true } : {}) } satisfies PairsPayload,
+      images.length * projects.length);
   }
 
   /** Every image must exist and belong to the caller (admins may act on any). */
@@ -154,9 +156,9 @@ export class BatchMemberService {
     return ids.map((id) => byId.get(id)!);
   }
 
-  /** The job row commits in its own transaction; the runners of this process are nudged after commit. */
-  private async submit(ctx: RequestContext, type: string, payload: object): Promise<string> {
-    const id = await this.store.transaction((trx) => this.jobs.submit(trx, ctx, type, payload));
+  /** The job row (of `pairs` pairs) commits in its own transaction; the runners of this process are nudged after commit. */
+  private async submit(ctx: RequestContext, type: string, payload: object, pairs: number): Promise<string> {
+    const id = await this.store.transaction((trx) => this.jobs.submit(trx, ctx, type, payload, pairs));
     this.jobs.notify();
     return id;
   }

@@ -4,8 +4,8 @@ import type { Database } from '../db/schema.js';
 import { clip } from '../domain/clip.js';
 import { type Clock, hexId, isoNow } from '../domain/clock.js';
 import type { RequestContext } from '../domain/context.js';
-import { notFound } from '../errors/app-error.js';
-import { JobRepo, type JobStatus } from '../repos/job-repo.js';
+import { notFound, tooManyRequests } from '../errors/app-error.js';
+import { JobRepo, type JobResultRow, type JobRow, type JobStatus } from '../repos/job-repo.js';
 import type { Cache, CacheSpace } from '../cache/cache-space.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -25,6 +25,15 @@ export interface JobView {
   entities: { results: { image_id: string; project_id: string; status: string }[] };
 }
 
+/**
+ * The job as E13 shows it: the whole view for jobs of up to INLINE_RESULTS results; for larger ones the view
+ * without its results and the results in pages, to be written out one page at a time.
+ */
+export type JobBody = { view: JobView } | { head: JobView; pages: () => AsyncGenerator<JobView['entities']['results']> };
+
+/** Results up to which a job's view is built whole (and kept once the job is finished). */
+export const INLINE_RESULTS = 5000;
+
 const JOB_ID_RE = /^[0-9a-f]{32}$/;
 
 /** Submitting asynchronous jobs and reading their status. */
@@ -34,7 +43,12 @@ export class JobService {
   /** Views of finished jobs, by id and end time. */
   private readonly finished: Cache<JobView, string>;
 
-  constructor(private readonly store: Store, private readonly clock: Clock, caches: CacheSpace) {
+  /**
+   * `maxQueuedPairs`: the pairs a project's unfinished jobs may hold in all (`--max-queued-pairs`); a
+   * submission beyond it is refused with IMG.0060. 0: no limit.
+   */
+  constructor(private readonly store: Store, private readonly clock: Clock, caches: CacheSpace,
+    private readonly maxQueuedPairs = 0) {
     this.repo = new JobRepo(store);
     this.finished = caches.cache('finished-jobs');
   }
@@ -54,14 +68,23 @@ export class JobService {
   }
 
   /**
-   * Creates an INIT job of the caller's project and returns its id (32 hex). Pass the transaction
+   * Creates an INIT job of the caller's project, of `pairs` pairs of work, and returns its id (32 hex). It is
+   * refused with a 429 IMG.0060 when it would take the project's queued work over the limit. Pass the transaction
    * of the request's own writes so the job exists exactly when they do, and call `notify()` once it
    * has committed (without it a runner finds the job at its next poll), or use `create`. Outside a
    * transaction the runners are notified at once.
    */
-  async submit(trx: Db, ctx: RequestContext, type: string, payload: unknown): Promise<string> {
+  async submit(trx: Db, ctx: RequestContext, type: string, payload: unknown, pairs = 1): Promise<string> {
+    if (this.maxQueuedPairs > 0) {
+      const queued = await this.repo.queuedPairs(ctx.projectId, trx);
+      if (queued + pairs > this.maxQueuedPairs) {
+        // IMS answers IMG.0060 (the dialect's code for a 429).
+        throw tooManyRequests(`The number of tasks exceeds the flow control limit: the project's unfinished jobs `
+          + `hold ${queued} (image, project) pairs, this one ${pairs}, at most ${this.maxQueuedPairs}.`, 60_000);
+      }
+    }
     const id = hexId();
-    await this.repo.insert({ id, projectId: ctx.projectId, type, payload, now: isoNow(this.clock) }, trx);
+    await this.repo.insert({ id, projectId: ctx.projectId, type, payload, pairs, now: isoNow(this.clock) }, trx);
     if (!trx.isTransaction) this.notify();
     return id;
   }
@@ -81,32 +104,53 @@ export class JobService {
    * The job of the caller's project as the IMS wire shows it. Unknown ids and jobs of other
    * projects are the same 404, `IMG.0023` (spec §9.2).
    */
-  async show(ctx: RequestContext, jobId: string): Promise<JobView> {
+  async show(ctx: RequestContext, jobId: string): Promise<JobBody> {
     // Job ids are 32 hex characters (hexId): anything else is no job, without a query.
     const job = JOB_ID_RE.test(jobId) ? await this.repo.byId(jobId, ctx.projectId) : undefined;
     if (!job) throw notFound(`Job ${clip(jobId)} could not be found.`, 'IMG.0023');
     // A finished job never changes again (until it is purged, and then the row above is gone).
     if (job.end_time !== null) {
       const kept = this.finished.get(job.id, job.end_time);
-      if (kept) return kept;
+      if (kept) return { view: kept };
     }
-    const results = await this.repo.results(job.id);
-    const failed = job.status === 'FAIL';
-    const view: JobView = {
-      status: job.status as JobStatus,
-      job_id: job.id,
-      job_type: job.type,
-      begin_time: job.begin_time,
-      end_time: job.end_time ?? '',
-      error_code: failed ? job.error_code : null,
-      fail_reason: failed ? job.fail_reason : null,
-      entities: { results: results.map((r) => ({ image_id: r.image_id, project_id: r.project_id, status: r.status })) },
-    };
-    if (job.end_time === null) return view;
+    // The results as far as they are now: a running job's later ones are not shown.
+    const lastSeq = (await this.repo.lastResult(job.id))?.seq ?? 0;
+    if (lastSeq > INLINE_RESULTS) {
+      const { repo } = this;
+      return {
+        head: viewOf(job, []),
+        pages: async function* pages() {
+          for (let after = 0; after < lastSeq;) {
+            const rows = await repo.resultsPage(job.id, after, lastSeq);
+            if (rows.length === 0) return;
+            after = rows.at(-1)!.seq;
+            yield rows.map(wireResult);
+          }
+        },
+      };
+    }
+    const view = viewOf(job, await this.repo.results(job.id));
+    if (job.end_time === null) return { view };
     for (const r of view.entities.results) Object.freeze(r);
     Object.freeze(view.entities.results);
     Object.freeze(view.entities);
     // The view and its rendered body: about 200 bytes a result.
-    return this.finished.set(job.id, job.end_time, Object.freeze(view), 512 + 200 * results.length);
+    return { view: this.finished.set(job.id, job.end_time, Object.freeze(view), 512 + 200 * view.entities.results.length) };
   }
+}
+
+const wireResult = (r: JobResultRow) => ({ image_id: r.image_id, project_id: r.project_id, status: r.status });
+
+function viewOf(job: JobRow, results: JobResultRow[]): JobView {
+  const failed = job.status === 'FAIL';
+  return {
+    status: job.status as JobStatus,
+    job_id: job.id,
+    job_type: job.type,
+    begin_time: job.begin_time,
+    end_time: job.end_time ?? '',
+    error_code: failed ? job.error_code : null,
+    fail_reason: failed ? job.fail_reason : null,
+    entities: { results: results.map(wireResult) },
+  };
 }

@@ -39,7 +39,7 @@ for (const kind of databaseKinds()) {
       assert.deepEqual(await repo!.byId('j1', P1), {
         id: 'j1', project_id: P1, type: 'x', status: 'INIT', payload: '{"images":["i"]}', error_code: null,
         fail_reason: null, attempts: 0, locked_by: null, locked_until: null, created_at: at(0), begin_time: at(0),
-        end_time: null, retries: 0, last_error: null,
+        end_time: null, retries: 0, last_error: null, pairs: 1, queued_at: at(0), slices: 0,
       });
       assert.equal((await repo!.byId('j1'))?.id, 'j1');
       assert.equal(await repo!.byId('j1', P2), undefined);
@@ -49,16 +49,16 @@ for (const kind of databaseKinds()) {
     it('claims the oldest runnable job of the given types, once', async (t) => {
       const { repos: [repo] } = await setup(t, kind);
       for (const [id, s, type] of [['c', 3, 'x'], ['a', 1, 'x'], ['o', 0, 'other'], ['b', 2, 'x']] as const) {
-        await repo!.insert({ id, projectId: P1, type, payload: null, now: at(s) });
+        await repo!.insert({ id, projectId: id.repeat(32), type, payload: null, now: at(s), pairs: 7 });
       }
       const claimed = [];
       for (let i = 0; i < 4; i++) claimed.push(await repo!.claim('w1', ['x'], at(10), at(11)));
       assert.deepEqual(claimed.map((j) => j?.id), ['a', 'b', 'c', undefined]);
       assert.deepEqual(
         { ...claimed[0]!, payload: undefined },
-        { id: 'a', project_id: P1, type: 'x', status: 'RUNNING', payload: undefined, error_code: null, fail_reason: null,
-          attempts: 1, locked_by: 'w1', locked_until: at(11), created_at: at(1), begin_time: at(1), end_time: null,
-          retries: 0, last_error: null },
+        { id: 'a', project_id: 'a'.repeat(32), type: 'x', status: 'RUNNING', payload: undefined, error_code: null,
+          fail_reason: null, attempts: 1, locked_by: 'w1', locked_until: at(11), created_at: at(1), begin_time: at(1),
+          end_time: null, retries: 0, last_error: null, pairs: 7, queued_at: at(1), slices: 0 },
       );
       assert.equal(await repo!.claim('w1', [], at(10), at(11)), undefined);
       assert.equal((await repo!.claim('w1', ['other', 'x'], at(10), at(11)))?.id, 'o');
@@ -105,7 +105,7 @@ for (const kind of databaseKinds()) {
     it('finishes only by the claim holder, once, with the outcome', async (t) => {
       const { repos: [repo] } = await setup(t, kind);
       await repo!.insert({ id: 'ok', projectId: P1, type: 'x', payload: null, now: at(0) });
-      await repo!.insert({ id: 'ko', projectId: P1, type: 'x', payload: null, now: at(1) });
+      await repo!.insert({ id: 'ko', projectId: P2, type: 'x', payload: null, now: at(1) });
       await repo!.claim('w1', ['x'], at(2), at(30));
       await repo!.claim('w1', ['x'], at(2), at(30));
       assert.equal(await repo!.finish(lease('ok', 'w2', 1), { status: 'SUCCESS' }, at(3)), false);
@@ -166,10 +166,36 @@ for (const kind of databaseKinds()) {
       assert.deepEqual(results, [{ job_id: 'running' }]);
     });
 
+    it('runs a project\'s jobs one at a time: none is claimed while another runs under a live lease', async (t) => {
+      const { repos: [repo] } = await setup(t, kind);
+      await repo!.insert({ id: 'a1', projectId: P1, type: 'x', payload: null, now: at(0) });
+      await repo!.insert({ id: 'a2', projectId: P1, type: 'x', payload: null, now: at(1) });
+      await repo!.insert({ id: 'b1', projectId: P2, type: 'x', payload: null, now: at(2) });
+      assert.equal((await repo!.claim('w1', ['x'], at(3), at(10)))?.id, 'a1');
+      assert.equal((await repo!.claim('w2', ['x'], at(3), at(10)))?.id, 'b1', 'a2 waits for a1');
+      assert.equal(await repo!.claim('w2', ['x'], at(4), at(10)), undefined);
+      assert.equal(await repo!.othersWaiting(P2, ['x'], at(4)), false, 'a2 is not runnable while a1 runs');
+      // a1 gives its runner up at the end of a slice: it waits again, behind a2 (which waited longer).
+      assert.equal(await repo!.endSlice(lease('a1', 'w2', 1), at(5)), false, 'only the claim holder');
+      assert.equal(await repo!.endSlice(lease('a1', 'w1', 1), at(5)), true);
+      assert.equal(await repo!.othersWaiting(P2, ['x'], at(5)), true);
+      assert.equal(await repo!.othersWaiting(P1, ['x'], at(5)), false);
+      const next = await repo!.claim('w1', ['x'], at(5.5), at(10));
+      assert.equal(next?.id, 'a2');
+      const back = await repo!.byId('a1');
+      assert.deepEqual([back?.status, back?.locked_by, back?.queued_at, back?.slices], ['RUNNING', null, at(5), 1]);
+      assert.equal(await repo!.queuedPairs(P1), 2);
+      assert.equal(await repo!.finish(lease('a2', 'w1', 1), { status: 'SUCCESS' }, at(6)), true);
+      assert.equal(await repo!.queuedPairs(P1), 1);
+      assert.deepEqual([(await repo!.claim('w1', ['x'], at(6), at(10)))?.id, (await repo!.byId('a1'))?.attempts],
+        ['a1', 2]);
+    });
+
     it('never hands one job to two concurrent claimers', async (t) => {
       const { repos } = await setup(t, kind, kind.name === 'postgres' ? 3 : 1);
       for (let n = 0; n < 30; n++) {
-        await repos[0]!.insert({ id: `j${String(n).padStart(2, '0')}`, projectId: P1, type: 'x', payload: null, now: at(n) });
+        const id = `j${String(n).padStart(2, '0')}`;
+        await repos[0]!.insert({ id, projectId: id.repeat(16), type: 'x', payload: null, now: at(n) });
       }
       const claims = await Promise.all(Array.from({ length: 45 }, (_, n) =>
         repos[n % repos.length]!.claim(`w${n}`, ['x'], at(100), at(200))));

@@ -5,19 +5,23 @@ import { Worker } from 'node:worker_threads';
 import type { Store } from '../../src/db/database.js';
 import { systemClock } from '../../src/domain/clock.js';
 import { contextFor } from '../../src/domain/context.js';
-import { INTERNAL_FAILURE, type JobContext, JobRunner, type JobRunnerOptions, LeaseLostError } from '../../src/jobs/runner.js';
+import { INTERNAL_FAILURE, type JobContext, JobRunner, type JobRunnerOptions, LeaseLostError, SliceOverError } from '../../src/jobs/runner.js';
 import { CacheSpace } from '../../src/cache/cache-space.js';
 import { JobService } from '../../src/services/job-service.js';
 import { type DatabaseKind, databaseKinds } from '../helpers/databases.js';
 import { gate } from '../helpers/gate.js';
 import type { ThreadOptions } from '../helpers/job-runner-thread.js';
 import {
-  memoryLogger, openMigrated, pairsHandler, type PairsPayload, pause, sharedDatabase, TEST_JOB,
+  jobView, memoryLogger, openMigrated, pairsHandler, type PairsPayload, pause, sharedDatabase, TEST_JOB,
 } from '../helpers/jobs.js';
 
 const P1 = '1'.repeat(32);
 const P2 = '2'.repeat(32);
 const demo = contextFor('u1', P1, ['member']);
+/** A member of project `p` repeated to 32 characters. */
+const projectCtx = (p: string) => contextFor(`u-${p}`, p.repeat(32), ['member']);
+/** One of ten projects, by `n`. */
+const tenth = (n: number) => projectCtx(String(n % 10));
 
 interface Setup {
   url: string;
@@ -101,7 +105,8 @@ for (const kind of databaseKinds()) {
       const ids: string[] = [];
       for (let n = 0; n < 100; n++) {
         const payload: PairsPayload = { pairs: [[`img-${n}`, P2], [`img-${n}`, P1]], delayMs: 2 };
-        ids.push(await s.stores[0].db.transaction().execute((trx) => s.jobs.submit(trx, demo, TEST_JOB, payload)));
+        // Ten projects: a project's own jobs run one at a time.
+        ids.push(await s.stores[0].db.transaction().execute((trx) => s.jobs.submit(trx, tenth(n), TEST_JOB, payload)));
         s.jobs.notify();
       }
       for (const id of ids) await finished(s.jobs, id);
@@ -114,7 +119,7 @@ for (const kind of databaseKinds()) {
         .where('id', 'in', ids).execute();
       assert.deepEqual(new Set(rows.map((r) => `${r.status}/${r.attempts}/${r.locked_by}`)), new Set(['SUCCESS/1/null']));
       const n = 42;
-      assert.deepEqual(await s.jobs.show(demo, ids[n]!).then((v) => v.entities.results), [
+      assert.deepEqual(await jobView(s.jobs, tenth(n), ids[n]!).then((v) => v.entities.results), [
         { image_id: `img-${n}`, project_id: P2, status: 'success' },
         { image_id: `img-${n}`, project_id: P1, status: 'success' },
       ]);
@@ -140,7 +145,7 @@ for (const kind of databaseKinds()) {
       const garbage = await s.jobs.submit(s.stores[0].db, demo, 'test.outcome', { mode: 'garbage' });
       for (const id of [fail, thrown, garbage]) await finished(s.jobs, id);
 
-      const failed = await s.jobs.show(demo, fail);
+      const failed = await jobView(s.jobs, demo, fail);
       assert.match(failed.end_time, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
       assert.ok(failed.end_time >= failed.begin_time);
       assert.deepEqual(failed, {
@@ -149,7 +154,7 @@ for (const kind of databaseKinds()) {
         entities: { results: [{ image_id: 'img', project_id: P2, status: 'failed' }] },
       });
       for (const id of [thrown, garbage]) {
-        const view = await s.jobs.show(demo, id);
+        const view = await jobView(s.jobs, demo, id);
         assert.deepEqual([view.status, view.error_code, view.fail_reason],
           ['FAIL', INTERNAL_FAILURE.errorCode, 'An internal error occurred while running the job.']);
       }
@@ -254,7 +259,7 @@ for (const kind of databaseKinds()) {
       assert.ok(deadLogger.lines.some((l) => l.level === 'warn' && l.msg === 'job taken over by another runner; leaving it to that runner'));
       assert.equal(deadLogger.lines.some((l) => l.level === 'error'), false);
 
-      const view = await s.jobs.show(demo, id);
+      const view = await jobView(s.jobs, demo, id);
       assert.deepEqual([view.status, view.end_time], ['SUCCESS', job.end_time]);
       assert.deepEqual(view.entities.results, pairs.map(([image_id, project_id]) => ({ image_id, project_id, status: 'success' })));
       assert.deepEqual((await s.jobs.repo.results(id)).map((r) => r.seq), [1, 2, 3]);
@@ -288,9 +293,11 @@ for (const kind of databaseKinds()) {
       assert.equal((await s.jobs.repo.byId(second))?.status, 'INIT');
     });
 
-    it('runs up to `concurrency` jobs at once', async (t) => {
-      const s = await setup(t, kind);
+    it('runs up to `concurrency` jobs of different projects at once', async (t) => {
       const release = gate();
+      // First of the after hooks (they run in order): a failed assertion must not leave the runner waiting.
+      t.after(() => release.open());
+      const s = await setup(t, kind);
       let running = 0;
       let most = 0;
       const runner = s.runner(s.stores[0], { concurrency: 3 });
@@ -301,7 +308,7 @@ for (const kind of databaseKinds()) {
         return { status: 'SUCCESS' };
       });
       const ids = [];
-      for (let n = 0; n < 4; n++) ids.push(await s.jobs.submit(s.stores[0].db, demo, 'test.slow', {}));
+      for (const p of ['a', 'b', 'c', 'd']) ids.push(await s.jobs.submit(s.stores[0].db, projectCtx(p), 'test.slow', {}));
       runner.start();
       await waitFor(async () => (running === 3 ? true : undefined), 5000, 'three running jobs');
       await pause(100);
@@ -311,6 +318,66 @@ for (const kind of databaseKinds()) {
       release.open();
       for (const id of ids) assert.equal((await finished(s.jobs, id)).status, 'SUCCESS');
       assert.equal(most, 3);
+    });
+
+    it('a project\'s jobs run one at a time, in the order they were submitted, beside other projects\' jobs',
+      async (t) => {
+        const release = gate();
+        t.after(() => release.open());
+        const s = await setup(t, kind);
+        const started: string[] = [];
+        const runner = s.runner(s.stores[0], { concurrency: 3 });
+        runner.register('test.slow', async (_payload, ctx) => {
+          started.push(ctx.job.id);
+          await release.wait;
+          return { status: 'SUCCESS' };
+        });
+        const mine = [];
+        // Submission times are to the millisecond: apart, so that their order is known.
+        for (let n = 0; n < 3; n++) {
+          mine.push(await s.jobs.submit(s.stores[0].db, demo, 'test.slow', {}));
+          await pause(3);
+        }
+        const other = await s.jobs.submit(s.stores[0].db, projectCtx('b'), 'test.slow', {});
+        runner.start();
+        await waitFor(async () => (started.length === 2 ? true : undefined), 5000, 'two running jobs');
+        await pause(200);
+        assert.deepEqual(started, [mine[0], other]);
+        release.open();
+        for (const id of [...mine, other]) assert.equal((await finished(s.jobs, id)).status, 'SUCCESS');
+        assert.deepEqual(started, [mine[0], other, mine[1], mine[2]]);
+      });
+
+    it('a long job gives its runner up after its time slice to another project\'s job, then resumes', async (t) => {
+      const s = await setup(t, kind);
+      const runner = s.runner(s.stores[0], { concurrency: 1, sliceMs: 100 });
+      const order: string[] = [];
+      runner.register('test.long', async (_payload, ctx) => {
+        const done = (await ctx.lastResult())?.seq ?? 0;
+        for (let n = done; n < 40; n++) {
+          if (await ctx.sliceOver()) throw new SliceOverError(ctx.job.id);
+          await pause(10);
+          await ctx.commitChunk(async () => undefined, [{ imageId: `i${n}`, projectId: P1, status: 'success' }]);
+        }
+        order.push('long');
+        return { status: 'SUCCESS' };
+      });
+      runner.register('test.short', async () => {
+        order.push('short');
+        return { status: 'SUCCESS' };
+      });
+      const long = await s.jobs.submit(s.stores[0].db, demo, 'test.long', {});
+      runner.start();
+      await waitFor(async () => ((await s.jobs.repo.lastResult(long)) ? true : undefined), 5000, 'the long job to start');
+      const short = await s.jobs.submit(s.stores[0].db, projectCtx('b'), 'test.short', {});
+      assert.equal((await finished(s.jobs, short)).status, 'SUCCESS');
+      assert.deepEqual(order, ['short']);
+      const row = await finished(s.jobs, long);
+      assert.equal(row.status, 'SUCCESS');
+      assert.ok(row.slices >= 1, `slices: ${row.slices}`);
+      // Every pair exactly once, in order, across the slices.
+      assert.deepEqual((await s.jobs.repo.results(long)).map((r) => r.image_id),
+        Array.from({ length: 40 }, (_, n) => `i${n}`));
     });
 
     it('notify() starts a job at once instead of at the next poll, and unknown types are left alone', async (t) => {

@@ -7,7 +7,7 @@ import { AppError } from '../../src/errors/app-error.js';
 import { CacheSpace } from '../../src/cache/cache-space.js';
 import { JobService } from '../../src/services/job-service.js';
 import { type DatabaseKind, databaseKinds } from '../helpers/databases.js';
-import { openMigrated } from '../helpers/jobs.js';
+import { jobView, openMigrated } from '../helpers/jobs.js';
 
 const P1 = '1'.repeat(32);
 const P2 = '2'.repeat(32);
@@ -44,21 +44,21 @@ for (const kind of databaseKinds()) {
       const { jobs, clock, store } = await setup(t, kind);
       const id = await jobs.submit(store.db, demo, 'imsAddImageMembersJob', { images: ['i'] });
       assert.match(id, /^[0-9a-f]{32}$/);
-      assert.deepEqual(await jobs.show(demo, id), {
+      assert.deepEqual(await jobView(jobs, demo, id), {
         status: 'INIT', job_id: id, job_type: 'imsAddImageMembersJob', begin_time: '2024-11-06T06:30:00.778Z',
         end_time: '', error_code: null, fail_reason: null, entities: { results: [] },
       });
       const claimed = await jobs.repo.claim('w', ['imsAddImageMembersJob'], '2024-11-06T06:30:01.000Z', '2024-11-06T06:31:00.000Z');
       const lease = { jobId: id, owner: 'w', attempt: claimed!.attempts };
       await jobs.repo.appendResults(id, [{ imageId: '30e55148-deb9-4923-adb9-91618de16ba0', projectId: P2, status: 'success' }]);
-      assert.deepEqual(await jobs.show(demo, id), {
+      assert.deepEqual(await jobView(jobs, demo, id), {
         status: 'RUNNING', job_id: id, job_type: 'imsAddImageMembersJob', begin_time: '2024-11-06T06:30:00.778Z',
         end_time: '', error_code: null, fail_reason: null,
         entities: { results: [{ image_id: '30e55148-deb9-4923-adb9-91618de16ba0', project_id: P2, status: 'success' }] },
       });
       clock.set('2024-11-06T06:30:03.179Z');
       assert.equal(await jobs.repo.finish(lease, { status: 'SUCCESS' }, clock.now().toISOString()), true);
-      assert.deepEqual(await jobs.show(demo, id), {
+      assert.deepEqual(await jobView(jobs, demo, id), {
         status: 'SUCCESS', job_id: id, job_type: 'imsAddImageMembersJob', begin_time: '2024-11-06T06:30:00.778Z',
         end_time: '2024-11-06T06:30:03.179Z', error_code: null, fail_reason: null,
         entities: { results: [{ image_id: '30e55148-deb9-4923-adb9-91618de16ba0', project_id: P2, status: 'success' }] },
@@ -71,12 +71,12 @@ for (const kind of databaseKinds()) {
       await jobs.repo.claim('w', ['x'], '2024-11-06T06:30:01.000Z', '2024-11-06T06:31:00.000Z');
       await jobs.repo.appendResults(id, [{ imageId: 'i', projectId: P2, status: 'success' }]);
       await jobs.repo.finish({ jobId: id, owner: 'w', attempt: 1 }, { status: 'SUCCESS' }, '2024-11-06T06:30:02.000Z');
-      const view = await jobs.show(demo, id);
-      assert.equal(await jobs.show(demo, id), view);
+      const view = await jobView(jobs, demo, id);
+      assert.equal(await jobView(jobs, demo, id), view);
       assert.ok(Object.isFrozen(view) && Object.isFrozen(view.entities.results[0]));
-      await assert.rejects(jobs.show(alt, id), notFound(id));
+      await assert.rejects(jobView(jobs, alt, id), notFound(id));
       assert.equal(await jobs.repo.purge('2024-11-06T06:30:03.000Z'), 1);
-      await assert.rejects(jobs.show(demo, id), notFound(id));
+      await assert.rejects(jobView(jobs, demo, id), notFound(id));
       assert.equal(await store.db.selectFrom('job_results').select('seq').executeTakeFirst(), undefined);
     });
 
@@ -86,7 +86,7 @@ for (const kind of databaseKinds()) {
       await jobs.repo.claim('w', ['imsDelImageMembersJob'], '2024-11-06T06:30:01.000Z', '2024-11-06T06:31:00.000Z');
       await jobs.repo.finish({ jobId: id, owner: 'w', attempt: 1 },
         { status: 'FAIL', errorCode: 'IMG.0113', failReason: 'Failed to delete the tenant.' }, '2024-11-06T06:30:02.000Z');
-      assert.deepEqual(await jobs.show(demo, id), {
+      assert.deepEqual(await jobView(jobs, demo, id), {
         status: 'FAIL', job_id: id, job_type: 'imsDelImageMembersJob', begin_time: '2024-11-06T06:30:00.778Z',
         end_time: '2024-11-06T06:30:02.000Z', error_code: 'IMG.0113', fail_reason: 'Failed to delete the tenant.',
         entities: { results: [] },
@@ -96,10 +96,10 @@ for (const kind of databaseKinds()) {
     it('answers 404 IMG.0023 for unknown ids and for jobs of other projects, admins included', async (t) => {
       const { jobs } = await setup(t, kind);
       const id = await jobs.create(demo, 'imsAddImageMembersJob', {});
-      await assert.rejects(jobs.show(alt, id), notFound(id));
-      await assert.rejects(jobs.show(admin, id), notFound(id));
-      await assert.rejects(jobs.show(demo, 'f'.repeat(32)), notFound('f'.repeat(32)));
-      await assert.rejects(jobs.show(demo, `${id}x`), notFound(`${id}x`));
+      await assert.rejects(jobView(jobs, alt, id), notFound(id));
+      await assert.rejects(jobView(jobs, admin, id), notFound(id));
+      await assert.rejects(jobView(jobs, demo, 'f'.repeat(32)), notFound('f'.repeat(32)));
+      await assert.rejects(jobView(jobs, demo, `${id}x`), notFound(`${id}x`));
     });
 
     it('commits the job with the request\'s transaction and notifies runners only once it is visible', async (t) => {
@@ -134,7 +134,7 @@ for (const kind of databaseKinds()) {
       off();
       jobs.notify();
       assert.deepEqual(await nudges(), []);
-      assert.equal((await jobs.show(demo, inTrx)).status, 'INIT');
+      assert.equal((await jobView(jobs, demo, inTrx)).status, 'INIT');
       assert.equal((await store.db.selectFrom('settings').select('value').where('key', '=', 'request-write')
         .executeTakeFirst())?.value, 'v');
     });

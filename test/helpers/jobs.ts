@@ -1,3 +1,5 @@
+import type { RequestContext } from '../../src/domain/context.js';
+import type { JobService, JobView } from '../../src/services/job-service.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -51,4 +53,11 @@ export function pairsHandler(executions: string[]): JobHandler<PairsPayload> {
     }
     return { status: 'SUCCESS' };
   };
+}
+
+/** The whole view of a job small enough to be shown in one piece (JobService.show). */
+export async function jobView(jobs: JobService, ctx: RequestContext, id: string): Promise<JobView> {
+  const body = await jobs.show(ctx, id);
+  if (!('view' in body)) throw new Error(`job ${id} has more results than one view holds`);
+  return body.view;
 }

@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Container } from '../../container.js';
 import { imsMemberBody } from '../../domain/member.js';
@@ -17,6 +18,20 @@ type ProjectParams = { project_id?: string };
 
 /** The E13 job body; kept for finished jobs, which never change. */
 const jobJson = rendered((job: JobView) => JSON.stringify(job));
+
+/** The E13 body of a large job, a page of results at a time: `entities.results` is the view's last member. */
+async function* jobStream(body: { head: JobView; pages: () => AsyncGenerator<JobView['entities']['results']> })
+  : AsyncGenerator<string> {
+  const head = JSON.stringify(body.head);
+  yield head.slice(0, -']}}'.length);
+  let first = true;
+  for await (const page of body.pages()) {
+    const json = JSON.stringify(page).slice(1, -1);
+    yield first ? json : `,${json}`;
+    first = false;
+  }
+  yield ']}}';
+}
 
 const JOB_ID_SCHEMA = { type: 'object', properties: { job_id: { type: 'string' } } } as const;
 
@@ -66,7 +81,8 @@ export async function imsPlugin(app: FastifyInstance, { container }: { container
   });
 
   /** The signature, then the JSON body; a `{project_id}` in the path must be the caller's. */
-  app.addHook('preHandler', async (request: FastifyRequest) => {
+  // preValidation: the caller is known before any preHandler (the per-project rate limit's).
+  app.addHook('preValidation', async (request: FastifyRequest) => {
     const pathProject = (request.params as ProjectParams).project_id;
     if (request.ctx === undefined) request.ctx = await akskContext(request, deps, { pathProjectId: pathProject });
     if (!allows(request.ctx, accessOf(request.method))) {
@@ -87,8 +103,11 @@ export async function imsPlugin(app: FastifyInstance, { container }: { container
     v1.delete('/cloudimages/members', opts, async (request) => ({ job_id: await batch.remove(request.ctx, request.body) }));
     rejectOtherMethods(v1, '/cloudimages/members', ['POST', 'PUT', 'DELETE']);
 
-    const showJob = async (request: FastifyRequest, reply: FastifyReply) =>
-      sendJson(reply, jobJson(await jobs.show(request.ctx, (request.params as { job_id: string }).job_id)));
+    const showJob = async (request: FastifyRequest, reply: FastifyReply) => {
+      const body = await jobs.show(request.ctx, (request.params as { job_id: string }).job_id);
+      if ('view' in body) return sendJson(reply, jobJson(body.view));
+      return reply.header('content-type', 'application/json; charset=utf-8').send(Readable.from(jobStream(body)));
+    };
     v1.get('/:project_id/jobs/:job_id', showJob);
     v1.get('/cloudimages/job/:job_id', showJob);
 
