@@ -4,6 +4,7 @@ import type { Container } from './container.js';
 import { uuid } from './domain/clock.js';
 import { BODY_LIMITS } from './http/body-limits.js';
 import { registerBodyParsers } from './http/body-parsers.js';
+import { registerRateLimits } from './http/rate-limits.js';
 import { registerRequestTimeouts } from './http/timeouts.js';
 import { frameworkError, MAX_PARAM_LENGTH, registerUrlGuard } from './http/url-guard.js';
 import { glancePlugin } from './http/glance/plugin.js';
@@ -47,13 +48,16 @@ export async function buildApp(container: Container, options: AppOptions = {}): 
     forceCloseConnections: 'idle',
   });
   registerBodyParsers(app);
-  registerRequestTimeouts(app, requestTimeoutMs);
-  registerUrlGuard(app);
-
+  // First, so that every answer carries it, refusals of the hooks below included.
   app.addHook('onRequest', async (request, reply) => {
     reply.header('X-Request-Id', request.id);
     reply.header('x-openstack-request-id', request.id);
   });
+  registerRequestTimeouts(app, requestTimeoutMs);
+  registerUrlGuard(app);
+  await registerRateLimits(app, { perSource: container.config.rateLimitPerSource,
+    perProject: container.config.rateLimitPerProject });
+
   // Once shutting down, each answer ends its connection, so the close does not wait on idle keep-alives.
   let closing = false;
   app.addHook('preClose', async () => { closing = true; });

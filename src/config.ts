@@ -33,6 +33,12 @@ export interface Config {
   loginFailuresPerMinute: number;
   /** Memory all caches share (images, member lists, pages, jobs, rendered bodies), MB; 0: no caching. */
   cacheMb: number;
+  /** (image, project) pairs a project's unfinished batch jobs may hold; 0: no limit. */
+  maxQueuedPairs: number;
+  /** Requests a minute from one source address; 0: no limit. */
+  rateLimitPerSource: number;
+  /** Requests a minute for one project (Glance and IMS APIs); 0: no limit. */
+  rateLimitPerProject: number;
 }
 
 export interface ConfigFlags {
@@ -58,6 +64,9 @@ export interface ConfigFlags {
   lockoutDuration?: string;
   loginFailuresPerMinute?: string;
   cacheMb?: string;
+  maxQueuedPairs?: string;
+  rateLimitPerSource?: string;
+  rateLimitPerProject?: string;
 }
 
 /** Each option: its flag key, its environment variable and its default. */
@@ -83,6 +92,9 @@ const OPTIONS = {
   lockoutDuration: ['IMS_LOCKOUT_DURATION', '1800'],
   loginFailuresPerMinute: ['IMS_LOGIN_FAILURES_PER_MINUTE', '10'],
   cacheMb: ['IMS_CACHE_MB', '64'],
+  maxQueuedPairs: ['IMS_MAX_QUEUED_PAIRS', '2000000'],
+  rateLimitPerSource: ['IMS_RATE_LIMIT_PER_SOURCE', '0'],
+  rateLimitPerProject: ['IMS_RATE_LIMIT_PER_PROJECT', '0'],
 } as const satisfies Record<string, readonly [string, string | undefined]>;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -148,6 +160,9 @@ export function loadConfig(env: Record<string, string | undefined>, flags: Confi
     lockoutDurationSeconds: integer('--lockout-duration', pick('lockoutDuration')!, 1),
     loginFailuresPerMinute: integer('--login-failures-per-minute', pick('loginFailuresPerMinute')!, 0),
     cacheMb: integer('--cache-mb', pick('cacheMb')!, 0, 1_000_000),
+    maxQueuedPairs: integer('--max-queued-pairs', pick('maxQueuedPairs')!, 0),
+    rateLimitPerSource: integer('--rate-limit-per-source', pick('rateLimitPerSource')!, 0),
+    rateLimitPerProject: integer('--rate-limit-per-project', pick('rateLimitPerProject')!, 0),
   });
 }
 

@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppError, ErrorCode } from '../../errors/app-error.js';
 import { AKSK_REASONS } from '../../auth/aksk.js';
+import { RateLimitError } from '../rate-limits.js';
 import { ApigwError } from './aksk-auth.js';
 
 /** IMG codes for errors raised without one (ims-sharing.md §6.4). */
@@ -27,6 +28,11 @@ export function renderImsError(err: AppError, request: FastifyRequest, reply: Fa
   if (err.code === 'unauthorized') {
     const apigw = err instanceof ApigwError ? err : new ApigwError(AKSK_REASONS.missing);
     return reply.status(401).type('application/json').send(apigw.body(request.id));
+  }
+  // Throttling is the API gateway's, as in Huawei Cloud.
+  if (err instanceof RateLimitError) {
+    return reply.status(429).type('application/json')
+      .send({ error_msg: err.message, error_code: 'APIGW.0308', request_id: request.id });
   }
   return reply.status(err.status).type('application/json')
     .send({ error: { code: err.img ?? DEFAULT_IMG[err.code], message: err.message } });
