@@ -2,8 +2,11 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, 
 import swagger from '@fastify/swagger';
 import type { Container } from './container.js';
 import { uuid } from './domain/clock.js';
+import { notFound } from './errors/app-error.js';
 import { BODY_LIMITS } from './http/body-limits.js';
 import { registerBodyParsers } from './http/body-parsers.js';
+import { renderForPath } from './http/dialect.js';
+import { appErrorOf } from './http/errors.js';
 import { registerRateLimits } from './http/rate-limits.js';
 import { registerRequestTimeouts } from './http/timeouts.js';
 import { frameworkError, MAX_PARAM_LENGTH, registerUrlGuard } from './http/url-guard.js';
@@ -48,6 +51,10 @@ export async function buildApp(container: Container, options: AppOptions = {}): 
     forceCloseConnections: 'idle',
   });
   registerBodyParsers(app);
+  // Outside the dialect scopes (/healthz, /readyz, /versions, unknown paths): errors in the path's dialect,
+  // never Fastify's own body (which quotes the whole URL of a 404).
+  app.setErrorHandler((error, request, reply) => renderForPath(appErrorOf(error, request), request, reply));
+  app.setNotFoundHandler((request, reply) => renderForPath(notFound('The resource could not be found.'), request, reply));
   // First, so that every answer carries it, refusals of the hooks below included.
   app.addHook('onRequest', async (request, reply) => {
     reply.header('X-Request-Id', request.id);

@@ -255,7 +255,8 @@ export function parseAuthorization(value: string): ParsedAuthorization | undefin
   const m = AUTHORIZATION_RE.exec(value.trim());
   if (!m) return undefined;
   const [, access, list, sig] = m as unknown as [string, string, string, string];
-  if (access.length > MAX_ACCESS_LENGTH) return undefined;
+  // Access keys are looked up: a control character (NUL: PostgreSQL's text cannot hold one) never names one.
+  if (access.length > MAX_ACCESS_LENGTH || /[\u0000-\u001f\u007f]/.test(access)) return undefined;
   const signedHeaders = list.split(';');
   if (signedHeaders.some((h) => !HEADER_NAME_RE.test(h)) || new Set(signedHeaders).size !== signedHeaders.length) {
     return undefined;

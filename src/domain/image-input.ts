@@ -2,6 +2,7 @@ import { badRequest, forbidden } from '../errors/app-error.js';
 import {
   CREATE_DISALLOWED, CREATE_READ_ONLY, type Image, RESERVED_ATTRIBUTES, RESERVED_PREFIX, type Visibility,
 } from './image.js';
+import { clip } from './clip.js';
 import { checkPropertyName, validateImageDocument } from './image-schema.js';
 
 /** The attributes a client may give on `POST /v2/images`, already validated against the image schema. */
@@ -22,7 +23,7 @@ const FIELD_KEYS = ['id', 'name', 'container_format', 'disk_format', 'protected'
 const NOT_EXTRA = new Set<string>([...FIELD_KEYS, 'owner', 'tags', ...CREATE_READ_ONLY]);
 
 const readOnly = (key: string) => forbidden(`Attribute '${key}' is read-only.`);
-const reserved = (key: string) => forbidden(`Attribute '${key}' is reserved.`);
+const reserved = (key: string) => forbidden(`Attribute '${clip(key)}' is reserved.`);
 
 export const isReserved = (key: string) =>
   (RESERVED_ATTRIBUTES as readonly string[]).includes(key) || key.startsWith(RESERVED_PREFIX);

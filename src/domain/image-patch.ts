@@ -2,7 +2,8 @@ import { AppError, badRequest, conflict, forbidden } from '../errors/app-error.j
 import { checkDbInt, type Image, isBaseAttribute, READ_ONLY_ATTRIBUTES } from './image.js';
 import { dedupe, isReserved } from './image-input.js';
 import { checkPropertyName, IMAGE_PROPERTIES, isSchemaProperty, validateImageDocument } from './image-schema.js';
-import { pyStr } from './py-repr.js';
+import { clip } from './clip.js';
+import { quoteStr } from './py-repr.js';
 
 /** The two JSON-patch dialects of Glance and the JSON-schema draft each one follows. */
 export const PATCH_MEDIA_TYPES: Record<string, 4 | 10> = {
@@ -27,14 +28,14 @@ export function patchVersion(contentType: string | undefined): 4 | 10 {
   const version = PATCH_MEDIA_TYPES[mediaType];
   if (version === undefined) {
     throw new AppError('unsupported_media_type',
-      `The request media type ${contentType ?? 'None'} is not supported by this server.`,
+      `The request media type ${clip(contentType ?? 'None')} is not supported by this server.`,
       { headers: { 'Accept-Patch': ACCEPT_PATCH } });
   }
   return version;
 }
 
 function validatePointer(pointer: string): void {
-  const fail = (why: string) => badRequest(`Pointer \`${pointer}\` ${why}`);
+  const fail = (why: string) => badRequest(`Pointer \`${clip(pointer)}\` ${why}`);
   if (!pointer.startsWith('/')) throw fail('does not start with "/".');
   if (/\/\s*?\//.test(pointer.slice(1))) throw fail('contains adjacent "/".');
   if (pointer.length > 1 && pointer.endsWith('/')) throw fail('end with "/".');
@@ -43,7 +44,7 @@ function validatePointer(pointer: string): void {
 }
 
 function decodePointer(pointer: unknown): string[] {
-  if (typeof pointer !== 'string') throw badRequest(`Pointer \`${pyStr(pointer)}\` does not start with "/".`);
+  if (typeof pointer !== 'string') throw badRequest(`Pointer \`${quoteStr(pointer)}\` does not start with "/".`);
   validatePointer(pointer);
   return pointer.replace(/^\/+/, '').split('/').map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~').trim());
 }
@@ -56,7 +57,7 @@ function operation(raw: Record<string, unknown>, version: 4 | 10): { op: PatchOp
       throw badRequest(`Unable to find \`op\` in JSON Schema change. It must be one of the following: ${available}.`);
     }
     if (!(OPS as readonly unknown[]).includes(op)) {
-      throw badRequest(`Invalid operation: \`${pyStr(op)}\`. It must be one of the following: ${available}.`);
+      throw badRequest(`Invalid operation: \`${quoteStr(op)}\`. It must be one of the following: ${available}.`);
     }
     if (!('path' in raw)) throw badRequest("Unable to find 'path' in JSON Schema change");
     return { op: op as PatchOp, pointer: raw.path };
@@ -74,7 +75,7 @@ function operation(raw: Record<string, unknown>, version: 4 | 10): { op: PatchOp
 /** Path depth allowed per root: `locations` takes an index on add and remove. */
 function validatePath(op: PatchOp, path: string[]): void {
   const depth = path[0] === 'locations' ? { add: 2, remove: 2, replace: 1 }[op] : 1;
-  if (path.length !== depth) throw badRequest(`Invalid JSON pointer for this resource: '/${path.join('/')}'`);
+  if (path.length !== depth) throw badRequest(`Invalid JSON pointer for this resource: '/${clip(path.join('/'))}'`);
 }
 
 function validateChange(change: ImageChange): void {
@@ -82,7 +83,7 @@ function validateChange(change: ImageChange): void {
   if ((READ_ONLY_ATTRIBUTES as readonly string[]).includes(root)) {
     throw forbidden(`Attribute '${root}' is read-only.`);
   }
-  if (isReserved(root) && root !== 'locations') throw forbidden(`Attribute '${root}' is reserved.`);
+  if (isReserved(root) && root !== 'locations') throw forbidden(`Attribute '${clip(root)}' is reserved.`);
   if (change.op === 'remove') return;
   if (!isBaseAttribute(root)) checkPropertyName(root);
   if (change.path.length === 1) validateImageDocument({ [root]: change.value });
@@ -155,12 +156,12 @@ export function applyChanges(current: Image, changes: readonly ImageChange[], po
     const exists = base || Object.hasOwn(image.extra, root);
     if (op === 'remove') {
       if (base) throw forbidden(`Property ${root} may not be removed.`);
-      if (!exists) throw conflict(`Property ${root} does not exist.`);
+      if (!exists) throw conflict(`Property ${clip(root)} does not exist.`);
       delete image.extra[root];
       continue;
     }
-    if (op === 'replace' && !exists) throw conflict(`Property ${root} does not exist.`);
-    if (op === 'add' && exists && version === 4) throw conflict(`Property ${root} already present.`);
+    if (op === 'replace' && !exists) throw conflict(`Property ${clip(root)} does not exist.`);
+    if (op === 'add' && exists && version === 4) throw conflict(`Property ${clip(root)} already present.`);
     if (base) setAttribute(image, root, value);
     else image.extra[root] = value as string;
   }

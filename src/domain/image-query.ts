@@ -1,6 +1,6 @@
 import { badRequest } from '../errors/app-error.js';
 import { clip } from './clip.js';
-import { type ImageType, IMAGE_TYPES, type Visibility, VISIBILITIES } from './image.js';
+import { type ImageType, IMAGE_TYPES, PROPERTY_QUOTA, TAG_QUOTA, type Visibility, VISIBILITIES } from './image.js';
 import { isMemberStatus, type MemberStatus } from './member.js';
 
 export const SORT_KEYS = ['name', 'status', 'container_format', 'disk_format', 'size', 'id', 'created_at',
@@ -116,7 +116,7 @@ function valueFilter(expression: string): ValueFilter {
   const [op, rest] = splitOp(expression);
   if (op === 'in') return { op: 'in', values: splitQuoted(rest) };
   if (op === 'eq') return { op: 'eq', values: [rest] };
-  throw badRequest(`Unable to filter by unknown operator '${op}'.`);
+  throw badRequest(`Unable to filter by unknown operator '${clip(op)}'.`);
 }
 
 function timeFilter(name: string, expression: string): TimeFilter {
@@ -166,7 +166,8 @@ function sorting(sortParams: string[], keyParams: string[], dirParams: string[])
     fallback = dirs[0]!;
     while (dirs.length < keys.length) dirs.push(fallback);
   }
-  const sort = keys.map((key, i) => ({ key, dir: dirs[i]! }));
+  // A key given again cannot change the order (its first occurrence decides): one ORDER BY term per key.
+  const sort = keys.flatMap((key, i) => (keys.indexOf(key) === i ? [{ key, dir: dirs[i]! }] : []));
   for (const key of ['created_at', 'id'] as const) {
     if (!keys.includes(key)) sort.push({ key, dir: fallback });
   }
@@ -198,7 +199,11 @@ export function parseListQuery(pairs: readonly [string, string][]): ImageListQue
   const [limitParam] = take('limit');
   const [marker] = take('marker');
   const memberStatus = take('member_status')[0] ?? 'accepted';
-  const tags = take('tag').map((t) => t.trim());
+  // Every tag must be present: a repeated one asks nothing more; past TAG_QUOTA no image can have them all.
+  const tags = [...new Set(take('tag').map((t) => t.trim()))];
+  if (tags.length > TAG_QUOTA) {
+    throw badRequest(`At most ${TAG_QUOTA} tags may be filtered on (an image has at most ${TAG_QUOTA}).`);
+  }
   const sortParams = [take('sort'), take('sort_key'), take('sort_dir')] as const;
   const filterMap = new Map(rest);
   const visibility = filterMap.get('visibility');
@@ -259,6 +264,9 @@ function parseFilters(params: Map<string, string>, tags: string[]): ImageFilters
       }
       filters.imagetype = value as ImageType | 'market';
     } else filters.extra.push([key, value]);
+  }
+  if (filters.extra.length > PROPERTY_QUOTA) {
+    throw badRequest(`At most ${PROPERTY_QUOTA} properties may be filtered on (an image has at most ${PROPERTY_QUOTA}).`);
   }
   return filters;
 }

@@ -1,7 +1,6 @@
 import { badRequest } from '../errors/app-error.js';
 import { CONTAINER_FORMATS, DISK_FORMATS, IMAGE_STATUSES, VISIBILITIES } from './image.js';
-import { clip } from './clip.js';
-import { pyRepr } from './py-repr.js';
+import { pyRepr, quoteRepr } from './py-repr.js';
 
 type JsonType = 'string' | 'integer' | 'boolean' | 'null' | 'array' | 'object';
 
@@ -65,10 +64,11 @@ function hasType(value: unknown, type: JsonType): boolean {
   }
 }
 
-const codePoints = (s: string) => [...s].length;
+/** More than `max` code points (jsonschema counts them), without walking a long string (each takes 1 or 2 units). */
+const longerThan = (s: string, max: number) => s.length > max && (s.length > 2 * max || [...s].length > max);
 
 /** The caller's value as jsonschema quotes it, cut short: a message never echoes a long value whole. */
-const repr = (value: unknown): string => clip(pyRepr(value));
+const repr = quoteRepr;
 
 /** jsonschema's message for the first keyword of `rule` that `value` breaks, if any. */
 function violation(rule: Pick<PropertyRule, 'type' | 'enum' | 'maxLength' | 'pattern'>, value: unknown)
@@ -81,7 +81,7 @@ function violation(rule: Pick<PropertyRule, 'type' | 'enum' | 'maxLength' | 'pat
     return `${repr(value)} is not one of ${pyRepr(rule.enum)}`;
   }
   if (typeof value === 'string') {
-    if (rule.maxLength !== undefined && codePoints(value) > rule.maxLength) return `${repr(value)} is too long`;
+    if (rule.maxLength !== undefined && longerThan(value, rule.maxLength)) return `${repr(value)} is too long`;
     if (rule.pattern !== undefined && !new RegExp(rule.pattern).test(value)) {
       return `${repr(value)} does not match ${pyRepr(rule.pattern)}`;
     }
@@ -106,7 +106,7 @@ const schemaError = (reason: string) => badRequest(`Provided object does not mat
  * reporting the error jsonschema's `best_match` would: shallow errors first, in schema order.
  */
 export function validateImageDocument(doc: unknown): asserts doc is Record<string, unknown> {
-  if (!hasType(doc, 'object')) throw schemaError(`${pyRepr(doc)} is not of type 'object'`);
+  if (!hasType(doc, 'object')) throw schemaError(`${repr(doc)} is not of type 'object'`);
   const obj = doc as Record<string, unknown>;
   for (const [name, rule] of Object.entries(IMAGE_PROPERTIES)) {
     if (!Object.hasOwn(obj, name)) continue;
@@ -136,6 +136,6 @@ export const MAX_PROPERTY_VALUE = 65_535;
  */
 export function checkPropertyName(name: string): void {
   if (name === '') throw badRequest('Custom property names must not be empty.');
-  if ([...name].length > 255) throw badRequest('Custom property should not be greater than 255 characters.');
+  if (longerThan(name, 255)) throw badRequest('Custom property should not be greater than 255 characters.');
   if (name === '__proto__') throw badRequest('Custom property name "__proto__" is not allowed.');
 }

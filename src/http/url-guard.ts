@@ -23,6 +23,16 @@ function badUrl(request: FastifyRequest): AppError | undefined {
 }
 
 /**
+ * A query parameter a route reads as one value: absent, or a string. Given more than once it is a 400 in the
+ * route's dialect (Fastify's parser makes repeated keys an array, which no such route can use).
+ */
+export function singleQuery(request: FastifyRequest, name: string): string | undefined {
+  const value = (request.query as Record<string, string | string[] | undefined>)[name];
+  if (Array.isArray(value)) throw new AppError('bad_request', `The query parameter ${name} may be given only once.`);
+  return value;
+}
+
+/**
  * What no route accepts, refused before any route runs, in the dialect of the path: control characters in
  * path parameters, NUL characters in the query string (PostgreSQL's text cannot hold them; refused alike on
  * SQLite), and the router's own errors (a bad percent-escape: 400; a path parameter over MAX_PARAM_LENGTH: 414).

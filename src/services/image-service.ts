@@ -3,6 +3,7 @@ import type { Transaction } from 'kysely';
 import type { CacheSpace } from '../cache/cache-space.js';
 import type { Store } from '../db/database.js';
 import type { Database } from '../db/schema.js';
+import { clip } from '../domain/clip.js';
 import { type Clock, isoNow, UUID_RE, uuid } from '../domain/clock.js';
 import type { RequestContext } from '../domain/context.js';
 import {
@@ -24,7 +25,9 @@ export interface ImagePage {
   full: boolean;
 }
 
-const noImage = (id: string) => notFound(`No image found with ID ${id}`);
+const noImage = (id: string) => notFound(`No image found with ID ${clip(id)}`);
+const notFoundToDelete = (id: string) => notFound(`Failed to find image ${clip(id)} to delete`);
+const tagImageNotFound = (id: string) => notFound(`Image ${clip(id)} not found.`);
 const deletedDuringUpload = (id: string) => conflict(`Image ${id} could not be found after upload. The image may have `
   + 'been deleted during the upload, cleaning up the chunks uploaded.');
 const notOwner = () => forbidden('You do not own this image');
@@ -144,7 +147,7 @@ export class ImageService {
     let marker: Image | undefined;
     if (query.marker !== undefined) {
       marker = (await this.findVisible(ctx, query.marker))?.image;
-      if (!marker) throw badRequest(`No image found with ID ${query.marker}`);
+      if (!marker) throw badRequest(`No image found with ID ${clip(query.marker)}`);
     }
     const images = await this.repo.list(ctx, query, marker);
     return { images, full: images.length > 0 && images.length === query.limit };
@@ -176,11 +179,11 @@ export class ImageService {
   async delete(ctx: RequestContext, id: string): Promise<void> {
     const tempFile = await this.store.transaction(async (trx) => {
       const image = await this.lockVisible(ctx, id, trx);
-      if (!image) throw notFound(`Failed to find image ${id} to delete`);
+      if (!image) throw notFoundToDelete(id);
       if (!canModify(ctx, image)) throw notOwner();
       if (image.protected) throw forbidden(`Image ${id} is protected and cannot be deleted.`);
       const temp = image.status === 'saving' ? await this.uploads.tempFile(id, trx) : undefined;
-      if (!(await this.repo.delete(id, trx))) throw notFound(`Failed to find image ${id} to delete`);
+      if (!(await this.repo.delete(id, trx))) throw notFoundToDelete(id);
       return temp;
     });
     await this.data.remove(id, tempFile);
@@ -304,7 +307,7 @@ export class ImageService {
     change: (tags: string[]) => string[]): Promise<void> {
     await this.store.transaction(async (trx) => {
       const image = await this.lockVisible(ctx, id, trx);
-      if (!image) throw notFound(`Image ${id} not found.`);
+      if (!image) throw tagImageNotFound(id);
       if (!canModify(ctx, image)) throw forbidden(`Not allowed to ${verb} tags for image ${id}.`);
       const tags = change(image.tags);
       if (tags.length > TAG_QUOTA) {
@@ -312,7 +315,7 @@ export class ImageService {
           + `${quotaExceeded('tags', tags.length, TAG_QUOTA).message}:`);
       }
       if (!(await this.repo.update(id, { ...image, tags, updated_at: isoNow(this.clock) }, trx))) {
-        throw notFound(`Image ${id} not found.`);
+        throw tagImageNotFound(id);
       }
     });
   }

@@ -22,7 +22,7 @@ export interface MemberQuotas {
   wholeImage: number;
 }
 
-const imageNotFound = (id: string) => notFound(`Image ${id} not found.`, 'IMG.0027');
+const imageNotFound = (id: string) => notFound(`Image ${clip(id)} not found.`, 'IMG.0027');
 const memberNotFound = (imageId: string, memberId: string) =>
   notFound(`${clip(memberId)} not found in the member list of the image ${imageId}.`, 'IMG.0144');
 
@@ -158,7 +158,7 @@ export class MemberService {
   async revokeKey(ctx: RequestContext, keyId: string, projectId: string): Promise<void> {
     requireAdmin(ctx);
     if (!(await this.grants.revoke(keyId, projectId))) {
-      throw notFound(`Key ${keyId} is not granted to project ${projectId}.`, 'IMG.0095');
+      throw notFound(`Key ${clip(keyId)} is not granted to project ${clip(projectId)}.`, 'IMG.0095');
     }
   }
 
@@ -182,7 +182,7 @@ export class MemberService {
     }
     const key = extra.__system__cmkid;
     if (key && !(await this.grants.isGranted(key, memberId, trx))) {
-      return { error: forbidden(`The KMS key ${key} of image ${image.id} has not been granted to project `
+      return { error: forbidden(`The KMS key ${clip(key)} of image ${image.id} has not been granted to project `
         + `${memberId}; authorize the key for that project first.`, 'IMG.0099') };
     }
     return undefined;
@@ -212,8 +212,8 @@ function requireAdmin(ctx: RequestContext): void {
 }
 
 function checkGrantIds(keyId: string, projectId: string): void {
-  if (!/^[\w:./-]{1,255}$/.test(keyId)) throw badRequest(`The KMS key ID is incorrect: ${keyId}`, 'IMG.0001');
-  if (!/^[0-9a-f]{32}$/.test(projectId)) throw badRequest(`The project ID is incorrect: ${projectId}`, 'IMG.0067');
+  if (!/^[\w:./-]{1,255}$/.test(keyId)) throw badRequest(`The KMS key ID is incorrect: ${clip(keyId)}`, 'IMG.0001');
+  if (!/^[0-9a-f]{32}$/.test(projectId)) throw badRequest(`The project ID is incorrect: ${clip(projectId)}`, 'IMG.0067');
 }
 
 export function quotaExceeded(imageId: string, attempted: number, quota: number): AppError {

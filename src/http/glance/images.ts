@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Container } from '../../container.js';
 import { CONTAINER_FORMATS, DISK_FORMATS, VISIBILITIES } from '../../domain/image.js';
+import { clip } from '../../domain/clip.js';
 import { parseCreateBody } from '../../domain/image-input.js';
 import { parsePatchBody, patchVersion } from '../../domain/image-patch.js';
 import { type ImageListQuery, parseListQuery } from '../../domain/image-query.js';
@@ -101,7 +102,7 @@ async function patchMediaType(request: FastifyRequest, _reply: unknown, payload:
 async function octetStream(request: FastifyRequest, _reply: unknown, payload: unknown) {
   const type = request.headers['content-type'];
   if (type === undefined || type.split(';')[0]!.trim().toLowerCase() !== 'application/octet-stream') {
-    throw new AppError('unsupported_media_type', `Invalid content type ${type ?? 'None'}`);
+    throw new AppError('unsupported_media_type', `Invalid content type ${clip(type ?? 'None')}`);
   }
   return payload;
 }

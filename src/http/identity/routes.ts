@@ -5,6 +5,7 @@ import { tokenContext } from '../context.js';
 import { appErrorOf, toAppError } from '../errors.js';
 import { BODY_LIMITS } from '../body-limits.js';
 import { rejectOtherMethods } from '../method-guard.js';
+import { singleQuery } from '../url-guard.js';
 import { AppError, tooManyRequests } from '../../errors/app-error.js';
 import { renderKeystoneError } from './errors.js';
 import { LoginThrottle } from './login-throttle.js';
@@ -58,8 +59,7 @@ export async function identityRoutes(app: FastifyInstance, { container }: { cont
   rejectOtherMethods(app, '/auth/tokens', ['GET', 'POST']);
 
   app.get('/projects', { preHandler: auth }, async (request) => {
-    const { name } = request.query as { name?: string };
-    const projects = await identity.listProjects(request.ctx, name);
+    const projects = await identity.listProjects(request.ctx, singleQuery(request, 'name'));
     return {
       projects: projects.map((p) => projectBody(p, base())),
       links: { self: `${base()}/v3/projects`, previous: null, next: null },

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Container } from '../../container.js';
 import { imageBody } from '../../domain/image.js';
 import { parseListQuery } from '../../domain/image-query.js';
+import { renderUnknownApi } from './errors.js';
 
 /** E15 lists 500 images unless told otherwise (Glance's default is 25). */
 const IMS_LIMIT_DEFAULT = '500';
@@ -11,6 +12,8 @@ const IMS_LIMIT_DEFAULT = '500';
  * (`__imagetype`, `visibility`, `member_status`, `owner`, `limit`, `marker`), answered as `{"images": [...]}`.
  */
 export async function cloudImageRoutes(app: FastifyInstance, { container }: { container: Container }) {
+  // Paths under /v2/cloudimages are IMS's, as under /v1: the gateway's answer, not Glance's 404.
+  app.setNotFoundHandler((request, reply) => renderUnknownApi(request, reply));
   app.get('/', async (request) => {
     const i = request.url.indexOf('?');
     const pairs: [string, string][] = i < 0 ? [] : [...new URLSearchParams(request.url.slice(i + 1))];

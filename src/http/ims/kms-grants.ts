@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Container } from '../../container.js';
 import { wireTime } from '../../domain/clock.js';
 import { rejectOtherMethods } from '../method-guard.js';
+import { singleQuery } from '../url-guard.js';
 
 type GrantParams = { key_id: string; project: string };
 
@@ -12,8 +13,7 @@ type GrantParams = { key_id: string; project: string };
 export async function kmsGrantRoutes(app: FastifyInstance, { container }: { container: Container }) {
   const { members } = container;
   app.get('/kms-grants', async (request) => {
-    const { key_id: keyId } = request.query as { key_id?: string };
-    const rows = await members.listGrants(request.ctx, keyId);
+    const rows = await members.listGrants(request.ctx, singleQuery(request, 'key_id'));
     return { grants: rows.map((g) => ({ key_id: g.key_id, project_id: g.project_id, created_at: wireTime(g.created_at) })) };
   });
   rejectOtherMethods(app, '/kms-grants', ['GET']);

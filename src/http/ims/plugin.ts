@@ -8,6 +8,7 @@ import type { JobView } from '../../services/job-service.js';
 import { appErrorOf } from '../errors.js';
 import { BODY_LIMITS } from '../body-limits.js';
 import { rejectOtherMethods } from '../method-guard.js';
+import { singleQuery } from '../url-guard.js';
 import { rendered, sendJson } from '../rendered.js';
 import { cloudImageRoutes } from './cloudimages.js';
 import { kmsGrantRoutes } from './kms-grants.js';
@@ -43,10 +44,9 @@ function decodeMarker(marker: string): string {
   return decoded;
 }
 
-function limitParam(raw: unknown): number {
+function limitParam(raw: string | undefined): number {
   if (raw === undefined) return 500;
-  const s = String(raw);
-  const n = /^\d+$/.test(s) ? Number(s) : NaN;
+  const n = /^\d+$/.test(raw) ? Number(raw) : NaN;
   if (!(n >= 1 && n <= 1000)) throw badRequest('The limit must be an integer from 1 to 1000.', 'IMG.0001');
   return n;
 }
@@ -113,9 +113,9 @@ export async function imsPlugin(app: FastifyInstance, { container }: { container
 
     v1.get('/:project_id/cloudimages/:image_id/members', async (request) => {
       const { image_id: imageId } = request.params as { image_id: string };
-      const query = request.query as { limit?: string; marker?: string };
-      const limit = limitParam(query.limit);
-      const after = query.marker === undefined ? undefined : decodeMarker(query.marker);
+      const limit = limitParam(singleQuery(request, 'limit'));
+      const marker = singleQuery(request, 'marker');
+      const after = marker === undefined ? undefined : decodeMarker(marker);
       const { rows, more } = await members.page(request.ctx, imageId, limit, after);
       const last = rows[rows.length - 1];
       return {
