@@ -116,9 +116,12 @@ export function addMembersHandler(members: MemberService, clock: Clock, quotas: 
     let count = locked!.members;
     const now = isoNow(clock);
     const rows: MemberRow[] = [];
+    // A pair that succeeds leaves the project a member of a shared image, re-added ones included.
+    let shares = false;
     for (const projectId of pending) {
       if (existing.has(projectId)) {
         results.push(ok(imageId, projectId));
+        shares = true;
         continue;
       }
       const refusal = await members.refuseShare(image, projectId, trx);
@@ -131,10 +134,11 @@ export function addMembersHandler(members: MemberService, clock: Clock, quotas: 
           image_created_at: image.created_at, created_at: now, updated_at: now });
         results.push(ok(imageId, projectId));
         count++;
+        shares = true;
       }
     }
     await members.repo.insertMany(rows, trx);
-    if (rows.length > 0 && image.visibility === 'private') await members.markShared(imageId, now, trx);
+    if (shares && image.visibility === 'private') await members.markShared(imageId, now, trx);
   });
 }
 

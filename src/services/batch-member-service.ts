@@ -144,10 +144,14 @@ export class BatchMemberService {
   private async ownedImages(ctx: RequestContext, ids: string[]): Promise<ImageRow[]> {
     const rows = await this.store.db.selectFrom('images').selectAll().where('id', 'in', ids).execute();
     const byId = new Map(rows.map((r) => [r.id, r]));
+    // An image shared with the caller exists for it (it can read it): refused for not being the owner's.
+    const others = ctx.isAdmin ? [] : rows.filter((r) => r.owner !== ctx.projectId && r.visibility === 'shared');
+    const shared = others.length === 0 ? new Set<string>()
+      : await this.members.memberOf(ctx.projectId, others.map((r) => r.id));
     for (const id of ids) {
       const image = byId.get(id);
       const visible = image && (ctx.isAdmin || image.owner === ctx.projectId || image.visibility === 'public'
-        || image.visibility === 'community');
+        || image.visibility === 'community' || shared.has(id));
       if (!image || !visible) throw badRequest(`The image ID in the request does not exist: ${id}`, 'IMG.0027');
       if (!ctx.isAdmin && image.owner !== ctx.projectId) {
         throw badRequest(`This operation can be performed only by the image owner: ${id}`, 'IMG.0047');

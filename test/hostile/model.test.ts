@@ -9,8 +9,7 @@
  * `member_status=all` and one random filtered (and paged) list, member lists and every member's row.
  *
  * IMS_MODEL_SEED (default fixed), IMS_MODEL_RUNS and IMS_MODEL_STEPS run it longer or elsewhere;
- * IMS_MODEL_TALLY=1 prints how often each kind of step and answer came up; IMS_MODEL_STRICT=1 expects the
- * spec's answer where the server is known to differ (see STRICT). A failure names the seed and fast-check's
+ * IMS_MODEL_TALLY=1 prints how often each kind of step and answer came up. A failure names the seed and fast-check's
  * path, the (shrunk) steps with their answers, and the model's state.
  */
 import assert from 'node:assert/strict';
@@ -31,12 +30,6 @@ const MEMBER_QUOTA = 3;
 /** Creates beyond this many images in one run are skipped (each image costs observations every step). */
 const MAX_IMAGES = 6;
 
-/**
- * Where the server is known to differ from what the specs call for, in files this test's change may not
- * touch (src/jobs/*, src/services/batch-member-service.ts; reported instead): the model expects the server's
- * current answer unless IMS_MODEL_STRICT=1, which expects the spec's.
- */
-const STRICT = process.env.IMS_MODEL_STRICT === '1';
 const ACTORS = ['admin', 'demo', 'alt', 'other'] as const;
 type Actor = (typeof ACTORS)[number];
 /** Members: the four projects plus one that has no user (Glance never checks that a project exists). */
@@ -210,11 +203,9 @@ class Model {
     const out: MImage[] = [];
     for (const id of ids) {
       const img = this.byId(id);
-      // Strictly, an image the caller can see (§2.1: a member sees a shared image) exists for it and the
-      // refusal is about ownership (IMG.0047), as Glance answers a member 403 and only a stranger 404. The
-      // server's check leaves membership out: a member is told the image does not exist (IMG.0027).
-      const visible = STRICT ? this.sees(actor, img) : img && !img.deleted && (actor === 'admin' || img.owner === actor
-        || img.visibility === 'public' || img.visibility === 'community');
+      // An image the caller can see (§2.1: a member sees a shared image) exists for it and the refusal is
+      // about ownership (IMG.0047), as Glance answers a member 403 and only a stranger 404.
+      const visible = this.sees(actor, img);
       if (!img || !visible) return { code: 'IMG.0027' };
       if (actor !== 'admin' && img.owner !== actor) return { code: 'IMG.0047' };
       out.push(img);
@@ -234,7 +225,6 @@ class Model {
     }
     const results: Extract<Expected, { kind: 'ims-job' }>['results'] = [];
     for (const img of owned) {
-      let added = false;
       for (const m of members) {
         if (img.members.has(m)) {
           results.push([img.id, m, 'success', null]); // idempotent: the status is kept
@@ -243,14 +233,12 @@ class Model {
         } else {
           img.members.set(m, 'pending');
           img.since.set(m, this.tick);
-          added = true;
           results.push([img.id, m, 'success', null]);
         }
       }
-      // Adding a member to a private image makes it shared; strictly also re-adding one (the pair succeeds, so
-      // the project must then have the image). The server flips the visibility only when a row was inserted:
-      // re-adding the members of an image made private reports success and leaves them without access.
-      const succeeded = STRICT ? members.some((k) => img.members.has(k)) : added;
+      // Adding a member to a private image makes it shared; so does re-adding one (the pair succeeds, so the
+      // project must then have the image).
+      const succeeded = members.some((k) => img.members.has(k));
       if (succeeded && img.visibility === 'private') img.visibility = 'shared';
     }
     return { kind: 'ims-job', jobType: ADD_JOB, results };
