@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import fs from 'node:fs';
+import v8 from 'node:v8';
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import { pino } from 'pino';
@@ -15,6 +16,10 @@ import { contextFor } from '../domain/context.js';
 import { AppError } from '../errors/app-error.js';
 import { createJobRunner } from '../jobs/runner.js';
 import { secureFiles } from '../storage/permissions.js';
+
+// V8 lets garbage grow to several times what is live before it collects; favouring size keeps a process near
+// what it holds (its code and --cache-mb): test/hostile/memory, bench/README for what it costs.
+v8.setFlagsFromString('--optimize-for-size');
 
 /** The flags every command shares; each also reads its IMS_* environment variable. */
 function withConfigFlags(cmd: Command): Command {
