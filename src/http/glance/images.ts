@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Cache } from '../../cache/cache-space.js';
 import type { Container } from '../../container.js';
 import { CONTAINER_FORMATS, DISK_FORMATS, VISIBILITIES } from '../../domain/image.js';
 import { clip } from '../../domain/clip.js';
@@ -65,25 +66,21 @@ interface ListRequest {
 }
 
 /**
- * Parsed first-page requests by query string: clients repeat the same few (parsing is pure; errors are not
- * kept). Requests with a marker are parsed each time: a client walking a long list sends each once.
+ * Parses a list request's query string. First-page requests are kept (in the cache space, by query string):
+ * clients repeat the same few (parsing is pure; errors are not kept). Requests with a marker are parsed
+ * each time: a client walking a long list sends each once.
  */
-const listRequests = new Map<string, ListRequest>();
-
-function listRequest(url: string): ListRequest {
+function listRequest(url: string, kept: Cache<ListRequest>): ListRequest {
   const i = url.indexOf('?');
   const raw = i < 0 ? '' : url.slice(i + 1);
-  const kept = listRequests.get(raw);
-  if (kept !== undefined) return kept;
+  const hit = kept.get(raw, 0);
+  if (hit !== undefined) return hit;
   const pairs = [...new URLSearchParams(raw)] as [string, string][];
   const params = urlencode(pairs.filter(([k]) => k !== 'marker'));
   const request = { query: Object.freeze(parseListQuery(pairs)), first: params ? `/v2/images?${params}` : '/v2/images',
     nextPrefix: params ? `/v2/images?${params}&marker=` : '/v2/images?marker=' };
-  if (request.query.marker === undefined) {
-    if (listRequests.size >= 1000) listRequests.delete(listRequests.keys().next().value!);
-    listRequests.set(raw, request);
-  }
-  return request;
+  // The query string (as key and in both links) and its parsed form, UTF-16.
+  return request.query.marker === undefined ? kept.set(raw, 0, request, 512 + 8 * raw.length) : request;
 }
 
 /** `{images, first, next?, schema}` (§3.3): `next` only when the page was full. */
@@ -111,6 +108,7 @@ const doc = (summary: string, extra: Record<string, unknown> = {}) => ({ tags: [
 
 /** Glance v2 images (glance-members.md §3, §5), registered inside the Glance scope (prefix /v2). */
 export async function glanceImageRoutes(app: FastifyInstance, { container }: { container: Container }) {
+  const listRequests = container.caches.cache<ListRequest>('image-list-requests');
   const { images } = container;
 
   app.post('/images', {
@@ -125,7 +123,7 @@ export async function glanceImageRoutes(app: FastifyInstance, { container }: { c
   app.get('/images', {
     schema: doc('List images', { querystring: LIST_QUERY, response: { 200: LIST_RESPONSE } }),
   }, async (request, reply) => {
-    const list = listRequest(request.url);
+    const list = listRequest(request.url, listRequests);
     return sendJson(reply, listJson(await images.list(request.ctx, list.query), list));
   });
   rejectOtherMethods(app, '/images', ['GET', 'POST']);
