@@ -396,9 +396,8 @@ export class JobRunner {
 
   private context(row: JobRow, lease: Lease, aborter: AbortController): JobContext {
     const { repo, store } = this;
-    const sliceEnd = this.clock.now().getTime() + this.sliceMs;
-    /** When to ask the database again whether another project waits. */
-    let nextCheck = sliceEnd;
+    /** When to ask the database (again) whether another project waits: from the end of the slice on. */
+    let nextCheck = this.clock.now().getTime() + this.sliceMs;
     return {
       job: { id: row.id, type: row.type, projectId: row.project_id, attempt: row.attempts, createdAt: row.created_at },
       logger: this.options.logger,

@@ -78,6 +78,8 @@ function queries(store: Store) {
       { coalesce: true }),
     results: store.prepare((p: { jobId: string }) => db.selectFrom('job_results').selectAll()
       .where('job_id', '=', p.jobId).orderBy('seq')),
+    resultsPage: store.prepare((p: { jobId: string; afterSeq: number }) => db.selectFrom('job_results').selectAll()
+      .where('job_id', '=', p.jobId).where('seq', '>', p.afterSeq).orderBy('seq').limit(RESULTS_PAGE)),
   };
 }
 
@@ -249,10 +251,9 @@ export class JobRepo {
       .orderBy('seq').limit(1).executeTakeFirst();
   }
 
-  /** Up to RESULTS_PAGE results after `afterSeq`, up to `lastSeq`, in order. */
-  resultsPage(jobId: string, afterSeq: number, lastSeq: number): Promise<JobResultRow[]> {
-    return this.db.selectFrom('job_results').selectAll().where('job_id', '=', jobId)
-      .where('seq', '>', afterSeq).where('seq', '<=', lastSeq).orderBy('seq').limit(RESULTS_PAGE).execute();
+  /** Up to RESULTS_PAGE results after the one numbered `afterSeq` (0: from the first), in order. */
+  resultsPage(jobId: string, afterSeq: number): Promise<JobResultRow[]> {
+    return this.q.resultsPage.all({ jobId, afterSeq });
   }
 
   /** Deletes jobs that finished before `cutoff` (their results cascade); returns how many. */

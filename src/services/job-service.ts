@@ -5,7 +5,7 @@ import { clip } from '../domain/clip.js';
 import { type Clock, hexId, isoNow } from '../domain/clock.js';
 import type { RequestContext } from '../domain/context.js';
 import { notFound, tooManyRequests } from '../errors/app-error.js';
-import { JobRepo, type JobResultRow, type JobRow, type JobStatus } from '../repos/job-repo.js';
+import { JobRepo, type JobResultRow, type JobRow, type JobStatus, RESULTS_PAGE } from '../repos/job-repo.js';
 import type { Cache, CacheSpace } from '../cache/cache-space.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -26,13 +26,10 @@ export interface JobView {
 }
 
 /**
- * The job as E13 shows it: the whole view for jobs of up to INLINE_RESULTS results; for larger ones the view
- * without its results and the results in pages, to be written out one page at a time.
+ * The job as E13 shows it: the whole view for a job whose results fit in one page (RESULTS_PAGE); for a larger
+ * one the view without its results and the results in pages, to be written out one page at a time.
  */
 export type JobBody = { view: JobView } | { head: JobView; pages: () => AsyncGenerator<JobView['entities']['results']> };
-
-/** Results up to which a job's view is built whole (and kept once the job is finished). */
-export const INLINE_RESULTS = 5000;
 
 const JOB_ID_RE = /^[0-9a-f]{32}$/;
 
@@ -113,23 +110,21 @@ export class JobService {
       const kept = this.finished.get(job.id, job.end_time);
       if (kept) return { view: kept };
     }
-    // The results as far as they are now: a running job's later ones are not shown.
-    const lastSeq = (await this.repo.lastResult(job.id))?.seq ?? 0;
-    if (lastSeq > INLINE_RESULTS) {
+    // One page of results is the whole view, as before; a full page streams the rest behind it.
+    const first = await this.repo.resultsPage(job.id, 0);
+    if (first.length === RESULTS_PAGE) {
       const { repo } = this;
       return {
         head: viewOf(job, []),
         pages: async function* pages() {
-          for (let after = 0; after < lastSeq;) {
-            const rows = await repo.resultsPage(job.id, after, lastSeq);
-            if (rows.length === 0) return;
-            after = rows.at(-1)!.seq;
-            yield rows.map(wireResult);
+          for (let page = first; page.length > 0;) {
+            yield page.map(wireResult);
+            page = page.length < RESULTS_PAGE ? [] : await repo.resultsPage(job.id, page.at(-1)!.seq);
           }
         },
       };
     }
-    const view = viewOf(job, await this.repo.results(job.id));
+    const view = viewOf(job, first);
     if (job.end_time === null) return { view };
     for (const r of view.entities.results) Object.freeze(r);
     Object.freeze(view.entities.results);

@@ -5,6 +5,7 @@ import type { Clock } from '../../src/domain/clock.js';
 import { contextFor } from '../../src/domain/context.js';
 import { AppError } from '../../src/errors/app-error.js';
 import { CacheSpace } from '../../src/cache/cache-space.js';
+import { RESULTS_PAGE } from '../../src/repos/job-repo.js';
 import { JobService } from '../../src/services/job-service.js';
 import { type DatabaseKind, databaseKinds } from '../helpers/databases.js';
 import { jobView, openMigrated } from '../helpers/jobs.js';
@@ -63,6 +64,29 @@ for (const kind of databaseKinds()) {
         end_time: '2024-11-06T06:30:03.179Z', error_code: null, fail_reason: null,
         entities: { results: [{ image_id: '30e55148-deb9-4923-adb9-91618de16ba0', project_id: P2, status: 'success' }] },
       });
+    });
+
+    it('shows up to a page of results whole; from a full page on, the view without results and every result in '
+      + 'pages, in order', async (t) => {
+      const { jobs } = await setup(t, kind);
+      for (const n of [RESULTS_PAGE - 1, RESULTS_PAGE, 2 * RESULTS_PAGE + 1]) {
+        const id = await jobs.create(demo, 'x', {});
+        const results = Array.from({ length: n }, (_, i) => ({ imageId: `i${i}`, projectId: P2, status: 'success' as const }));
+        await jobs.repo.appendResults(id, results);
+        const body = await jobs.show(demo, id);
+        const wire = results.map((r) => ({ image_id: r.imageId, project_id: P2, status: 'success' }));
+        if (n < RESULTS_PAGE) {
+          assert.ok('view' in body);
+          assert.deepEqual(body.view.entities.results, wire);
+          continue;
+        }
+        assert.ok('head' in body, `${n} results`);
+        assert.deepEqual([body.head.status, body.head.entities.results], ['INIT', []]);
+        const pages = [];
+        for await (const page of body.pages()) pages.push(page);
+        assert.deepEqual(pages.map((p) => p.length), n === RESULTS_PAGE ? [RESULTS_PAGE] : [RESULTS_PAGE, RESULTS_PAGE, 1]);
+        assert.deepEqual(pages.flat(), wire);
+      }
     });
 
     it('keeps the view of a finished job, and answers 404 once the job is purged', async (t) => {

@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { RunningServer } from './server.js';
+import type { TestContext } from 'node:test';
+import type { DatabaseKind } from './databases.js';
+import { type RunningServer, startServer } from './server.js';
 
 /** Two tenants: `owner` shares, `member` receives. */
 export const FAULT_BOOTSTRAP = {
@@ -12,6 +14,27 @@ export const FAULT_BOOTSTRAP = {
     { name: 'member', password: 'secret', project: 'member', roles: ['member', 'reader'] },
   ],
 };
+
+/** Resident memory of a process, in MB. */
+export const rssMb = (pid: number) =>
+  Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
+
+/**
+ * `ims serve` with FAULT_BOOTSTRAP on a fresh database of `kind` (a SQLite file in its data dir, or a
+ * PostgreSQL schema), plus `args`; stopped, and the database dropped, after the test.
+ */
+export async function serveOn(t: TestContext, kind: DatabaseKind, args: string[]): Promise<{ srv: RunningServer; url: string }> {
+  const { dir, boot } = faultDir();
+  let url = `sqlite:${path.join(dir, 'ims.db')}`;
+  if (kind.name === 'postgres') {
+    const database = await kind.create();
+    t.after(() => database.drop());
+    url = database.url;
+  }
+  const srv = await startServer(['--database-url', url, '--bootstrap', boot, '--log-level', 'warn', ...args], { dataDir: dir });
+  t.after(() => srv.stop());
+  return { srv, url };
+}
 
 /** A fresh data dir with the bootstrap file in it. */
 export function faultDir(): { dir: string; boot: string } {

@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import { openStore, type Store } from '../../src/db/database.js';
 import { databaseKinds, type DatabaseKind } from '../helpers/databases.js';
-import { call, createImage, faultDir, login, upload, waitUntil } from '../helpers/faults.js';
-import { type RunningServer, startServer } from '../helpers/server.js';
+import { call, createImage, login, rssMb, serveOn, upload, waitUntil } from '../helpers/faults.js';
+import type { RunningServer } from '../helpers/server.js';
 
 const IMAGES = 1000;
 const PROJECTS = 1000;
@@ -13,16 +11,7 @@ const PROJECTS = 1000;
 const MAX_QUEUED = 1_200_000;
 
 async function serve(t: TestContext, kind: DatabaseKind): Promise<{ srv: RunningServer; store: Store }> {
-  const { dir, boot } = faultDir();
-  let url = `sqlite:${path.join(dir, 'ims.db')}`;
-  if (kind.name === 'postgres') {
-    const database = await kind.create();
-    t.after(() => database.drop());
-    url = database.url;
-  }
-  const srv = await startServer(['--database-url', url, '--bootstrap', boot, '--log-level', 'warn',
-    '--max-queued-pairs', String(MAX_QUEUED)], { dataDir: dir });
-  t.after(() => srv.stop());
+  const { srv, url } = await serveOn(t, kind, ['--max-queued-pairs', String(MAX_QUEUED)]);
   // Read directly: polling the view of a job with a million results would be most of the test's work.
   const store = openStore(url);
   t.after(() => store.close());
@@ -47,9 +36,6 @@ async function submit(base: string, token: string, images: string[], projects: s
 }
 
 const job = async (base: string, token: string, id: string) => call(`${base}/v1/cloudimages/job/${id}`, { token, limitMs: 120_000 });
-
-/** Resident memory of a process, in MB. */
-const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
 
 for (const kind of databaseKinds()) {
   describe(`fair jobs (${kind.name})`, () => {

@@ -1,32 +1,12 @@
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
-import { describe, it, type TestContext } from 'node:test';
-import { databaseKinds, type DatabaseKind } from '../helpers/databases.js';
-import { call, faultDir, login } from '../helpers/faults.js';
-import { type RunningServer, startServer } from '../helpers/server.js';
+import { describe, it } from 'node:test';
+import { databaseKinds } from '../helpers/databases.js';
+import { call, login, rssMb, serveOn } from '../helpers/faults.js';
 
 const CACHE_MB = 64;
 /** Distinct image bodies of about 60 KB each: some 100 MB through the caches in all. */
 const IMAGES = 1700;
 const VALUE = 60_000;
-
-/** Resident memory of a process, in MB. */
-const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
-
-async function serve(t: TestContext, kind: DatabaseKind): Promise<RunningServer> {
-  const { dir, boot } = faultDir();
-  let url = `sqlite:${path.join(dir, 'ims.db')}`;
-  if (kind.name === 'postgres') {
-    const database = await kind.create();
-    t.after(() => database.drop());
-    url = database.url;
-  }
-  const srv = await startServer(['--database-url', url, '--bootstrap', boot, '--log-level', 'warn',
-    '--cache-mb', String(CACHE_MB)], { dataDir: dir });
-  t.after(() => srv.stop());
-  return srv;
-}
 
 /** Runs `fn` over 0..n-1, `width` at a time. */
 async function each(n: number, width: number, fn: (i: number) => Promise<void>): Promise<void> {
@@ -40,7 +20,7 @@ for (const kind of databaseKinds()) {
   describe(`memory (${kind.name})`, () => {
     it(`an 8 MB property value is refused; 100 MB of distinct images read and listed keep RSS under --cache-mb `
       + '+ 150 MB', { timeout: 600_000 }, async (t) => {
-      const srv = await serve(t, kind);
+      const { srv } = await serveOn(t, kind, ['--cache-mb', String(CACHE_MB)]);
       const { token } = await login(srv.url, 'owner');
       const huge = await call(`${srv.url}/v2/images`, { method: 'POST', token,
         body: JSON.stringify({ name: 'huge', big: 'x'.repeat(8 * 1024 * 1024) }) });

@@ -4,7 +4,7 @@ import { AppError, badRequest, forbidden, notFound } from '../../errors/app-erro
 import { accessOf, allows, GLANCE_RULES } from '../../policy/roles.js';
 import { tokenContext } from '../context.js';
 import { appErrorOf } from '../errors.js';
-import { parseJsonBody } from '../json-body.js';
+import { parseJson } from '../body-parsers.js';
 import { renderGlanceError } from './errors.js';
 import { glanceImageActionRoutes } from './image-actions.js';
 import { glanceImageRoutes } from './images.js';
@@ -41,13 +41,7 @@ export async function glancePlugin(app: FastifyInstance, { container }: { contai
     return renderGlanceError(err, request, reply);
   });
   // Glance reads any request body as JSON, whatever its Content-Type says.
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
-    try {
-      done(null, parseJsonBody(body as string));
-    } catch (err) {
-      done(err as Error);
-    }
-  });
+  app.addContentTypeParser('*', { parseAs: 'string' }, parseJson);
   const authUrl = () => `${container.urls.publicUrl}/v3`;
   // The caller, then what its roles allow (reader reads, member writes), before anything else.
   app.addHook('onRequest', async (request) => {
