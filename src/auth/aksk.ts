@@ -1,5 +1,6 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import querystring from 'node:querystring';
+import { hasControl } from '../domain/control.js';
 
 /**
  * Huawei Cloud API-gateway AK/SK request signing (`SDK-HMAC-SHA256`), as the official node and Go SDKs compute it,
@@ -256,7 +257,7 @@ export function parseAuthorization(value: string): ParsedAuthorization | undefin
   if (!m) return undefined;
   const [, access, list, sig] = m as unknown as [string, string, string, string];
   // Access keys are looked up: a control character (NUL: PostgreSQL's text cannot hold one) never names one.
-  if (access.length > MAX_ACCESS_LENGTH || /[\u0000-\u001f\u007f]/.test(access)) return undefined;
+  if (access.length > MAX_ACCESS_LENGTH || hasControl(access)) return undefined;
   const signedHeaders = list.split(';');
   if (signedHeaders.some((h) => !HEADER_NAME_RE.test(h)) || new Set(signedHeaders).size !== signedHeaders.length) {
     return undefined;

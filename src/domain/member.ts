@@ -1,5 +1,6 @@
 import type { ImageMemberTable } from '../db/schema.js';
 import { wireTime } from './clock.js';
+import { hasControl } from './control.js';
 
 export const MEMBER_STATUSES = ['pending', 'accepted', 'rejected'] as const;
 export type MemberStatus = (typeof MEMBER_STATUSES)[number];
@@ -11,7 +12,7 @@ export const isMemberStatus = (s: unknown): s is MemberStatus =>
 export const MAX_MEMBER_ID = 255;
 
 /** A member id (a project id, as IMS and tempest use them, or any name Glance accepts) fit to look up or store. */
-export const isMemberId = (s: string): boolean => s.length > 0 && s.length <= MAX_MEMBER_ID && !/[\u0000-\u001f\u007f]/.test(s);
+export const isMemberId = (s: string): boolean => s.length > 0 && s.length <= MAX_MEMBER_ID && !hasControl(s);
 
 /** A full-ECS image (`__whole_image=true`). */
 export const isWholeImage = (extra: Record<string, string>) => extra.__whole_image === 'true';

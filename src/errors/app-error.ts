@@ -65,9 +65,12 @@ export const unavailable = () => new AppError('unavailable',
   'The service is temporarily unavailable: its database did not answer in time. Please retry later.',
   { headers: { 'Retry-After': String(RETRY_AFTER_SECONDS) } });
 
+/** `Retry-After` in whole seconds (at least 1) for a wait of `ms`. */
+export const retryAfter = (ms: number) => ({ 'Retry-After': String(Math.max(1, Math.ceil(ms / 1000))) });
+
 /** Too many requests (or failed logins) from one caller: a 429 that says when to come back. */
 export const tooManyRequests = (message: string, retryAfterMs: number) => new AppError('too_many_requests', message,
-  { headers: { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterMs / 1000))) } });
+  { headers: retryAfter(retryAfterMs) });
 
 export const badRequest = (message: string, img?: string) => new AppError('bad_request', message, { img });
 export const forbidden = (message: string, img?: string) => new AppError('forbidden', message, { img });

@@ -1,16 +1,14 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from '../errors/app-error.js';
+import { hasControl } from '../domain/control.js';
 import { renderForPath } from './dialect.js';
-
-/** Path parameters are ids, names and tags: no control character belongs in one. */
-const CONTROL = /[\u0000-\u001f\u007f]/;
 
 /** Longest path parameter routed; past it the router answers 414 (an id, a name or a tag is far shorter). */
 export const MAX_PARAM_LENGTH = 1024;
 
 function badUrl(request: FastifyRequest): AppError | undefined {
   for (const value of Object.values(request.params as Record<string, string>)) {
-    if (CONTROL.test(value)) return new AppError('bad_request', 'The URL path contains a control character.');
+    if (hasControl(value)) return new AppError('bad_request', 'The URL path contains a control character.');
   }
   const query = request.query as Record<string, string | string[]>;
   for (const key in query) {
