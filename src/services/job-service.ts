@@ -1,11 +1,11 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Store } from '../db/database.js';
 import type { Database } from '../db/schema.js';
-import { clip } from '../domain/clip.js';
 import { type Clock, hexId, isoNow } from '../domain/clock.js';
 import type { RequestContext } from '../domain/context.js';
-import { notFound, tooManyRequests } from '../errors/app-error.js';
-import { JobRepo, type JobResultRow, type JobRow, type JobStatus, RESULTS_PAGE } from '../repos/job-repo.js';
+import { tooManyRequests } from '../errors/app-error.js';
+import { jobNotFound } from '../errors/catalogue.js';
+import { type JobRepo, type JobResultRow, type JobRow, type JobStatus, RESULTS_PAGE } from '../repos/job-repo.js';
 import type { Cache, CacheSpace } from '../cache/cache-space.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -35,7 +35,6 @@ const JOB_ID_RE = /^[0-9a-f]{32}$/;
 
 /** Submitting asynchronous jobs and reading their status. */
 export class JobService {
-  readonly repo: JobRepo;
   private readonly listeners = new Set<() => void>();
   /** Views of finished jobs, by id and end time. */
   private readonly finished: Cache<JobView, string>;
@@ -44,9 +43,8 @@ export class JobService {
    * `maxQueuedPairs`: the pairs a project's unfinished jobs may hold in all (`--max-queued-pairs`); a
    * submission beyond it is refused with IMG.0060. 0: no limit.
    */
-  constructor(private readonly store: Store, private readonly clock: Clock, caches: CacheSpace,
-    private readonly maxQueuedPairs = 0) {
-    this.repo = new JobRepo(store);
+  constructor(private readonly store: Store, private readonly repo: JobRepo, private readonly clock: Clock,
+    caches: CacheSpace, private readonly maxQueuedPairs = 0) {
     this.finished = caches.cache('finished-jobs');
   }
 
@@ -104,7 +102,7 @@ export class JobService {
   async show(ctx: RequestContext, jobId: string): Promise<JobBody> {
     // Job ids are 32 hex characters (hexId): anything else is no job, without a query.
     const job = JOB_ID_RE.test(jobId) ? await this.repo.byId(jobId, ctx.projectId) : undefined;
-    if (!job) throw notFound(`Job ${clip(jobId)} could not be found.`, 'IMG.0023');
+    if (!job) throw jobNotFound(jobId);
     // A finished job never changes again (until it is purged, and then the row above is gone).
     if (job.end_time !== null) {
       const kept = this.finished.get(job.id, job.end_time);

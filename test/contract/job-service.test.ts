@@ -5,7 +5,7 @@ import type { Clock } from '../../src/domain/clock.js';
 import { contextFor } from '../../src/domain/context.js';
 import { AppError } from '../../src/errors/app-error.js';
 import { CacheSpace } from '../../src/cache/cache-space.js';
-import { RESULTS_PAGE } from '../../src/repos/job-repo.js';
+import { JobRepo, RESULTS_PAGE } from '../../src/repos/job-repo.js';
 import { JobService } from '../../src/services/job-service.js';
 import { type DatabaseKind, databaseKinds } from '../helpers/databases.js';
 import { jobView, openMigrated } from '../helpers/jobs.js';
@@ -30,7 +30,8 @@ async function setup(t: TestContext, kind: DatabaseKind) {
     await database.drop();
   });
   const clock = manualClock('2024-11-06T06:30:00.778Z');
-  return { store, clock, jobs: new JobService(store, clock, new CacheSpace(64 * 1024 * 1024)) };
+  const repo = new JobRepo(store);
+  return { store, clock, repo, jobs: new JobService(store, repo, clock, new CacheSpace(64 * 1024 * 1024)) };
 }
 
 const notFound = (id: string) => (err: unknown) => {
@@ -42,23 +43,23 @@ const notFound = (id: string) => (err: unknown) => {
 for (const kind of databaseKinds()) {
   describe(`job service (${kind.name})`, () => {
     it('shows a submitted job as INIT, then RUNNING with partial results, then SUCCESS (E13 body)', async (t) => {
-      const { jobs, clock, store } = await setup(t, kind);
+      const { jobs, repo, clock, store } = await setup(t, kind);
       const id = await jobs.submit(store.db, demo, 'imsAddImageMembersJob', { images: ['i'] });
       assert.match(id, /^[0-9a-f]{32}$/);
       assert.deepEqual(await jobView(jobs, demo, id), {
         status: 'INIT', job_id: id, job_type: 'imsAddImageMembersJob', begin_time: '2024-11-06T06:30:00.778Z',
         end_time: '', error_code: null, fail_reason: null, entities: { results: [] },
       });
-      const claimed = await jobs.repo.claim('w', ['imsAddImageMembersJob'], '2024-11-06T06:30:01.000Z', '2024-11-06T06:31:00.000Z');
+      const claimed = await repo.claim('w', ['imsAddImageMembersJob'], '2024-11-06T06:30:01.000Z', '2024-11-06T06:31:00.000Z');
       const lease = { jobId: id, owner: 'w', attempt: claimed!.attempts };
-      await jobs.repo.appendResults(id, [{ imageId: '30e55148-deb9-4923-adb9-91618de16ba0', projectId: P2, status: 'success' }]);
+      await repo.appendResults(id, [{ imageId: '30e55148-deb9-4923-adb9-91618de16ba0', projectId: P2, status: 'success' }]);
       assert.deepEqual(await jobView(jobs, demo, id), {
         status: 'RUNNING', job_id: id, job_type: 'imsAddImageMembersJob', begin_time: '2024-11-06T06:30:00.778Z',
         end_time: '', error_code: null, fail_reason: null,
         entities: { results: [{ image_id: '30e55148-deb9-4923-adb9-91618de16ba0', project_id: P2, status: 'success' }] },
       });
       clock.set('2024-11-06T06:30:03.179Z');
-      assert.equal(await jobs.repo.finish(lease, { status: 'SUCCESS' }, clock.now().toISOString()), true);
+      assert.equal(await repo.finish(lease, { status: 'SUCCESS' }, clock.now().toISOString()), true);
       assert.deepEqual(await jobView(jobs, demo, id), {
         status: 'SUCCESS', job_id: id, job_type: 'imsAddImageMembersJob', begin_time: '2024-11-06T06:30:00.778Z',
         end_time: '2024-11-06T06:30:03.179Z', error_code: null, fail_reason: null,
@@ -68,11 +69,11 @@ for (const kind of databaseKinds()) {
 
     it('shows up to a page of results whole; from a full page on, the view without results and every result in '
       + 'pages, in order', async (t) => {
-      const { jobs } = await setup(t, kind);
+      const { jobs, repo } = await setup(t, kind);
       for (const n of [RESULTS_PAGE - 1, RESULTS_PAGE, 2 * RESULTS_PAGE + 1]) {
         const id = await jobs.create(demo, 'x', {});
         const results = Array.from({ length: n }, (_, i) => ({ imageId: `i${i}`, projectId: P2, status: 'success' as const }));
-        await jobs.repo.appendResults(id, results);
+        await repo.appendResults(id, results);
         const body = await jobs.show(demo, id);
         const wire = results.map((r) => ({ image_id: r.imageId, project_id: P2, status: 'success' }));
         if (n < RESULTS_PAGE) {
@@ -90,25 +91,25 @@ for (const kind of databaseKinds()) {
     });
 
     it('keeps the view of a finished job, and answers 404 once the job is purged', async (t) => {
-      const { jobs, store } = await setup(t, kind);
+      const { jobs, repo, store } = await setup(t, kind);
       const id = await jobs.create(demo, 'x', {});
-      await jobs.repo.claim('w', ['x'], '2024-11-06T06:30:01.000Z', '2024-11-06T06:31:00.000Z');
-      await jobs.repo.appendResults(id, [{ imageId: 'i', projectId: P2, status: 'success' }]);
-      await jobs.repo.finish({ jobId: id, owner: 'w', attempt: 1 }, { status: 'SUCCESS' }, '2024-11-06T06:30:02.000Z');
+      await repo.claim('w', ['x'], '2024-11-06T06:30:01.000Z', '2024-11-06T06:31:00.000Z');
+      await repo.appendResults(id, [{ imageId: 'i', projectId: P2, status: 'success' }]);
+      await repo.finish({ jobId: id, owner: 'w', attempt: 1 }, { status: 'SUCCESS' }, '2024-11-06T06:30:02.000Z');
       const view = await jobView(jobs, demo, id);
       assert.equal(await jobView(jobs, demo, id), view);
       assert.ok(Object.isFrozen(view) && Object.isFrozen(view.entities.results[0]));
       await assert.rejects(jobView(jobs, alt, id), notFound(id));
-      assert.equal(await jobs.repo.purge('2024-11-06T06:30:03.000Z'), 1);
+      assert.equal(await repo.purge('2024-11-06T06:30:03.000Z'), 1);
       await assert.rejects(jobView(jobs, demo, id), notFound(id));
       assert.equal(await store.db.selectFrom('job_results').select('seq').executeTakeFirst(), undefined);
     });
 
     it('shows a failed job with its error code and reason', async (t) => {
-      const { jobs } = await setup(t, kind);
+      const { jobs, repo } = await setup(t, kind);
       const id = await jobs.create(demo, 'imsDelImageMembersJob', {});
-      await jobs.repo.claim('w', ['imsDelImageMembersJob'], '2024-11-06T06:30:01.000Z', '2024-11-06T06:31:00.000Z');
-      await jobs.repo.finish({ jobId: id, owner: 'w', attempt: 1 },
+      await repo.claim('w', ['imsDelImageMembersJob'], '2024-11-06T06:30:01.000Z', '2024-11-06T06:31:00.000Z');
+      await repo.finish({ jobId: id, owner: 'w', attempt: 1 },
         { status: 'FAIL', errorCode: 'IMG.0113', failReason: 'Failed to delete the tenant.' }, '2024-11-06T06:30:02.000Z');
       assert.deepEqual(await jobView(jobs, demo, id), {
         status: 'FAIL', job_id: id, job_type: 'imsDelImageMembersJob', begin_time: '2024-11-06T06:30:00.778Z',

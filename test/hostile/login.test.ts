@@ -34,7 +34,7 @@ for (const kind of databaseKinds()) {
       let now = Date.parse('2030-01-01T00:00:00Z');
       const t = await buildTestApp(tc, kind, { lockoutFailureAttempts: 2, lockoutDurationSeconds: 60, loginFailuresPerMinute: 0 },
         { clock: { now: () => new Date(now) } });
-      const user = (await t.container.identity.repo.userByName('default', 'demo'))!;
+      const user = (await t.container.repos.identity.userByName('default', 'demo'))!;
       assert.equal((await login(t, 'demo', 'wrong')).statusCode, 401);
       assert.equal((await login(t, 'demo', 'secret')).statusCode, 201, 'one failure does not lock; a success resets');
       for (let i = 0; i < 2; i++) assert.equal((await login(t, 'demo', 'wrong')).statusCode, 401);
@@ -44,7 +44,7 @@ for (const kind of databaseKinds()) {
       assert.equal((await login(t, 'alt', 'secret')).statusCode, 201, 'other accounts are not locked');
       now += 61_000;
       assert.equal((await login(t, 'demo', 'secret')).statusCode, 201);
-      const after = (await t.container.identity.repo.userByName('default', 'demo'))!;
+      const after = (await t.container.repos.identity.userByName('default', 'demo'))!;
       assert.deepEqual([after.failed_auth_count, after.failed_auth_at], [0, null]);
     });
 

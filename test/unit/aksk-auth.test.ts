@@ -265,7 +265,7 @@ for (const kind of databaseKinds()) {
       assert.equal(ctx.projectId, projects.demo);
       assert.deepEqual([...ctx.roles].sort(), ['member', 'reader']);
       assert.equal(ctx.isAdmin, false);
-      const demo = await container.identity.repo.userByName('default', 'demo');
+      const demo = await container.repos.identity.userByName('default', 'demo');
       assert.equal(ctx.userId, demo!.id);
       const alt = sign({ method: 'GET', host: 'ims.test:9292', path: '/v2/cloudimages', ak: key.access, sk: key.secret,
         date: container.clock.now(), projectId: projects.alt });

@@ -261,12 +261,12 @@ for (const kind of databaseKinds()) {
       assert.equal(noVault.statusCode, 400);
       assert.deepEqual(json(noVault), glanceError(400, 'Bad Request', 'vault_id is mandatory when accepting a full-ECS image created from a CBR backup.'));
       assert.equal((await call(t.app, t.tokens.alt, 'PUT', `/v2/images/${whole}/members/${t.projects.alt}`, { status: 'accepted', vault_id: 'v-1' })).statusCode, 200);
-      assert.equal((await t.container.members.repo.get(whole, t.projects.alt))!.vault_id, 'v-1');
+      assert.equal((await t.container.repos.members.get(whole, t.projects.alt))!.vault_id, 'v-1');
 
       const enc = await createImage(t, t.tokens.demo, { __system__cmkid: 'key-1' });
       const noGrant = await call(t.app, t.tokens.demo, 'POST', `/v2/images/${enc}/members`, { member: t.projects.alt });
       assert.equal(noGrant.statusCode, 403);
-      await t.container.members.grants.grant('key-1', t.projects.alt, new Date().toISOString());
+      await t.container.repos.grants.grant('key-1', t.projects.alt, new Date().toISOString());
       assert.equal((await call(t.app, t.tokens.demo, 'POST', `/v2/images/${enc}/members`, { member: t.projects.alt })).statusCode, 200);
     });
 
@@ -292,12 +292,12 @@ for (const kind of databaseKinds()) {
       const release = gate();
       // An add of the same member, in the middle of its transaction: the image locked, the insert to come.
       const adding = t.container.store.transaction(async (trx) => {
-        await t.container.images.lockVisible(t.container.identity.verify(t.tokens.demo)!, id, trx);
+        const lock = await t.container.repos.images.lock(id, trx);
         locked.open();
         await release.wait;
         const row = { image_id: id, member_id: t.projects.alt, status: 'pending', vault_id: null,
           image_created_at: '2026-01-01T00:00:00.000Z', created_at: '2026-01-01T00:00:00.000Z', updated_at: '2026-01-01T00:00:00.000Z' };
-        return t.container.members.repo.insert(row, trx);
+        return t.container.repos.members.insert(lock!, row);
       });
       await locked.wait;
       const updating = call(t.app, t.tokens.alt, 'PUT', `${url}/${t.projects.alt}`, { status: 'accepted' });

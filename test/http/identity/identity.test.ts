@@ -22,10 +22,10 @@ for (const kind of databaseKinds()) {
         .where('name', 'like', 'race%').orderBy('name').execute();
       assert.deepEqual(projects.map((p) => p.name), names);
       for (const name of names) {
-        const user = (await container.identity.repo.userByName('default', name))!;
-        const project = (await container.identity.repo.projectByName('default', name))!;
+        const user = (await container.repos.identity.userByName('default', name))!;
+        const project = (await container.repos.identity.projectByName('default', name))!;
         assert.equal(user.default_project_id, project.id);
-        assert.deepEqual(await container.identity.repo.rolesOn(user.id, project.id), ['member', 'reader']);
+        assert.deepEqual(await container.repos.identity.rolesOn(user.id, project.id), ['member', 'reader']);
       }
     });
 

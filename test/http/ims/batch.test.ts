@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import { createJobRunner } from '../../../src/jobs/runner.js';
+import { createJobRunner } from '../../../src/jobs/tasks.js';
 import { buildTestApp, json, memberRows, type TestApp } from '../../helpers/app.js';
 import { databaseKinds } from '../../helpers/databases.js';
 import { activeImage } from '../../helpers/ims.js';
@@ -72,7 +72,7 @@ for (const kind of databaseKinds()) {
       assert.equal((await call(t.app, t.tokens.alt, 'PUT', `/v2/images/${b}/members/${t.projects.alt}`, { status: 'rejected' })).statusCode, 200);
       const again = json(await call(t.app, t.tokens.demo, 'POST', '/v1/cloudimages/members', { images: [b], projects: [t.projects.alt] })) as { job_id: string };
       assert.equal((await waitJob(t, t.tokens.demo, t.projects.demo, again.job_id)).status, 'SUCCESS');
-      assert.equal((await t.container.members.repo.get(b, t.projects.alt))!.status, 'rejected');
+      assert.equal((await t.container.repos.members.get(b, t.projects.alt))!.status, 'rejected');
 
       const accept = json(await call(t.app, t.tokens.alt, 'PUT', '/v1/cloudimages/members',
         { images: [a, b], project_id: t.projects.alt, status: 'accepted' })) as { job_id: string };
@@ -102,7 +102,7 @@ for (const kind of databaseKinds()) {
       startRunner(tc, t);
       const a = await activeImage(t, t.tokens.demo);
       const enc = await activeImage(t, t.tokens.demo, { __system__cmkid: 'k1' });
-      await t.container.members.grants.grant('k1', t.projects.alt, new Date().toISOString());
+      await t.container.repos.grants.grant('k1', t.projects.alt, new Date().toISOString());
       const res = json(await call(t.app, t.tokens.demo, 'POST', '/v1/cloudimages/members',
         { images: [a, enc], projects: [t.projects.alt, t.projects.other] })) as { job_id: string };
       const job = await waitJob(t, t.tokens.demo, t.projects.demo, res.job_id);
