@@ -2,8 +2,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Container } from '../../container.js';
 import type { ImageAction } from '../../domain/image-status.js';
 import { badRequest, notFound } from '../../errors/app-error.js';
+import { hasBody } from '../body-parsers.js';
 import { rejectOtherMethods } from '../method-guard.js';
-import { hasBody } from './plugin.js';
 
 type TagParams = { id: string; '*': string };
 
