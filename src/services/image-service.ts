@@ -186,6 +186,9 @@ export class ImageService {
    * upload leaves no data and puts the image back to queued, so the upload can be retried.
    */
   async upload(ctx: RequestContext, id: string, source: Readable): Promise<void> {
+    // The source may fail (a client gone) before it is piped: its error then reaches the pipe (a premature close),
+    // not the process as an unhandled 'error' event.
+    source.on('error', () => {});
     const found = await this.findVisible(ctx, id);
     if (!found) throw noImage(id);
     const { image } = found;
