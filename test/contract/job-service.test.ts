@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import type { TestContext } from 'node:test';
 import { describe, it } from 'node:test';
-import type { Clock } from '../../src/domain/clock.js';
 import { contextFor } from '../../src/domain/context.js';
 import { AppError } from '../../src/errors/app-error.js';
 import { CacheSpace } from '../../src/cache/cache-space.js';
 import { RESULTS_PAGE } from '../../src/repos/job-repo.js';
 import { JobService } from '../../src/services/job-service.js';
+import { FakeClock } from '../helpers/clock.js';
 import { type DatabaseKind, databaseKinds } from '../helpers/databases.js';
 import { jobView, openMigrated } from '../helpers/jobs.js';
 
@@ -16,12 +16,6 @@ const demo = contextFor('u1', P1, ['member']);
 const alt = contextFor('u2', P2, ['member']);
 const admin = contextFor('u3', '3'.repeat(32), ['admin']);
 
-/** A clock the test moves by hand. */
-function manualClock(iso: string): Clock & { set(iso: string): void } {
-  let now = new Date(iso);
-  return { now: () => now, set: (next) => { now = new Date(next); } };
-}
-
 async function setup(t: TestContext, kind: DatabaseKind) {
   const database = await kind.create();
   const store = await openMigrated(database.url);
@@ -29,7 +23,7 @@ async function setup(t: TestContext, kind: DatabaseKind) {
     await store.close();
     await database.drop();
   });
-  const clock = manualClock('2024-11-06T06:30:00.778Z');
+  const clock = new FakeClock('2024-11-06T06:30:00.778Z');
   return { store, clock, jobs: new JobService(store, clock, new CacheSpace(64 * 1024 * 1024)) };
 }
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { buildTestApp, json, type TestApp } from '../helpers/app.js';
+import { FakeClock } from '../helpers/clock.js';
 import { databaseKinds } from '../helpers/databases.js';
 
 const login = (t: TestApp, name: string, password: string, remoteAddress = '10.0.0.1') => t.app.inject({
@@ -31,9 +32,9 @@ for (const kind of databaseKinds()) {
     });
 
     it('--lockout-failure-attempts locks the account for --lockout-duration, as Keystone does', async (tc) => {
-      let now = Date.parse('2030-01-01T00:00:00Z');
+      const clock = new FakeClock('2030-01-01T00:00:00Z');
       const t = await buildTestApp(tc, kind, { lockoutFailureAttempts: 2, lockoutDurationSeconds: 60, loginFailuresPerMinute: 0 },
-        { clock: { now: () => new Date(now) } });
+        { clock });
       const user = (await t.container.identity.repo.userByName('default', 'demo'))!;
       assert.equal((await login(t, 'demo', 'wrong')).statusCode, 401);
       assert.equal((await login(t, 'demo', 'secret')).statusCode, 201, 'one failure does not lock; a success resets');
@@ -42,7 +43,7 @@ for (const kind of databaseKinds()) {
       assert.equal(locked.statusCode, 401);
       assert.deepEqual(json(locked), keystone(401, 'Unauthorized', `The account is locked for user: ${user.id}.`));
       assert.equal((await login(t, 'alt', 'secret')).statusCode, 201, 'other accounts are not locked');
-      now += 61_000;
+      clock.advance(61_000);
       assert.equal((await login(t, 'demo', 'secret')).statusCode, 201);
       const after = (await t.container.identity.repo.userByName('default', 'demo'))!;
       assert.deepEqual([after.failed_auth_count, after.failed_auth_at], [0, null]);
