@@ -24,7 +24,10 @@ async function setup(t: TestContext, kind: DatabaseKind) {
     await database.drop();
   });
   const clock = new FakeClock('2024-11-06T06:30:00.778Z');
-  return { store, clock, jobs: new JobService(store, clock, new CacheSpace(64 * 1024 * 1024)) };
+  const jobs = new JobService(store, clock, new CacheSpace(64 * 1024 * 1024));
+  /** Submits a job of demo's as the services do: in a transaction of its own. */
+  const submit = (type: string) => store.transaction((trx) => jobs.submit(trx, demo, type, {}));
+  return { store, clock, jobs, submit };
 }
 
 const notFound = (id: string) => (err: unknown) => {
@@ -62,9 +65,9 @@ for (const kind of databaseKinds()) {
 
     it('shows up to a page of results whole; from a full page on, the view without results and every result in '
       + 'pages, in order', async (t) => {
-      const { jobs } = await setup(t, kind);
+      const { jobs, submit } = await setup(t, kind);
       for (const n of [RESULTS_PAGE - 1, RESULTS_PAGE, 2 * RESULTS_PAGE + 1]) {
-        const id = await jobs.create(demo, 'x', {});
+        const id = await submit('x');
         const results = Array.from({ length: n }, (_, i) => ({ imageId: `i${i}`, projectId: P2, status: 'success' as const }));
         await jobs.repo.appendResults(id, results);
         const body = await jobs.show(demo, id);
@@ -84,8 +87,8 @@ for (const kind of databaseKinds()) {
     });
 
     it('keeps the view of a finished job, and answers 404 once the job is purged', async (t) => {
-      const { jobs, store } = await setup(t, kind);
-      const id = await jobs.create(demo, 'x', {});
+      const { jobs, store, submit } = await setup(t, kind);
+      const id = await submit('x');
       await jobs.repo.claim('w', ['x'], '2024-11-06T06:30:01.000Z', '2024-11-06T06:31:00.000Z');
       await jobs.repo.appendResults(id, [{ imageId: 'i', projectId: P2, status: 'success' }]);
       await jobs.repo.finish({ jobId: id, owner: 'w', attempt: 1 }, { status: 'SUCCESS' }, '2024-11-06T06:30:02.000Z');
@@ -99,8 +102,8 @@ for (const kind of databaseKinds()) {
     });
 
     it('shows a failed job with its error code and reason', async (t) => {
-      const { jobs } = await setup(t, kind);
-      const id = await jobs.create(demo, 'imsDelImageMembersJob', {});
+      const { jobs, submit } = await setup(t, kind);
+      const id = await submit('imsDelImageMembersJob');
       await jobs.repo.claim('w', ['imsDelImageMembersJob'], '2024-11-06T06:30:01.000Z', '2024-11-06T06:31:00.000Z');
       await jobs.repo.finish({ jobId: id, owner: 'w', attempt: 1 },
         { status: 'FAIL', errorCode: 'IMG.0113', failReason: 'Failed to delete the tenant.' }, '2024-11-06T06:30:02.000Z');
@@ -112,8 +115,8 @@ for (const kind of databaseKinds()) {
     });
 
     it('answers 404 IMG.0023 for unknown ids and for jobs of other projects, admins included', async (t) => {
-      const { jobs } = await setup(t, kind);
-      const id = await jobs.create(demo, 'imsAddImageMembersJob', {});
+      const { jobs, submit } = await setup(t, kind);
+      const id = await submit('imsAddImageMembersJob');
       await assert.rejects(jobView(jobs, alt, id), notFound(id));
       await assert.rejects(jobView(jobs, admin, id), notFound(id));
       await assert.rejects(jobView(jobs, demo, 'f'.repeat(32)), notFound('f'.repeat(32)));
@@ -141,12 +144,14 @@ for (const kind of databaseKinds()) {
       assert.deepEqual(await nudges(), [], 'no nudge from inside a transaction');
       jobs.notify();
       assert.deepEqual(await nudges(), [1]);
-      await jobs.create(demo, 'x', {}, async (trx) => {
+      // As the services submit: the request's write and the job in one transaction, the nudge after its commit.
+      await store.transaction(async (trx) => {
         await trx.insertInto('settings').values({ key: 'request-write', value: 'v' }).execute();
+        return jobs.submit(trx, demo, 'x', {});
       });
-      assert.deepEqual(await nudges(), [2], 'create nudges after its commit');
-      await assert.rejects(jobs.create(demo, 'x', {}, async () => { throw new Error('refused'); }), /refused/);
-      assert.deepEqual(await nudges(), []);
+      assert.deepEqual(await nudges(), [], 'no nudge from inside a transaction');
+      jobs.notify();
+      assert.deepEqual(await nudges(), [2]);
       await jobs.submit(store.db, demo, 'x', {});
       assert.deepEqual(await nudges(), [3], 'outside a transaction submit nudges at once');
       off();
