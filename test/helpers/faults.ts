@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { TestContext } from 'node:test';
 import type { DatabaseKind } from './databases.js';
+import { namedUser, passwordAuth } from './keystone.js';
 import { type RunningServer, startServer } from './server.js';
 
 /** Two tenants: `owner` shares, `member` receives. */
@@ -76,11 +77,9 @@ export async function call(url: string, init: RequestInit & { token?: string; li
 }
 
 /** A project-scoped token of a bootstrapped user. */
-export async function login(base: string, name: string): Promise<{ token: string; project: string }> {
+export async function login(base: string, name: string, password = 'secret'): Promise<{ token: string; project: string }> {
   const res = await call(`${base}/v3/auth/tokens`, {
-    method: 'POST',
-    body: JSON.stringify({ auth: { identity: { methods: ['password'], password: { user: {
-      name, domain: { name: 'Default' }, password: 'secret' } } } } }),
+    method: 'POST', body: JSON.stringify(passwordAuth(namedUser(name, password))),
   });
   assert.equal(res.status, 201, res.text);
   return { token: res.headers.get('x-subject-token')!, project: res.json().token.project.id };

@@ -3,10 +3,8 @@ import { describe, it } from 'node:test';
 import { buildTestApp, json } from '../../helpers/app.js';
 import { FakeClock } from '../../helpers/clock.js';
 import { databaseKinds } from '../../helpers/databases.js';
+import { passwordAuth } from '../../helpers/keystone.js';
 
-const passwordAuth = (user: object, scope?: object) => ({
-  auth: { identity: { methods: ['password'], password: { user } }, ...(scope ? { scope } : {}) },
-});
 const DOMAIN = { name: 'Default' };
 
 for (const kind of databaseKinds()) {
@@ -116,7 +114,7 @@ for (const kind of databaseKinds()) {
       const empty = await app.inject({ method: 'POST', url: '/v3/auth/tokens', payload: {} });
       assert.equal(empty.statusCode, 400);
       assert.equal((json(empty) as any).error.message, 'Expecting to find auth.identity in request body.');
-      const nopw = await app.inject({ method: 'POST', url: '/v3/auth/tokens', payload: { auth: { identity: { methods: ['password'], password: { user: { name: 'demo' } } } } } });
+      const nopw = await app.inject({ method: 'POST', url: '/v3/auth/tokens', payload: passwordAuth({ name: 'demo' }) });
       assert.equal(nopw.statusCode, 400);
     });
 
