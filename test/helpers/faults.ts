@@ -24,7 +24,8 @@ export const rssMb = (pid: number) =>
  * `ims serve` with FAULT_BOOTSTRAP on a fresh database of `kind` (a SQLite file in its data dir, or a
  * PostgreSQL schema), plus `args`; stopped, and the database dropped, after the test.
  */
-export async function serveOn(t: TestContext, kind: DatabaseKind, args: string[]): Promise<{ srv: RunningServer; url: string }> {
+export async function serveOn(t: TestContext, kind: DatabaseKind, args: string[])
+  : Promise<{ srv: RunningServer; url: string; dir: string }> {
   const { dir, boot } = faultDir();
   let url = `sqlite:${path.join(dir, 'ims.db')}`;
   if (kind.name === 'postgres') {
@@ -34,7 +35,7 @@ export async function serveOn(t: TestContext, kind: DatabaseKind, args: string[]
   }
   const srv = await startServer(['--database-url', url, '--bootstrap', boot, '--log-level', 'warn', ...args], { dataDir: dir });
   t.after(() => srv.stop());
-  return { srv, url };
+  return { srv, url, dir };
 }
 
 /** A fresh data dir with the bootstrap file in it. */
