@@ -79,7 +79,7 @@ export async function buildContainer(config: Readonly<Config>, options: { clock?
     const members = new MemberService(store, clock, {
       member: config.memberQuota, wholeImage: config.wholeImageMemberQuota,
     }, repos);
-    const jobs = new JobService(store, repos.jobs, clock, caches, config.maxQueuedPairs);
+    const jobs = new JobService(repos.jobs, clock, caches, config.maxQueuedPairs);
     const batch = new BatchMemberService(store, jobs, repos);
     return {
       config, instanceId, store, caches, clock, urls, repos, identity, images, members, jobs, batch,

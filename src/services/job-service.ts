@@ -1,5 +1,4 @@
 import type { Kysely, Transaction } from 'kysely';
-import type { Store } from '../db/database.js';
 import type { Database } from '../db/schema.js';
 import { type Clock, hexId, isoNow } from '../domain/clock.js';
 import type { RequestContext } from '../domain/context.js';
@@ -43,31 +42,17 @@ export class JobService {
    * `maxQueuedPairs`: the pairs a project's unfinished jobs may hold in all (`--max-queued-pairs`); a
    * submission beyond it is refused with IMG.0060. 0: no limit.
    */
-  constructor(private readonly store: Store, private readonly repo: JobRepo, private readonly clock: Clock,
-    caches: CacheSpace, private readonly maxQueuedPairs = 0) {
+  constructor(private readonly repo: JobRepo, private readonly clock: Clock, caches: CacheSpace,
+    private readonly maxQueuedPairs = 0) {
     this.finished = caches.cache('finished-jobs');
-  }
-
-  /**
-   * Submits a job in its own transaction, together with `work(trx)` (the request's writes, if any),
-   * and notifies the runners once it has committed. Returns the job id.
-   */
-  async create(ctx: RequestContext, type: string, payload: unknown, work?: (trx: Transaction<Database>) => Promise<void>)
-    : Promise<string> {
-    const id = await this.store.transaction(async (trx) => {
-      if (work) await work(trx);
-      return this.submit(trx, ctx, type, payload);
-    });
-    this.notify();
-    return id;
   }
 
   /**
    * Creates an INIT job of the caller's project, of `pairs` pairs of work, and returns its id (32 hex). It is
    * refused with a 429 IMG.0060 when it would take the project's queued work over the limit. Pass the transaction
    * of the request's own writes so the job exists exactly when they do, and call `notify()` once it
-   * has committed (without it a runner finds the job at its next poll), or use `create`. Outside a
-   * transaction the runners are notified at once.
+   * has committed (without it a runner finds the job at its next poll). Outside a transaction the
+   * runners are notified at once.
    */
   async submit(trx: Db, ctx: RequestContext, type: string, payload: unknown, pairs = 1): Promise<string> {
     if (this.maxQueuedPairs > 0) {

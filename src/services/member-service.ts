@@ -26,16 +26,11 @@ export interface MemberRepos {
   grants: KmsGrantRepo;
 }
 
-/** The IMS share rules' refusals, as the native API answers them (the first three render by operation). */
+/** A refusal of `shareWith` (self-share, full-ECS, KMS grant) as the native API answers it. */
 function shareError(refusal: Refusal, imageId: string, memberId: string, key = ''): AppError {
-  switch (refusal) {
-    case 'self_share': return selfShare();
-    case 'whole_image': return wholeImageUnshareable();
-    case 'kms_not_granted': return kmsNotGranted(key, imageId, memberId);
-    case 'vault_required': return vaultRequired();
-    case 'image_not_found': return memberImageNotFound(imageId);
-    default: return memberNotFound(imageId, memberId);
-  }
+  if (refusal === 'self_share') return selfShare();
+  if (refusal === 'whole_image') return wholeImageUnshareable();
+  return kmsNotGranted(key, imageId, memberId);
 }
 
 /**

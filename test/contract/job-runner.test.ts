@@ -51,7 +51,7 @@ async function setup(t: TestContext, kind: DatabaseKind): Promise<Setup> {
   return {
     url: database.url,
     stores: [a, b],
-    jobs: new JobService(a, new JobRepo(a), systemClock, new CacheSpace(64 * 1024 * 1024)),
+    jobs: new JobService(new JobRepo(a), systemClock, new CacheSpace(64 * 1024 * 1024)),
     repo: new JobRepo(a),
     runner: (store, options = {}, taskList = {}) => {
       const runner = new JobRunner(store, { logger: memoryLogger(), leaseSeconds: 1, retentionSeconds: 3600,

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import type { TestContext } from 'node:test';
 import { describe, it } from 'node:test';
-import type { Clock } from '../../src/domain/clock.js';
 import { contextFor } from '../../src/domain/context.js';
 import { AppError } from '../../src/errors/app-error.js';
 import { CacheSpace } from '../../src/cache/cache-space.js';
 import { JobRepo, RESULTS_PAGE } from '../../src/repos/job-repo.js';
 import { JobService } from '../../src/services/job-service.js';
+import { FakeClock } from '../helpers/clock.js';
 import { type DatabaseKind, databaseKinds } from '../helpers/databases.js';
 import { jobView, openMigrated } from '../helpers/jobs.js';
 
@@ -16,12 +16,6 @@ const demo = contextFor('u1', P1, ['member']);
 const alt = contextFor('u2', P2, ['member']);
 const admin = contextFor('u3', '3'.repeat(32), ['admin']);
 
-/** A clock the test moves by hand. */
-function manualClock(iso: string): Clock & { set(iso: string): void } {
-  let now = new Date(iso);
-  return { now: () => now, set: (next) => { now = new Date(next); } };
-}
-
 async function setup(t: TestContext, kind: DatabaseKind) {
   const database = await kind.create();
   const store = await openMigrated(database.url);
@@ -29,9 +23,12 @@ async function setup(t: TestContext, kind: DatabaseKind) {
     await store.close();
     await database.drop();
   });
-  const clock = manualClock('2024-11-06T06:30:00.778Z');
+  const clock = new FakeClock('2024-11-06T06:30:00.778Z');
   const repo = new JobRepo(store);
-  return { store, clock, repo, jobs: new JobService(store, repo, clock, new CacheSpace(64 * 1024 * 1024)) };
+  const jobs = new JobService(repo, clock, new CacheSpace(64 * 1024 * 1024));
+  /** Submits a job of demo's as the services do: in a transaction of its own. */
+  const submit = (type: string) => store.transaction((trx) => jobs.submit(trx, demo, type, {}));
+  return { store, clock, repo, jobs, submit };
 }
 
 const notFound = (id: string) => (err: unknown) => {
@@ -69,9 +66,9 @@ for (const kind of databaseKinds()) {
 
     it('shows up to a page of results whole; from a full page on, the view without results and every result in '
       + 'pages, in order', async (t) => {
-      const { jobs, repo } = await setup(t, kind);
+      const { jobs, repo, submit } = await setup(t, kind);
       for (const n of [RESULTS_PAGE - 1, RESULTS_PAGE, 2 * RESULTS_PAGE + 1]) {
-        const id = await jobs.create(demo, 'x', {});
+        const id = await submit('x');
         const results = Array.from({ length: n }, (_, i) => ({ imageId: `i${i}`, projectId: P2, status: 'success' as const }));
         await repo.appendResults(id, results);
         const body = await jobs.show(demo, id);
@@ -91,8 +88,8 @@ for (const kind of databaseKinds()) {
     });
 
     it('keeps the view of a finished job, and answers 404 once the job is purged', async (t) => {
-      const { jobs, repo, store } = await setup(t, kind);
-      const id = await jobs.create(demo, 'x', {});
+      const { jobs, repo, store, submit } = await setup(t, kind);
+      const id = await submit('x');
       await repo.claim('w', ['x'], '2024-11-06T06:30:01.000Z', '2024-11-06T06:31:00.000Z');
       await repo.appendResults(id, [{ imageId: 'i', projectId: P2, status: 'success' }]);
       await repo.finish({ jobId: id, owner: 'w', attempt: 1 }, { status: 'SUCCESS' }, '2024-11-06T06:30:02.000Z');
@@ -106,8 +103,8 @@ for (const kind of databaseKinds()) {
     });
 
     it('shows a failed job with its error code and reason', async (t) => {
-      const { jobs, repo } = await setup(t, kind);
-      const id = await jobs.create(demo, 'imsDelImageMembersJob', {});
+      const { jobs, repo, submit } = await setup(t, kind);
+      const id = await submit('imsDelImageMembersJob');
       await repo.claim('w', ['imsDelImageMembersJob'], '2024-11-06T06:30:01.000Z', '2024-11-06T06:31:00.000Z');
       await repo.finish({ jobId: id, owner: 'w', attempt: 1 },
         { status: 'FAIL', errorCode: 'IMG.0113', failReason: 'Failed to delete the tenant.' }, '2024-11-06T06:30:02.000Z');
@@ -119,8 +116,8 @@ for (const kind of databaseKinds()) {
     });
 
     it('answers 404 IMG.0023 for unknown ids and for jobs of other projects, admins included', async (t) => {
-      const { jobs } = await setup(t, kind);
-      const id = await jobs.create(demo, 'imsAddImageMembersJob', {});
+      const { jobs, submit } = await setup(t, kind);
+      const id = await submit('imsAddImageMembersJob');
       await assert.rejects(jobView(jobs, alt, id), notFound(id));
       await assert.rejects(jobView(jobs, admin, id), notFound(id));
       await assert.rejects(jobView(jobs, demo, 'f'.repeat(32)), notFound('f'.repeat(32)));
@@ -148,12 +145,14 @@ for (const kind of databaseKinds()) {
       assert.deepEqual(await nudges(), [], 'no nudge from inside a transaction');
       jobs.notify();
       assert.deepEqual(await nudges(), [1]);
-      await jobs.create(demo, 'x', {}, async (trx) => {
+      // As the services submit: the request's write and the job in one transaction, the nudge after its commit.
+      await store.transaction(async (trx) => {
         await trx.insertInto('settings').values({ key: 'request-write', value: 'v' }).execute();
+        return jobs.submit(trx, demo, 'x', {});
       });
-      assert.deepEqual(await nudges(), [2], 'create nudges after its commit');
-      await assert.rejects(jobs.create(demo, 'x', {}, async () => { throw new Error('refused'); }), /refused/);
-      assert.deepEqual(await nudges(), []);
+      assert.deepEqual(await nudges(), [], 'no nudge from inside a transaction');
+      jobs.notify();
+      assert.deepEqual(await nudges(), [2]);
       await jobs.submit(store.db, demo, 'x', {});
       assert.deepEqual(await nudges(), [3], 'outside a transaction submit nudges at once');
       off();
