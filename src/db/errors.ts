@@ -15,6 +15,19 @@ export class DatabaseBusyError extends Error {
   }
 }
 
+/**
+ * A query inside `store.transaction(fn)` that did not go through `fn`'s `trx` (the transaction rule, see
+ * src/db/README.md). On SQLite it would wait for the transaction to end, which waits for it: forever.
+ */
+export class OutsideTransactionError extends Error {
+  readonly code = 'IMS_OUTSIDE_TRX';
+  constructor() {
+    super('a query inside store.transaction(fn) did not use fn\'s trx: inside a transaction every query must use its '
+      + 'trx (src/db/README.md, the transaction rule)');
+    this.name = 'OutsideTransactionError';
+  }
+}
+
 /** PostgreSQL SQLSTATEs after which the same request may succeed later: the fault is the server's state. */
 const TRANSIENT_SQLSTATES: Record<string, string> = {
   '40001': 'serialization failure',

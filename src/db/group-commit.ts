@@ -41,7 +41,7 @@ export function groupCommit(db: Kysely<Database>, driver: SqliteDriver, timeoutM
         for (const unit of group) {
           exec('savepoint unit');
           try {
-            unit.outcome = { ok: true, value: await unit.fn(trx) };
+            unit.outcome = { ok: true, value: await driver.runCallback(() => unit.fn(trx)) };
             exec('release unit');
           } catch (error) {
             exec('rollback to unit');
@@ -77,6 +77,8 @@ export function groupCommit(db: Kysely<Database>, driver: SqliteDriver, timeoutM
   }
 
   return <T>(fn: (trx: Transaction<Database>) => Promise<T>) => new Promise<T>((resolve, reject) => {
+    // Asked for by a unit's own callback, it would wait for its group to end, which waits for the callback.
+    driver.refuseInsideCallback();
     queue.push({ fn, resolve: resolve as (value: unknown) => void, reject, deadline: Date.now() + timeoutMs });
     if (!scheduled) {
       scheduled = true;

@@ -1,6 +1,7 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { CompiledQuery, DatabaseConnection, Driver, QueryResult } from 'kysely';
-import { DatabaseBusyError } from './errors.js';
+import { DatabaseBusyError, OutsideTransactionError } from './errors.js';
 import type { DbHealth } from './health.js';
 
 /** SQLITE_BUSY or SQLITE_LOCKED: another connection (another process) holds the lock a statement needs. */
@@ -10,6 +11,20 @@ const sleep = (ms: number) => new Promise<void>((resolve) => { setTimeout(resolv
 
 /** Pause before the next try: 1, 2, 4 ... ms up to 50 ms. */
 const backoff = (tries: number) => Math.min(50, 2 ** tries);
+
+/** A transaction's callback running on a driver: `open` until the callback has settled. */
+interface Callback {
+  driver: SqliteDriver;
+  open: boolean;
+}
+
+/** The transaction callback an async flow belongs to (everything the callback started, awaited or not). */
+const callbacks = new AsyncLocalStorage<Callback>();
+/**
+ * Callbacks running now, on every driver. On Node 20 an AsyncLocalStorage in use turns on promise hooks for
+ * the whole process (~10 % of a read): `callbacks` is on from a transaction's first callback to its end.
+ */
+let running = 0;
 
 /**
  * Kysely's driver for one better-sqlite3 connection, which never waits on the event loop. The connection
@@ -21,6 +36,8 @@ const backoff = (tries: number) => Math.min(50, 2 ** tries);
  * A transaction holds the connection from `begin immediate` to its end; any statement of another flow
  * waits until then (it must not run inside someone else's transaction). Between tries of a `begin`, the
  * connection is free. A single statement outside a transaction runs at once when no transaction is open.
+ * A flow of the open transaction's own callback that waits for the connection would wait for itself: it
+ * throws OutsideTransactionError instead (`runCallback`, `refuseInsideCallback`).
  */
 export class SqliteDriver implements Driver {
   private held: Promise<void> | undefined;
@@ -28,7 +45,7 @@ export class SqliteDriver implements Driver {
   private readonly statements = new Map<string, BetterSqlite3.Statement>();
   /**
    * The deadline (epoch ms) of the next `begin`, set by group commit right before it opens its transaction.
-   * (Not an AsyncLocalStorage: on Node 20 one turns on promise hooks for the whole process, ~10 % of a read.)
+   * (Not an AsyncLocalStorage: one costs every promise of the process while it is on, see `running`.)
    */
   nextBeginDeadline: number | undefined;
 
@@ -81,6 +98,27 @@ export class SqliteDriver implements Driver {
     this.sqlite.close();
   }
 
+  /** Runs `fn`, the callback of a transaction open on this connection, marking every flow it starts. */
+  async runCallback<T>(fn: () => Promise<T>): Promise<T> {
+    const callback: Callback = { driver: this, open: true };
+    running++;
+    try {
+      return await callbacks.run(callback, fn);
+    } finally {
+      callback.open = false;
+      running--;
+    }
+  }
+
+  /**
+   * Throws OutsideTransactionError in a flow of a transaction callback still running on this connection:
+   * what it asks for (the connection, or a transaction after this one) waits for the callback to end.
+   */
+  refuseInsideCallback(): void {
+    const callback = callbacks.getStore();
+    if (callback?.open && callback.driver === this) throw new OutsideTransactionError();
+  }
+
   /**
    * Runs `attempt` (a statement outside any transaction) when the connection is free, again after each
    * SQLITE_BUSY until the statement timeout. No wait and no extra promise when it succeeds at once.
@@ -116,6 +154,7 @@ export class SqliteDriver implements Driver {
   }
 
   private async retry<T>(attempt: () => T): Promise<T> {
+    this.refuseInsideCallback();
     const started = Date.now();
     const deadline = started + this.timeoutMs;
     for (let tries = 0; ; tries++) {
@@ -138,6 +177,7 @@ export class SqliteDriver implements Driver {
   }
 
   private async lock(): Promise<void> {
+    this.refuseInsideCallback();
     while (this.held) await this.held;
     this.held = new Promise<void>((resolve) => { this.release = resolve; });
   }
@@ -151,6 +191,8 @@ export class SqliteDriver implements Driver {
 
   private end(connection: DatabaseConnection): void {
     (connection as SqliteConnection).inTransaction = false;
+    // Off once per transaction, not per callback: a group commit runs many, and turning it on costs µs.
+    if (running === 0) callbacks.disable();
     this.unlock();
   }
 }

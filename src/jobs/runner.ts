@@ -11,8 +11,7 @@
  * 1. Every write goes through `ctx.commitChunk(fn, results)`: `fn(trx)` makes the changes and the
  *    results describing them are inserted in the same transaction, which first checks (and locks)
  *    this runner's claim on the job. A runner that lost the claim gets `LeaseLostError` and nothing of
- *    that chunk is written. Inside `fn`, use only `trx` (on SQLite anything else waits for the
- *    transaction to end, i.e. forever).
+ *    that chunk is written. Inside `fn`, use only `trx` (the transaction rule: src/db/README.md).
  * 2. The handler first reads `ctx.recordedPairs()` and skips every (image_id, project_id) pair that
  *    already has a result: an earlier attempt committed it, together with its changes. (A handler that
  *    records its pairs in one fixed order may instead skip as many as `ctx.lastResult()` numbers.)
