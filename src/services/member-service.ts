@@ -6,9 +6,7 @@ import { type Clock, isoNow } from '../domain/clock.js';
 import type { RequestContext } from '../domain/context.js';
 import type { Image } from '../domain/image.js';
 import { clip } from '../domain/clip.js';
-import {
-  isMemberId, isMemberStatus, isWholeImage, MAX_MEMBER_ID, memberQuota, type MemberStatus, withinQuota,
-} from '../domain/member.js';
+import { isMemberId, isWholeImage, memberQuota, type MemberStatus, withinQuota } from '../domain/member.js';
 import { AppError, badRequest, conflict, forbidden, notFound } from '../errors/app-error.js';
 import { KmsGrantRepo } from '../repos/kms-grant-repo.js';
 import type { FoundImage, LockedImage } from '../repos/image-repo.js';
@@ -25,6 +23,12 @@ export interface MemberQuotas {
 const imageNotFound = (id: string) => notFound(`Image ${clip(id)} not found.`, 'IMG.0027');
 const memberNotFound = (imageId: string, memberId: string) =>
   notFound(`${clip(memberId)} not found in the member list of the image ${imageId}.`, 'IMG.0144');
+
+/** A member's new status, parsed in the HTTP layer; no vault keeps the stored one (IMS). */
+export interface StatusChange {
+  status: MemberStatus;
+  vaultId?: string;
+}
 
 /** Why a member cannot be added to an image, whatever API asked: shared by the Glance and IMS paths. */
 export interface ShareRefusal {
@@ -48,10 +52,6 @@ export class MemberService {
 
   /** `POST /v2/images/{id}/members`: 200 with a pending member, or the first failing check of §1.2. */
   async add(ctx: RequestContext, imageId: string, memberId: string): Promise<MemberRow> {
-    if (!isMemberId(memberId)) {
-      throw badRequest(`Invalid member ${clip(memberId)}: a member is 1 to ${MAX_MEMBER_ID} characters, none of them `
-        + 'a control character.', 'IMG.0067');
-    }
     // Every check runs on the image as locked for the insert: one read, and no change can slip in between.
     return this.store.transaction(async (trx) => {
       const locked = await this.images.lockVisibleCounted(ctx, imageId, trx);
@@ -120,7 +120,7 @@ export class MemberService {
   }
 
   /** `PUT /v2/images/{id}/members/{member}`: the member (or an admin) sets its status; §1.5 order. */
-  async update(ctx: RequestContext, imageId: string, memberId: string, status: unknown, vaultId?: unknown)
+  async update(ctx: RequestContext, imageId: string, memberId: string, change: StatusChange | AppError)
     : Promise<MemberRow> {
     const { image, rev } = await this.visibleImage(ctx, imageId);
     const denied = () => forbidden(`Not allowed to update members for image ${imageId}.`, 'IMG.0026');
@@ -129,10 +129,9 @@ export class MemberService {
     const allowed = ctx.isAdmin || memberId === ctx.projectId;
     const row = allowed && isMemberId(memberId) ? await this.repo.find(imageId, rev, memberId) : undefined;
     if (!row) throw memberNotFound(imageId, memberId);
-    if (!isMemberStatus(status)) {
-      throw badRequest('Incorrect request: Status must be "pending", "accepted" or "rejected".', 'IMG.0001');
-    }
-    const vault = acceptVault(image, status, vaultId);
+    if (change instanceof AppError) throw change;
+    const { status } = change;
+    const vault = acceptVault(image, status, change.vaultId);
     const updated = await this.repo.updateStatus(imageId, memberId, status, vault, isoNow(this.clock));
     // Removed since it was read: as if the request had come a moment later.
     if (!updated) throw memberNotFound(imageId, memberId);
@@ -226,14 +225,10 @@ export function quotaExceeded(imageId: string, attempted: number, quota: number)
  * The vault to record when a member accepts: mandatory for a full-ECS image made from a CBR backup
  * (`__whole_image=true` with `__backup_id`), else whatever was given (undefined keeps the stored one).
  */
-export function acceptVault(image: Image, status: MemberStatus, vaultId: unknown): string | undefined {
-  if (vaultId !== undefined && vaultId !== null && (typeof vaultId !== 'string' || !isMemberId(vaultId))) {
-    throw badRequest(`vault_id must be a string of 1 to ${MAX_MEMBER_ID} characters, none of them a control character.`,
-      'IMG.0001');
-  }
+export function acceptVault(image: Image, status: MemberStatus, vaultId: string | undefined): string | undefined {
   const { extra } = image;
   if (status === 'accepted' && isWholeImage(extra) && extra.__backup_id && !vaultId) {
     throw badRequest('vault_id is mandatory when accepting a full-ECS image created from a CBR backup.', 'IMG.0184');
   }
-  return (vaultId as string | null | undefined) ?? undefined;
+  return vaultId;
 }
