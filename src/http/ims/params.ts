@@ -16,7 +16,7 @@ export const MEMBERS_PARAMS = Type.Object({ project_id: projectId, image_id: ima
 
 /** E4's page: each key at most once. */
 export const MEMBERS_QUERY = unparsed(Type.Object({
-  limit: Type.Optional(Type.String({ pattern: '^\\d+$', description: 'Members per page, 1 to 1000 (500 if absent)' })),
+  limit: Type.Optional(Type.String({ description: 'Members per page, 1 to 1000 (500 if absent)' })),
   marker: Type.Optional(Type.String({ description: 'The next_marker of the previous page' })),
 }));
 
