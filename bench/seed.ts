@@ -41,10 +41,10 @@ export async function seedAccounts(c: Container): Promise<Accounts> {
     users: names.map((name) => ({ name, password: PASSWORD, project: name, roles: ['member', 'reader'] })),
   });
   const account = async (name: string): Promise<Account> => {
-    const project = await c.identity.repo.projectByName(DEFAULT_DOMAIN.id, name);
-    const user = await c.identity.repo.userByName(DEFAULT_DOMAIN.id, name);
+    const project = await c.repos.identity.projectByName(DEFAULT_DOMAIN.id, name);
+    const user = await c.repos.identity.userByName(DEFAULT_DOMAIN.id, name);
     if (!project || !user) throw new Error(`bootstrap did not create ${name}`);
-    const roles = await c.identity.repo.rolesOn(user.id, project.id);
+    const roles = await c.repos.identity.rolesOn(user.id, project.id);
     return {
       name, password: PASSWORD, projectId: project.id, userId: user.id, ctx: contextFor(user.id, project.id, roles),
       token: c.identity.issueFor(user.id, project.id, roles),

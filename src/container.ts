@@ -5,6 +5,12 @@ import type { Config } from './config.js';
 import { openStore, type Store, type StoreOptions } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
 import { type Clock, hexId, systemClock } from './domain/clock.js';
+import { IdentityRepo } from './repos/identity-repo.js';
+import { ImageRepo } from './repos/image-repo.js';
+import { JobRepo } from './repos/job-repo.js';
+import { KmsGrantRepo } from './repos/kms-grant-repo.js';
+import { MemberRepo } from './repos/member-repo.js';
+import { UploadRepo } from './repos/upload-repo.js';
 import { IdentityService } from './services/identity-service.js';
 import { ImageService } from './services/image-service.js';
 import { BatchMemberService } from './services/batch-member-service.js';
@@ -17,7 +23,17 @@ export interface Urls {
   region: string;
 }
 
-/** The composition root: one store and the services built on it. */
+/** Every repository, built once on the store: the services' (private) and the job handlers' way to the rows. */
+export interface Repos {
+  identity: IdentityRepo;
+  images: ImageRepo;
+  members: MemberRepo;
+  grants: KmsGrantRepo;
+  jobs: JobRepo;
+  uploads: UploadRepo;
+}
+
+/** The composition root: one store, the repositories on it, and the services built on them. */
 export interface Container {
   config: Readonly<Config>;
   /** This process among those sharing the database: owner of its job claims and uploads. */
@@ -27,6 +43,7 @@ export interface Container {
   caches: CacheSpace;
   clock: Clock;
   urls: Urls;
+  repos: Repos;
   identity: IdentityService;
   images: ImageService;
   members: MemberService;
@@ -47,20 +64,27 @@ export async function buildContainer(config: Readonly<Config>, options: { clock?
     const clock = options.clock ?? systemClock;
     const urls: Urls = { publicUrl: config.publicUrl ?? `http://${config.host}:${config.port}`, region: config.region };
     const box = new SecretBox(loadMasterKey(config.masterKeyFile, config.masterKey));
-    const identity = new IdentityService(store, clock, config.tokenTtl, () => urls, box,
+    const caches = new CacheSpace(config.cacheMb * 1024 * 1024);
+    const repos: Repos = {
+      identity: new IdentityRepo(store), images: new ImageRepo(store, caches), members: new MemberRepo(store, caches),
+      grants: new KmsGrantRepo(store.db), jobs: new JobRepo(store), uploads: new UploadRepo(store),
+    };
+    const identity = new IdentityService(store, repos.identity, clock, config.tokenTtl, () => urls, box,
       { attempts: config.lockoutFailureAttempts, durationMs: config.lockoutDurationSeconds * 1000 });
     await identity.init();
     const instanceId = `${hostname()}:${process.pid}:${hexId().slice(0, 8)}`.slice(0, 64);
-    const caches = new CacheSpace(config.cacheMb * 1024 * 1024);
     const images = new ImageService(store, clock, {
       dataDir: config.dataDir, uploadLeaseMs: config.jobLeaseSeconds * 1000, instanceId,
-    }, caches);
+    }, repos);
     const members = new MemberService(store, clock, {
       member: config.memberQuota, wholeImage: config.wholeImageMemberQuota,
-    }, images, caches);
-    const jobs = new JobService(store, clock, caches, config.maxQueuedPairs);
-    const batch = new BatchMemberService(store, jobs, members.repo);
-    return { config, instanceId, store, caches, clock, urls, identity, images, members, jobs, batch, close: () => store.close() };
+    }, repos);
+    const jobs = new JobService(repos.jobs, clock, caches, config.maxQueuedPairs);
+    const batch = new BatchMemberService(store, jobs, repos);
+    return {
+      config, instanceId, store, caches, clock, urls, repos, identity, images, members, jobs, batch,
+      close: () => store.close(),
+    };
   } catch (err) {
     await store.close();
     throw err;

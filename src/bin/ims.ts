@@ -14,7 +14,7 @@ import { logHealth } from '../db/health.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { contextFor } from '../domain/context.js';
 import { AppError } from '../errors/app-error.js';
-import { createJobRunner } from '../jobs/runner.js';
+import { createJobRunner } from '../jobs/tasks.js';
 import { secureFiles } from '../storage/permissions.js';
 
 // V8 lets garbage grow to several times what is live before it collects; favouring size keeps a process near

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import { coalescing } from './coalesce.js';
-import type { Store, StoreOptions } from './database.js';
+import type { Store, StoreOptions } from './store.js';
 import { DbHealth } from './health.js';
 import { FaultTolerantPool } from './postgres-pool.js';
 import { type Executor, fromKysely, Prepared, type QueryResult } from './prepared.js';

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler, sql } from 'kysely';
-import type { Store, StoreOptions } from './database.js';
+import type { Store, StoreOptions } from './store.js';
 import { groupCommit, type TransactionFn } from './group-commit.js';
 import { DbHealth } from './health.js';
 import { type Executor, Prepared, type QueryResult } from './prepared.js';

@@ -1,7 +1,5 @@
 import { badRequest } from '../errors/app-error.js';
 import { wireTime } from './clock.js';
-import type { RequestContext } from './context.js';
-import type { MemberStatus } from './member.js';
 
 /** Glance's visibility enum, in its schema order (it shows up in validation messages). */
 export const VISIBILITIES = ['community', 'public', 'private', 'shared'] as const;
@@ -82,17 +80,6 @@ export function checkDbInt(name: string, value: number): void {
 
 export const isBaseAttribute = (name: string): name is BaseAttribute =>
   (BASE_ATTRIBUTES as readonly string[]).includes(name);
-
-/** glance-members.md §2.1: whether the caller may see the image, given its own membership status (if any). */
-export function canSee(ctx: RequestContext, image: Pick<Image, 'owner' | 'visibility'>,
-  memberStatus: MemberStatus | undefined): boolean {
-  return ctx.isAdmin || image.owner === null || image.visibility === 'public' || image.visibility === 'community'
-    || image.owner === ctx.projectId || (image.visibility === 'shared' && memberStatus !== undefined);
-}
-
-/** Glance `check_is_image_mutable`: admins, and the owning project. */
-export const canModify = (ctx: RequestContext, image: Pick<Image, 'owner'>): boolean =>
-  ctx.isAdmin || (image.owner !== null && image.owner === ctx.projectId);
 
 export function imageType(visibility: Visibility): ImageType {
   if (visibility === 'public' || visibility === 'community') return 'gold';

@@ -38,39 +38,40 @@ const MAX_MESSAGE = 1024;
 export interface AppErrorOptions {
   /** The IMS `IMG.xxxx` code for this failure, used by the IMS dialect. */
   img?: string;
-  /** Extra response headers (Allow, Accept-Patch, WWW-Authenticate). */
+  /** Extra response headers the HTTP layer sets (Allow, Accept-Patch, WWW-Authenticate). */
   headers?: Record<string, string>;
+  /** How long the caller should wait before retrying (the HTTP layer says so in `Retry-After`). */
+  retryAfterMs?: number;
 }
 
 export class AppError extends Error {
   readonly img: string | undefined;
   readonly headers: Record<string, string> | undefined;
+  readonly retryAfterMs: number | undefined;
   constructor(readonly code: ErrorCode, message: string, options: AppErrorOptions = {}) {
     // Messages quote callers' values cut short (domain/clip.ts); this bounds any that slipped through.
     super(message.length > MAX_MESSAGE ? `${message.slice(0, MAX_MESSAGE)}...` : message);
     this.name = 'AppError';
     this.img = options.img;
     this.headers = options.headers;
+    this.retryAfterMs = options.retryAfterMs;
   }
   get status(): number {
     return HTTP_STATUS[this.code];
   }
 }
 
-/** Seconds a client should wait before retrying a 503. */
-export const RETRY_AFTER_SECONDS = 2;
+/** How long a client should wait before retrying a 503. */
+export const RETRY_AFTER_MS = 2000;
 
 /** The database did not answer (down, unreachable, restarting, locked): a 503 that asks to retry. */
 export const unavailable = () => new AppError('unavailable',
   'The service is temporarily unavailable: its database did not answer in time. Please retry later.',
-  { headers: { 'Retry-After': String(RETRY_AFTER_SECONDS) } });
-
-/** `Retry-After` in whole seconds (at least 1) for a wait of `ms`. */
-export const retryAfter = (ms: number) => ({ 'Retry-After': String(Math.max(1, Math.ceil(ms / 1000))) });
+  { retryAfterMs: RETRY_AFTER_MS });
 
 /** Too many requests (or failed logins) from one caller: a 429 that says when to come back. */
 export const tooManyRequests = (message: string, retryAfterMs: number) => new AppError('too_many_requests', message,
-  { headers: retryAfter(retryAfterMs) });
+  { retryAfterMs });
 
 export const badRequest = (message: string, img?: string) => new AppError('bad_request', message, { img });
 export const forbidden = (message: string, img?: string) => new AppError('forbidden', message, { img });

@@ -1,10 +1,14 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { parseJsonBody } from './json-body.js';
 
 export const JSON_PATCH_TYPES = [
   'application/openstack-images-v2.1-json-patch',
   'application/openstack-images-v2.0-json-patch',
 ];
+
+/** webob's `has_body`: a chunked body, or a positive Content-Length. */
+export const hasBody = (request: FastifyRequest): boolean =>
+  request.headers['transfer-encoding'] !== undefined || Number(request.headers['content-length'] ?? 0) > 0;
 
 /** A content-type parser (`parseAs: 'string'`) of JSON bodies as parseJsonBody reads them. */
 export function parseJson(_req: unknown, body: string | Buffer, done: (err: Error | null, value?: unknown) => void): void {

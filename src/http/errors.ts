@@ -33,6 +33,14 @@ export function toAppError(err: unknown): AppError {
   return new AppError('internal', 'The server has either erred or is incapable of performing the requested operation.');
 }
 
+/** `Retry-After` in whole seconds (at least 1) for a wait of `ms`. */
+export const retryAfter = (ms: number) => ({ 'Retry-After': String(Math.max(1, Math.ceil(ms / 1000))) });
+
+/** The response headers an error asks for: its own, and `Retry-After` when it says when to retry. */
+export function errorHeaders(err: AppError): Record<string, string> | undefined {
+  return err.retryAfterMs === undefined ? err.headers : { ...err.headers, ...retryAfter(err.retryAfterMs) };
+}
+
 /** `toAppError`, logging our own faults with their stack (database faults are logged once per episode). */
 export function appErrorOf(error: unknown, request: FastifyRequest): AppError {
   const err = toAppError(error);

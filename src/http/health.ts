@@ -2,7 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import type { Container } from '../container.js';
 import { transientReason } from '../db/errors.js';
 import { pendingMigrations } from '../db/migrate.js';
-import { RETRY_AFTER_SECONDS } from '../errors/app-error.js';
+import { RETRY_AFTER_MS } from '../errors/app-error.js';
+import { retryAfter } from './errors.js';
 
 /** /readyz answers within this, whatever the database does. */
 const PROBE_MS = 1000;
@@ -36,7 +37,7 @@ export async function healthRoutes(app: FastifyInstance, { container }: { contai
   app.get('/readyz', async (_request, reply) => {
     const reason = await notReady(container).catch((err: unknown) => `readiness check failed: ${(err as Error).message}`);
     if (reason === undefined) return { status: 'ok', database };
-    return reply.status(503).header('Retry-After', String(RETRY_AFTER_SECONDS))
+    return reply.status(503).headers(retryAfter(RETRY_AFTER_MS))
       .send({ status: 'unavailable', database, reason });
   });
 }

@@ -1,6 +1,6 @@
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { AppError, retryAfter } from '../errors/app-error.js';
+import { AppError } from '../errors/app-error.js';
 
 /** Requests a minute; 0: no limit. */
 export interface RateLimits {
@@ -19,7 +19,7 @@ const KEYS = 10_000;
 export class RateLimitError extends AppError {
   constructor(what: string, max: number, retryAfterMs: number) {
     super('too_many_requests', `The throttling threshold has been reached: at most ${max} requests a minute ${what}.`,
-      { headers: retryAfter(retryAfterMs) });
+      { retryAfterMs });
     this.name = 'RateLimitError';
   }
 }

@@ -1,34 +1,26 @@
 import type { Transaction } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { type Clock, isoNow } from '../domain/clock.js';
-import { isWholeImage, memberQuota, withinQuota } from '../domain/member.js';
+import { img, pairCode, reasonOf } from '../errors/catalogue.js';
+import {
+  acceptVault, addMember, kmsKeyOf, type MemberQuotas, modifyMember, ownImage, shareAvailable, shareWith, withinQuota,
+} from '../policy/sharing.js';
+import { type Membership, membershipMatters, type Viewer } from '../policy/visibility.js';
+import type { ImageRepo, LockedImage } from '../repos/image-repo.js';
 import type { JobOutcome, JobResultInput } from '../repos/job-repo.js';
-import type { MemberRow } from '../repos/member-repo.js';
+import type { KmsGrantRepo } from '../repos/kms-grant-repo.js';
+import type { MemberRow, MemberRepo } from '../repos/member-repo.js';
 import type { PairsPayload, UpdatePayload } from '../services/batch-member-service.js';
-import type { MemberQuotas, MemberService } from '../services/member-service.js';
 import { type JobContext, type JobHandler, SliceOverError } from './runner.js';
-
-/** The messages behind the IMG codes a pair can fail with (ims-sharing.md §6.4). */
-const REASONS: Record<string, string> = {
-  'IMG.0027': 'The image ID in the request does not exist.',
-  'IMG.0047': 'This operation can be performed only by the image owner.',
-  'IMG.0076': 'You cannot share an image with yourself.',
-  'IMG.0088': 'The number of shared images has reached the maximum allowed.',
-  'IMG.0089': 'The public image cannot be shared.',
-  'IMG.0099': 'You do not have the permission to use the KMS key of the image.',
-  'IMG.0135': 'The full-ECS image cannot be shared.',
-  'IMG.0144': 'The image does not exist or is not shared with the project.',
-  'IMG.0184': 'vault_id is mandatory when accepting a full-ECS image created from a CBR backup.',
-};
 
 /** SUCCESS when every pair succeeded; else FAIL with the first failure's code and reason. */
 async function outcome(ctx: JobContext): Promise<JobOutcome> {
   const failed = await ctx.firstFailure();
   if (!failed) return { status: 'SUCCESS' };
-  const code = failed.error_code ?? 'IMG.0112';
+  const code = failed.error_code ?? img('addFailed');
   return {
     status: 'FAIL', errorCode: code,
-    failReason: `${REASONS[code] ?? 'The operation failed.'} (image ${failed.image_id}, project ${failed.project_id})`,
+    failReason: `${reasonOf(code)} (image ${failed.image_id}, project ${failed.project_id})`,
   };
 }
 
@@ -94,85 +86,98 @@ async function perImage(ctx: JobContext, images: string[], projects: string[],
   return outcome(ctx);
 }
 
-/** `IMG.0047` unless the job's project owns the image (or an admin submitted the job). */
-const ownerRefusal = (owner: string | null, ctx: JobContext, payload: PairsPayload) =>
-  (owner !== ctx.job.projectId && !payload.admin ? 'IMG.0047' : undefined);
+/** What the member jobs read and write. */
+export interface MemberJobDeps {
+  repos: { images: ImageRepo; members: MemberRepo; grants: KmsGrantRepo };
+  clock: Clock;
+  quotas: MemberQuotas;
+}
+
+/** Who a pairs job acts as: the project that submitted it, or an admin when an admin did. */
+const submitter = (ctx: JobContext, payload: PairsPayload): Viewer =>
+  ({ projectId: ctx.job.projectId, isAdmin: payload.admin === true });
+
+/** The locked image, and the caller's membership where it decides visibility. */
+async function lockFor(deps: MemberJobDeps, caller: Viewer, imageId: string, trx: Transaction<Database>)
+  : Promise<{ lock: LockedImage | undefined; membership: Membership }> {
+  const lock = await deps.repos.images.lock(imageId, trx);
+  const membership = lock && membershipMatters(caller, lock.image)
+    ? await deps.repos.images.memberStatus(imageId, caller.projectId, trx) : undefined;
+  return { lock, membership };
+}
 
 /** `imsAddImageMembersJob`: re-adding an existing member succeeds and keeps its status. */
-export function addMembersHandler(members: MemberService, clock: Clock, quotas: MemberQuotas)
-  : JobHandler<PairsPayload> {
+export function addMembersHandler(deps: MemberJobDeps): JobHandler<PairsPayload> {
+  const { repos, clock, quotas } = deps;
   return (payload, ctx) => perImage(ctx, payload.images, payload.projects, async (trx, imageId, pending, results) => {
-    const locked = await members.lockImage(imageId, trx);
-    const image = locked?.image;
-    const refused = !image ? 'IMG.0027' : ownerRefusal(image.owner, ctx, payload)
-      ?? (image.visibility === 'public' || image.visibility === 'community' ? 'IMG.0089' : undefined);
-    if (refused || !image) {
-      results.push(...pending.map((p) => failed(imageId, p, refused ?? 'IMG.0027')));
+    const caller = submitter(ctx, payload);
+    const { lock, membership } = await lockFor(deps, caller, imageId, trx);
+    const refused = addMember(caller, lock?.image, membership) ?? shareAvailable(lock!.image);
+    if (refused) {
+      results.push(...pending.map((p) => failed(imageId, p, pairCode(refused))));
       return;
     }
-    const existing = new Set((await trx.selectFrom('image_members').select('member_id')
-      .where('image_id', '=', imageId).where('member_id', 'in', pending).execute()).map((r) => r.member_id));
-    const quota = memberQuota(image.extra, quotas);
-    let count = locked!.members;
+    const { image } = lock!;
+    const existing = await repos.members.existing(lock!, pending);
+    const key = kmsKeyOf(image);
+    const granted = key === undefined ? new Set<string>() : await repos.grants.grantedOf(key, pending, trx);
+    let count = lock!.members;
     const now = isoNow(clock);
     const rows: MemberRow[] = [];
     // A pair that succeeds leaves the project a member of a shared image, re-added ones included.
     let shares = false;
     for (const projectId of pending) {
-      if (existing.has(projectId)) {
-        results.push(ok(imageId, projectId));
-        shares = true;
+      const refusal = existing.has(projectId) ? undefined
+        : shareWith(image, projectId, granted.has(projectId)) ?? withinQuota(image, count, quotas);
+      if (refusal) {
+        results.push(failed(imageId, projectId, pairCode(refusal)));
         continue;
       }
-      const refusal = await members.refuseShare(image, projectId, trx);
-      if (refusal) {
-        results.push(failed(imageId, projectId, refusal.error.img ?? 'IMG.0112'));
-      } else if (!withinQuota(quota, count)) {
-        results.push(failed(imageId, projectId, 'IMG.0088'));
-      } else {
+      if (!existing.has(projectId)) {
         rows.push({ image_id: imageId, member_id: projectId, status: 'pending', vault_id: null,
           image_created_at: image.created_at, created_at: now, updated_at: now });
-        results.push(ok(imageId, projectId));
         count++;
-        shares = true;
       }
+      results.push(ok(imageId, projectId));
+      shares = true;
     }
-    await members.repo.insertMany(rows, trx);
-    if (shares && image.visibility === 'private') await members.markShared(imageId, now, trx);
+    await repos.members.insertMany(lock!, rows);
+    if (shares) await repos.images.markShared(lock!, now);
   });
 }
 
-/** `imsUpdateImageMembersJob`: the recipient accepts or rejects; full-ECS images need a vault. */
-export function updateMembersHandler(members: MemberService, clock: Clock): JobHandler<UpdatePayload> {
+/** `imsUpdateImageMembersJob`: the recipient accepts or rejects (the job acts as it); full-ECS images need a vault. */
+export function updateMembersHandler(deps: MemberJobDeps): JobHandler<UpdatePayload> {
+  const { repos, clock } = deps;
   return (payload, ctx) => perImage(ctx, payload.images, [payload.project_id],
     async (trx, imageId, [projectId], results) => {
-      const image = (await members.lockImage(imageId, trx))?.image;
-      const row = image && image.visibility === 'shared' ? await members.repo.get(imageId, projectId!, trx) : undefined;
-      if (!image || !row) {
-        results.push(failed(imageId, projectId!, 'IMG.0144'));
+      const member: Viewer = { projectId: projectId!, isAdmin: false };
+      const lock = await repos.images.lock(imageId, trx);
+      const membership = lock && await repos.images.memberStatus(imageId, projectId!, trx);
+      const refused = modifyMember(member, lock?.image, membership, projectId!)
+        ?? (membership === undefined ? 'member_not_found' : undefined)
+        ?? acceptVault(lock!.image, payload.status, payload.vault_id);
+      if (refused) {
+        results.push(failed(imageId, projectId!, refused === 'owner_cannot_update' || refused === 'vault_required'
+          ? pairCode(refused) : img('notShared')));
         return;
       }
-      const { extra } = image;
-      if (payload.status === 'accepted' && isWholeImage(extra) && extra.__backup_id && !payload.vault_id) {
-        results.push(failed(imageId, projectId!, 'IMG.0184'));
-        return;
-      }
-      await members.repo.updateStatus(imageId, projectId!, payload.status, payload.vault_id, isoNow(clock), trx);
+      await repos.members.updateStatus(lock!, projectId!, payload.status, payload.vault_id, isoNow(clock));
       results.push(ok(imageId, projectId!));
     });
 }
 
 /** `imsDelImageMembersJob`: removing a project that is not a member succeeds (the end state holds). */
-export function deleteMembersHandler(members: MemberService): JobHandler<PairsPayload> {
+export function deleteMembersHandler(deps: MemberJobDeps): JobHandler<PairsPayload> {
   return (payload, ctx) => perImage(ctx, payload.images, payload.projects, async (trx, imageId, pending, results) => {
-    // Locked first, as every writer of an image's memberships does (see MemberRepo).
-    const image = (await members.lockImage(imageId, trx))?.image;
-    const refused = !image ? 'IMG.0027' : ownerRefusal(image.owner, ctx, payload);
+    const caller = submitter(ctx, payload);
+    const { lock, membership } = await lockFor(deps, caller, imageId, trx);
+    const refused = ownImage(caller, lock?.image, membership);
     if (refused) {
-      results.push(...pending.map((p) => failed(imageId, p, refused)));
+      results.push(...pending.map((p) => failed(imageId, p, pairCode(refused))));
       return;
     }
-    await trx.deleteFrom('image_members').where('image_id', '=', imageId).where('member_id', 'in', pending).execute();
+    await deps.repos.members.deleteMany(lock!, pending);
     results.push(...pending.map((p) => ok(imageId, p)));
   });
 }

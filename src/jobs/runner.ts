@@ -41,16 +41,14 @@
  */
 import { hostname } from 'node:os';
 import type { Transaction } from 'kysely';
-import type { Container } from '../container.js';
 import type { Store } from '../db/database.js';
 import { transientReason } from '../db/errors.js';
 import type { Database } from '../db/schema.js';
 import { type Clock, hexId, systemClock } from '../domain/clock.js';
+import { img } from '../errors/catalogue.js';
 import {
   JobRepo, type JobOutcome, type JobResultInput, type JobResultRow, type JobRow, type Lease,
 } from '../repos/job-repo.js';
-import type { JobService } from '../services/job-service.js';
-import { registerJobHandlers } from './handlers.js';
 
 export type { JobOutcome, JobResultInput } from '../repos/job-repo.js';
 
@@ -131,12 +129,16 @@ export class LeaseLostError extends Error {
 /** The outcome recorded when a handler throws: no internals reach the job's `fail_reason`. */
 export const INTERNAL_FAILURE = Object.freeze({
   status: 'FAIL',
-  errorCode: 'IMG.0018',
+  errorCode: img('jobFailed'),
   failReason: 'An internal error occurred while running the job.',
 } as const);
 
+/** The handler of each job type, by type (graphile-worker's `taskList` shape): the runner claims only these types. */
+export type TaskList = Readonly<Record<string, JobHandler<never>>>;
+
 export interface JobRunnerOptions {
   logger: JobLogger;
+  taskList: TaskList;
   clock?: Clock;
   /** A claim lasts this long unless renewed; a dead runner's jobs are taken over after it. */
   leaseSeconds: number;
@@ -165,7 +167,7 @@ export interface JobRunnerOptions {
 export class JobRunner {
   readonly workerId: string;
   readonly repo: JobRepo;
-  private readonly handlers = new Map<string, JobHandler<never>>();
+  private readonly handlers: ReadonlyMap<string, JobHandler<never>>;
   private readonly clock: Clock;
   private readonly leaseMs: number;
   private readonly pollMs: number;
@@ -189,6 +191,7 @@ export class JobRunner {
 
   constructor(private readonly store: Store, private readonly options: JobRunnerOptions) {
     this.repo = new JobRepo(store);
+    this.handlers = new Map(Object.entries(options.taskList));
     this.clock = options.clock ?? systemClock;
     this.leaseMs = options.leaseSeconds * 1000;
     this.pollMs = options.pollIntervalMs ?? 200;
@@ -202,13 +205,7 @@ export class JobRunner {
     this.workerId = (options.workerId ?? `${hostname()}:${process.pid}:${hexId().slice(0, 8)}`).slice(0, 64);
   }
 
-  /** Registers the handler of one job type; only registered types are claimed. */
-  register<P>(type: string, handler: JobHandler<P>): this {
-    if (this.handlers.has(type)) throw new Error(`a handler for job type ${type} is already registered`);
-    this.handlers.set(type, handler as JobHandler<never>);
-    return this;
-  }
-
+  /** The job types this runner claims: those of its task list. */
   get types(): string[] {
     return [...this.handlers.keys()];
   }
@@ -443,27 +440,4 @@ function checkOutcome(value: unknown): JobOutcome {
     return { status: 'FAIL', errorCode: o.errorCode, failReason: o.failReason };
   }
   throw new Error(`job handler returned an invalid outcome: ${JSON.stringify(value)}`);
-}
-
-/** Jobs one `ims serve` or `ims worker` runs at once. */
-const JOB_CONCURRENCY = 4;
-
-/**
- * The runner of `ims serve` and `ims worker`: the configured lease and retention, every handler of
- * `registerJobHandlers`, and (when the container has a job service) a nudge on each submission made
- * in this process. Call `start()` on it, and `stop()` before closing the container.
- */
-export function createJobRunner(container: Container & { jobs?: JobService }, logger: JobLogger): JobRunner {
-  const runner = new JobRunner(container.store, {
-    logger,
-    clock: container.clock,
-    leaseSeconds: container.config.jobLeaseSeconds,
-    retentionSeconds: container.config.jobRetentionSeconds,
-    workerId: container.instanceId,
-    // Several projects' jobs side by side (a project's own run one at a time).
-    concurrency: JOB_CONCURRENCY,
-  });
-  registerJobHandlers(runner, container);
-  container.jobs?.onSubmitted(() => runner.notify());
-  return runner;
 }

@@ -3,7 +3,7 @@ import type { Config } from '../config.js';
 import { buildContainer } from '../container.js';
 import { logHealth } from '../db/health.js';
 import { secureFiles } from '../storage/permissions.js';
-import { createJobRunner } from './runner.js';
+import { createJobRunner } from './tasks.js';
 
 /**
  * `ims worker`: a job runner and nothing else, for scaling job processing out to more processes

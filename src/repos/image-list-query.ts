@@ -149,7 +149,8 @@ function membershipJoin(db: Kysely<Database>, viewer: ImageViewer, query: ImageL
   columns: `images.${SortKey | 'rev'}`[]): ImageSelect {
   let q = db.selectFrom('image_members as m').crossJoin('images').select(columns)
     .whereRef('images.id', '=', 'm.image_id').where('m.member_id', '=', viewer.projectId)
-    .where('images.owner', '<>', viewer.projectId)
+    // Ownerless shared images are listed to their members too (policy/visibility.ts).
+    .where((eb) => eb.or([eb('images.owner', 'is', null), eb('images.owner', '<>', viewer.projectId)]))
     .where('images.visibility', '=', 'shared');
   if (query.memberStatus !== 'all') q = q.where('m.status', '=', query.memberStatus);
   return q as unknown as ImageSelect;

@@ -19,10 +19,18 @@ export interface FoundImage {
   memberStatus: MemberStatus | undefined;
 }
 
-/** An image as locked for a change, and how many memberships it has. */
+declare const locked: unique symbol;
+
+/**
+ * An image row-locked in a transaction, and how many memberships it had then: only `ImageRepo.lock` makes one.
+ * Writes of an image's memberships inside a transaction take it (MemberRepo), so the lock order (the image row
+ * first, src/db/README.md) is the API's, not a convention.
+ */
 export interface LockedImage {
-  image: Image;
-  members: number;
+  readonly image: Image;
+  readonly members: number;
+  readonly trx: Transaction<Database>;
+  readonly [locked]: true;
 }
 
 /** Compiled list queries kept, one per distinct list request (its query string, admin or not, first page or not). */
@@ -174,7 +182,23 @@ export class ImageRepo {
    */
   async lock(id: string, trx: Transaction<Database>): Promise<LockedImage | undefined> {
     const row = await this.q.lock.first({ id }, trx);
-    return row && { image: this.cache.get(id, row.rev) ?? fromRow(row), members: Number(row.member_count) };
+    return row && {
+      image: this.cache.get(id, row.rev) ?? fromRow(row), members: Number(row.member_count), trx,
+    } as unknown as LockedImage;
+  }
+
+  /** IMS shares private images: a locked private image that gains a member becomes `shared`. */
+  async markShared(lock: LockedImage, now: string): Promise<void> {
+    if (lock.image.visibility !== 'private') return;
+    await lock.trx.updateTable('images').set({ visibility: 'shared', updated_at: now }).where('id', '=', lock.image.id)
+      .where('visibility', '=', 'private').execute();
+  }
+
+  /** The images of `ids` that exist (any visibility), read together. */
+  async getMany(ids: readonly string[]): Promise<Image[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.db.selectFrom('images').selectAll().where('id', 'in', ids).execute();
+    return rows.map((row) => this.cached(row));
   }
 
   async memberStatus(imageId: string, memberId: string, trx?: Db): Promise<MemberStatus | undefined> {

@@ -29,4 +29,12 @@ export class KmsGrantRepo {
       .where('project_id', '=', projectId).executeTakeFirst();
     return row !== undefined;
   }
+
+  /** Of `projectIds`, those the key was granted to. */
+  async grantedOf(keyId: string, projectIds: readonly string[], trx: Db = this.db): Promise<Set<string>> {
+    if (projectIds.length === 0) return new Set();
+    const rows = await trx.selectFrom('kms_grants').select('project_id').where('key_id', '=', keyId)
+      .where('project_id', 'in', projectIds).execute();
+    return new Set(rows.map((r) => r.project_id));
+  }
 }

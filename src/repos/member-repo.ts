@@ -4,6 +4,8 @@ import { isUniqueViolation } from '../db/errors.js';
 import type { Db } from '../db/prepared.js';
 import type { Database, ImageMemberTable } from '../db/schema.js';
 import type { Cache, CacheSpace } from '../cache/cache-space.js';
+import type { MemberStatus } from '../domain/member.js';
+import type { LockedImage } from './image-repo.js';
 
 export type MemberRow = ImageMemberTable;
 
@@ -83,11 +85,11 @@ export class MemberRepo {
     return this.lists.set(imageId, rev, Object.freeze(rows), 256 + MEMBER_BYTES * rows.length);
   }
 
-  /** Of `imageIds`, those `memberId` is a member of (any status). */
-  async memberOf(memberId: string, imageIds: readonly string[]): Promise<Set<string>> {
-    const rows = await this.db.selectFrom('image_members').select('image_id').where('member_id', '=', memberId)
-      .where('image_id', 'in', imageIds).execute();
-    return new Set(rows.map((r) => r.image_id));
+  /** Of `imageIds`, those `memberId` is a member of, with its status. */
+  async memberOf(memberId: string, imageIds: readonly string[]): Promise<Map<string, MemberStatus>> {
+    const rows = await this.db.selectFrom('image_members').select(['image_id', 'status'])
+      .where('member_id', '=', memberId).where('image_id', 'in', imageIds).execute();
+    return new Map(rows.map((r) => [r.image_id, r.status as MemberStatus]));
   }
 
   /** A keyset page in (created_at, member_id) order, after the member `after` (exclusive). */
@@ -113,36 +115,56 @@ export class MemberRepo {
     return this.rows.set(key, rev, row ? Object.freeze(row) : null, 64 + MEMBER_BYTES) ?? undefined;
   }
 
-  /** Inserts a membership; false when it already exists (the unique key decides, not a prior read). */
-  async insert(row: MemberRow, trx?: Db): Promise<boolean> {
+  /** Of `memberIds`, those already members of the locked image. */
+  async existing(lock: LockedImage, memberIds: readonly string[]): Promise<Set<string>> {
+    if (memberIds.length === 0) return new Set();
+    const rows = await lock.trx.selectFrom('image_members').select('member_id').where('image_id', '=', lock.image.id)
+      .where('member_id', 'in', memberIds).execute();
+    return new Set(rows.map((r) => r.member_id));
+  }
+
+  /** Inserts a membership of the locked image; false when it already exists (the unique key decides). */
+  async insert(lock: LockedImage, row: MemberRow): Promise<boolean> {
     try {
-      return (await this.q.insert.run(row, trx)) > 0;
+      return (await this.q.insert.run(row, lock.trx)) > 0;
     } catch (err) {
       if (isUniqueViolation(err)) return false;
       throw err;
     }
   }
 
-  /** Inserts many memberships, keeping existing rows (and their status) untouched; returns how many were new. */
-  async insertMany(rows: MemberRow[], trx: Db = this.db): Promise<number> {
+  /** Inserts memberships of the locked image, keeping existing rows (and their status); returns how many were new. */
+  async insertMany(lock: LockedImage, rows: readonly MemberRow[]): Promise<number> {
     let inserted = 0;
     for (let i = 0; i < rows.length; i += 500) {
-      const res = await trx.insertInto('image_members').values(rows.slice(i, i + 500))
+      const res = await lock.trx.insertInto('image_members').values(rows.slice(i, i + 500))
         .onConflict((oc) => oc.columns(['image_id', 'member_id']).doNothing()).executeTakeFirst();
       inserted += Number(res.numInsertedOrUpdatedRows ?? 0n);
     }
     return inserted;
   }
 
-  /** Sets the status (and the vault, unless `vaultId` is undefined); the updated row, if the member exists. */
-  updateStatus(imageId: string, memberId: string, status: string, vaultId: string | null | undefined,
-    updatedAt: string, trx?: Db): Promise<MemberRow | undefined> {
+  /**
+   * Sets the status (and the vault, unless `vaultId` is undefined); the updated row, if the member exists. Given an
+   * image id, one statement that locks the image row first; given a lock, inside its transaction.
+   */
+  updateStatus(image: string | LockedImage, memberId: string, status: string, vaultId: string | null | undefined,
+    updatedAt: string): Promise<MemberRow | undefined> {
+    const [imageId, trx] = typeof image === 'string' ? [image, undefined] : [image.image.id, image.trx];
     return vaultId === undefined
       ? this.q.setStatus.first({ imageId, memberId, status, updatedAt }, trx)
       : this.q.setStatusVault.first({ imageId, memberId, status, updatedAt, vaultId }, trx);
   }
 
-  async delete(imageId: string, memberId: string, trx?: Db): Promise<boolean> {
-    return (await this.q.delete.run({ imageId, memberId }, trx)) > 0;
+  /** Removes `memberIds` from the locked image (those that are members). */
+  async deleteMany(lock: LockedImage, memberIds: readonly string[]): Promise<void> {
+    if (memberIds.length === 0) return;
+    await lock.trx.deleteFrom('image_members').where('image_id', '=', lock.image.id)
+      .where('member_id', 'in', memberIds).execute();
+  }
+
+  /** Removes one membership in one statement that locks the image row first; false if it was not there. */
+  async delete(imageId: string, memberId: string): Promise<boolean> {
+    return (await this.q.delete.run({ imageId, memberId })) > 0;
   }
 }

@@ -1,8 +1,12 @@
 import type { Store } from '../db/database.js';
-import type { ImageRow } from '../db/schema.js';
 import type { RequestContext } from '../domain/context.js';
-import type { MemberRepo } from '../repos/member-repo.js';
+import type { Image } from '../domain/image.js';
 import { badRequest } from '../errors/app-error.js';
+import { batchError } from '../errors/catalogue.js';
+import type { ImageRepo } from '../repos/image-repo.js';
+import type { MemberRepo } from '../repos/member-repo.js';
+import { addMember, ownImage, selfShare, shareAvailable } from '../policy/sharing.js';
+import { membershipMatters } from '../policy/visibility.js';
 import type { JobService } from './job-service.js';
 
 /** Job types of the IMS batch member APIs (E1-E3). */
@@ -35,19 +39,16 @@ export interface UpdatePayload {
  * transaction as the request; per-(image, project) outcomes are the job's results.
  */
 export class BatchMemberService {
-  constructor(private readonly store: Store, private readonly jobs: JobService, private readonly members: MemberRepo) {}
+  constructor(private readonly store: Store, private readonly jobs: JobService,
+    private readonly repos: { images: ImageRepo; members: MemberRepo }) {}
 
   /** E1 `POST /v1/cloudimages/members`. */
   async add(ctx: RequestContext, { images, projects }: BatchPairsInput): Promise<string> {
-    const rows = await this.ownedImages(ctx, images);
-    for (const image of rows) {
-      if (image.visibility === 'public' || image.visibility === 'community') {
-        throw badRequest(`The public image cannot be shared: ${image.id}`, 'IMG.0089');
-      }
-      if (image.status !== 'active') throw badRequest(`The image is unavailable: ${image.id}`, 'IMG.0046');
-      if (image.owner !== null && projects.includes(image.owner)) {
-        throw badRequest('You cannot share an image with yourself.', 'IMG.0076');
-      }
+    // Existence and ownership of every image first, then each image's eligibility in turn.
+    for (const image of await this.ownedImages(ctx, images)) {
+      const refused = addMember(ctx, image, undefined) ?? shareAvailable(image)
+        ?? projects.map((p) => selfShare(image, p)).find(Boolean);
+      if (refused) throw batchError(refused, image.id);
     }
     return this.submit(ctx, ADD_JOB, { images, projects, ...(ctx.isAdmin ? { admin: true } : {}) } satisfies PairsPayload,
       images.length * projects.length);
@@ -57,7 +58,7 @@ export class BatchMemberService {
   async update(ctx: RequestContext, payload: UpdatePayload): Promise<string> {
     const { images, project_id: projectId } = payload;
     // As add and delete check their images up front: each must have been shared with the project.
-    const shared = await this.members.memberOf(projectId, images);
+    const shared = await this.repos.members.memberOf(projectId, images);
     const unknown = images.find((id) => !shared.has(id));
     if (unknown !== undefined) throw badRequest(`The image ID in the request does not exist: ${unknown}`, 'IMG.0027');
     return this.submit(ctx, UPDATE_JOB, payload, images.length);
@@ -70,22 +71,18 @@ export class BatchMemberService {
       images.length * projects.length);
   }
 
-  /** Every image must exist and belong to the caller (admins may act on any). */
-  private async ownedImages(ctx: RequestContext, ids: string[]): Promise<ImageRow[]> {
-    const rows = await this.store.db.selectFrom('images').selectAll().where('id', 'in', ids).execute();
-    const byId = new Map(rows.map((r) => [r.id, r]));
-    // An image shared with the caller exists for it (it can read it): refused for not being the owner's.
-    const others = ctx.isAdmin ? [] : rows.filter((r) => r.owner !== ctx.projectId && r.visibility === 'shared');
-    const shared = others.length === 0 ? new Set<string>()
-      : await this.members.memberOf(ctx.projectId, others.map((r) => r.id));
+  /**
+   * Every image must exist for the caller and be its own (admins may act on any): the images, in the request's
+   * order. An image shared with the caller exists for it, and is refused for not being its own.
+   */
+  private async ownedImages(ctx: RequestContext, ids: string[]): Promise<Image[]> {
+    const byId = new Map((await this.repos.images.getMany(ids)).map((image) => [image.id, image]));
+    const others = [...byId.values()].filter((image) => membershipMatters(ctx, image)).map((image) => image.id);
+    const memberOf = others.length === 0 ? new Map() : await this.repos.members.memberOf(ctx.projectId, others);
     for (const id of ids) {
       const image = byId.get(id);
-      const visible = image && (ctx.isAdmin || image.owner === ctx.projectId || image.visibility === 'public'
-        || image.visibility === 'community' || shared.has(id));
-      if (!image || !visible) throw badRequest(`The image ID in the request does not exist: ${id}`, 'IMG.0027');
-      if (!ctx.isAdmin && image.owner !== ctx.projectId) {
-        throw badRequest(`This operation can be performed only by the image owner: ${id}`, 'IMG.0047');
-      }
+      const refused = ownImage(ctx, image, memberOf.get(id));
+      if (refused) throw batchError(refused, id);
     }
     return ids.map((id) => byId.get(id)!);
   }

@@ -77,7 +77,6 @@ function domainMatches(ref: Ref['domain']): boolean {
 
 /** Keystone v3 subset: password authentication, stateless tokens, projects, the bootstrap file. */
 export class IdentityService {
-  readonly repo: IdentityRepo;
   private signer: TokenSigner | undefined;
   private readonly passwords = new PasswordVerifier();
   /** Verified tokens (token -> context and expiry), so the hot path skips the HMAC and parsing. */
@@ -90,14 +89,13 @@ export class IdentityService {
 
   constructor(
     private readonly store: Store,
+    private readonly repo: IdentityRepo,
     private readonly clock: Clock,
     private readonly tokenTtl: number,
     private readonly endpoints: () => Endpoints,
     private readonly box: SecretBox,
     private readonly lockout: LockoutPolicy = { attempts: 0, durationMs: 0 },
-  ) {
-    this.repo = new IdentityRepo(store);
-  }
+  ) {}
 
   /**
    * Seals secrets an earlier version stored in clear, then loads the token-signing keys, creating the first

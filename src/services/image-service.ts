@@ -1,13 +1,12 @@
 import type { Readable } from 'node:stream';
 import type { Transaction } from 'kysely';
-import type { CacheSpace } from '../cache/cache-space.js';
 import type { Store } from '../db/database.js';
 import type { Database } from '../db/schema.js';
 import { clip } from '../domain/clip.js';
 import { type Clock, isoNow, UUID_RE, uuid } from '../domain/clock.js';
 import type { RequestContext } from '../domain/context.js';
 import {
-  canModify, canSee, checkDbInt, type Image, newImage, PROPERTY_QUOTA, TAG_QUOTA, virtualSizeOf,
+  checkDbInt, type Image, newImage, PROPERTY_QUOTA, TAG_QUOTA, virtualSizeOf,
 } from '../domain/image.js';
 import type { NewImageInput } from '../domain/image-input.js';
 import { applyChanges, type ImageChange } from '../domain/image-patch.js';
@@ -15,8 +14,10 @@ import type { ImageListQuery } from '../domain/image-query.js';
 import { validateImageDocument } from '../domain/image-schema.js';
 import { actionTransition, checkDownloadable, hasData, type ImageAction } from '../domain/image-status.js';
 import { AppError, badRequest, conflict, forbidden, notFound } from '../errors/app-error.js';
-import { type DataFields, type FoundImage, type LockedImage, ImageRepo } from '../repos/image-repo.js';
-import { UploadRepo } from '../repos/upload-repo.js';
+import type { DataFields, FoundImage, ImageRepo } from '../repos/image-repo.js';
+import type { UploadRepo } from '../repos/upload-repo.js';
+import { canModify } from '../policy/images.js';
+import { canSee, membershipMatters } from '../policy/visibility.js';
 import { ImageDataStore } from '../storage/image-data.js';
 
 export interface ImagePage {
@@ -80,14 +81,14 @@ export interface ImageStorageOptions {
 }
 
 export class ImageService {
-  readonly repo: ImageRepo;
-  readonly data: ImageDataStore;
+  private readonly repo: ImageRepo;
   private readonly uploads: UploadRepo;
+  private readonly data: ImageDataStore;
 
   constructor(private readonly store: Store, private readonly clock: Clock, private readonly storage: ImageStorageOptions,
-    caches: CacheSpace) {
-    this.repo = new ImageRepo(store, caches);
-    this.uploads = new UploadRepo(store);
+    repos: { images: ImageRepo; uploads: UploadRepo }) {
+    this.repo = repos.images;
+    this.uploads = repos.uploads;
     this.data = new ImageDataStore(storage.dataDir);
   }
 
@@ -100,20 +101,11 @@ export class ImageService {
 
   /** The image, row-locked for the rest of `trx`, if the caller may see it. */
   async lockVisible(ctx: RequestContext, id: string, trx: Transaction<Database>): Promise<Image | undefined> {
-    return (await this.lockVisibleCounted(ctx, id, trx))?.image;
-  }
-
-  /** `lockVisible`, and how many memberships the image has. */
-  async lockVisibleCounted(ctx: RequestContext, id: string, trx: Transaction<Database>)
-    : Promise<LockedImage | undefined> {
     if (!UUID_RE.test(id)) return undefined;
-    const locked = await this.repo.lock(id, trx);
-    if (!locked) return undefined;
-    const { image } = locked;
-    const needsMembership = !ctx.isAdmin && image.visibility === 'shared' && image.owner !== null
-      && image.owner !== ctx.projectId;
-    const status = needsMembership ? await this.repo.memberStatus(id, ctx.projectId, trx) : undefined;
-    return canSee(ctx, image, status) ? locked : undefined;
+    const image = (await this.repo.lock(id, trx))?.image;
+    if (!image) return undefined;
+    const status = membershipMatters(ctx, image) ? await this.repo.memberStatus(id, ctx.projectId, trx) : undefined;
+    return canSee(ctx, image, status) ? image : undefined;
   }
 
   /** `POST /v2/images`: 201 with the new queued image. */
@@ -194,6 +186,9 @@ export class ImageService {
    * upload leaves no data and puts the image back to queued, so the upload can be retried.
    */
   async upload(ctx: RequestContext, id: string, source: Readable): Promise<void> {
+    // The source may fail (a client gone) before it is piped: its error then reaches the pipe (a premature close),
+    // not the process as an unhandled 'error' event.
+    source.on('error', () => {});
     const found = await this.findVisible(ctx, id);
     if (!found) throw noImage(id);
     const { image } = found;

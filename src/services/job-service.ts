@@ -1,11 +1,10 @@
 import type { Kysely, Transaction } from 'kysely';
-import type { Store } from '../db/database.js';
 import type { Database } from '../db/schema.js';
-import { clip } from '../domain/clip.js';
 import { type Clock, hexId, isoNow } from '../domain/clock.js';
 import type { RequestContext } from '../domain/context.js';
-import { notFound, tooManyRequests } from '../errors/app-error.js';
-import { JobRepo, type JobResultRow, type JobRow, type JobStatus, RESULTS_PAGE } from '../repos/job-repo.js';
+import { tooManyRequests } from '../errors/app-error.js';
+import { jobNotFound } from '../errors/catalogue.js';
+import { type JobRepo, type JobResultRow, type JobRow, type JobStatus, RESULTS_PAGE } from '../repos/job-repo.js';
 import type { Cache, CacheSpace } from '../cache/cache-space.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -35,7 +34,6 @@ const JOB_ID_RE = /^[0-9a-f]{32}$/;
 
 /** Submitting asynchronous jobs and reading their status. */
 export class JobService {
-  readonly repo: JobRepo;
   private readonly listeners = new Set<() => void>();
   /** Views of finished jobs, by id and end time. */
   private readonly finished: Cache<JobView, string>;
@@ -44,32 +42,17 @@ export class JobService {
    * `maxQueuedPairs`: the pairs a project's unfinished jobs may hold in all (`--max-queued-pairs`); a
    * submission beyond it is refused with IMG.0060. 0: no limit.
    */
-  constructor(private readonly store: Store, private readonly clock: Clock, caches: CacheSpace,
+  constructor(private readonly repo: JobRepo, private readonly clock: Clock, caches: CacheSpace,
     private readonly maxQueuedPairs = 0) {
-    this.repo = new JobRepo(store);
     this.finished = caches.cache('finished-jobs');
-  }
-
-  /**
-   * Submits a job in its own transaction, together with `work(trx)` (the request's writes, if any),
-   * and notifies the runners once it has committed. Returns the job id.
-   */
-  async create(ctx: RequestContext, type: string, payload: unknown, work?: (trx: Transaction<Database>) => Promise<void>)
-    : Promise<string> {
-    const id = await this.store.transaction(async (trx) => {
-      if (work) await work(trx);
-      return this.submit(trx, ctx, type, payload);
-    });
-    this.notify();
-    return id;
   }
 
   /**
    * Creates an INIT job of the caller's project, of `pairs` pairs of work, and returns its id (32 hex). It is
    * refused with a 429 IMG.0060 when it would take the project's queued work over the limit. Pass the transaction
    * of the request's own writes so the job exists exactly when they do, and call `notify()` once it
-   * has committed (without it a runner finds the job at its next poll), or use `create`. Outside a
-   * transaction the runners are notified at once.
+   * has committed (without it a runner finds the job at its next poll). Outside a transaction the
+   * runners are notified at once.
    */
   async submit(trx: Db, ctx: RequestContext, type: string, payload: unknown, pairs = 1): Promise<string> {
     if (this.maxQueuedPairs > 0) {
@@ -104,7 +87,7 @@ export class JobService {
   async show(ctx: RequestContext, jobId: string): Promise<JobBody> {
     // Job ids are 32 hex characters (hexId): anything else is no job, without a query.
     const job = JOB_ID_RE.test(jobId) ? await this.repo.byId(jobId, ctx.projectId) : undefined;
-    if (!job) throw notFound(`Job ${clip(jobId)} could not be found.`, 'IMG.0023');
+    if (!job) throw jobNotFound(jobId);
     // A finished job never changes again (until it is purged, and then the row above is gone).
     if (job.end_time !== null) {
       const kept = this.finished.get(job.id, job.end_time);

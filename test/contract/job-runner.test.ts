@@ -5,14 +5,17 @@ import { Worker } from 'node:worker_threads';
 import type { Store } from '../../src/db/database.js';
 import { systemClock } from '../../src/domain/clock.js';
 import { contextFor } from '../../src/domain/context.js';
-import { INTERNAL_FAILURE, type JobContext, JobRunner, type JobRunnerOptions, LeaseLostError, SliceOverError } from '../../src/jobs/runner.js';
+import {
+  INTERNAL_FAILURE, type JobContext, JobRunner, type JobRunnerOptions, LeaseLostError, SliceOverError, type TaskList,
+} from '../../src/jobs/runner.js';
+import { JobRepo } from '../../src/repos/job-repo.js';
 import { CacheSpace } from '../../src/cache/cache-space.js';
 import { JobService } from '../../src/services/job-service.js';
 import { type DatabaseKind, databaseKinds } from '../helpers/databases.js';
 import { gate } from '../helpers/gate.js';
 import type { ThreadOptions } from '../helpers/job-runner-thread.js';
 import {
-  jobView, memoryLogger, openMigrated, pairsHandler, type PairsPayload, pause, sharedDatabase, TEST_JOB,
+  jobView, memoryLogger, openMigrated, pairsHandler, type PairsPayload, pause, sharedDatabase, task, TEST_JOB,
 } from '../helpers/jobs.js';
 
 const P1 = '1'.repeat(32);
@@ -28,8 +31,9 @@ interface Setup {
   /** Two stores on the same database: separate pools on PostgreSQL, one shared connection on SQLite. */
   stores: [Store, Store];
   jobs: JobService;
-  /** A started runner on `store`, stopped after the test. */
-  runner(store: Store, options?: Partial<JobRunnerOptions>): JobRunner;
+  repo: JobRepo;
+  /** A runner of `taskList` on `store`, stopped after the test. */
+  runner(store: Store, options?: Partial<JobRunnerOptions>, taskList?: TaskList): JobRunner;
 }
 
 async function setup(t: TestContext, kind: DatabaseKind): Promise<Setup> {
@@ -47,10 +51,11 @@ async function setup(t: TestContext, kind: DatabaseKind): Promise<Setup> {
   return {
     url: database.url,
     stores: [a, b],
-    jobs: new JobService(a, systemClock, new CacheSpace(64 * 1024 * 1024)),
-    runner: (store, options = {}) => {
+    jobs: new JobService(new JobRepo(a), systemClock, new CacheSpace(64 * 1024 * 1024)),
+    repo: new JobRepo(a),
+    runner: (store, options = {}, taskList = {}) => {
       const runner = new JobRunner(store, { logger: memoryLogger(), leaseSeconds: 1, retentionSeconds: 3600,
-        pollIntervalMs: 20, purgeIntervalMs: 0, ...options });
+        pollIntervalMs: 20, purgeIntervalMs: 0, taskList, ...options });
       runners.push(runner);
       return runner;
     },
@@ -68,8 +73,8 @@ async function waitFor<T>(check: () => Promise<T | undefined>, ms = 10_000, what
   }
 }
 
-const finished = (jobs: JobService, id: string) => waitFor(async () => {
-  const job = await jobs.repo.byId(id);
+const finished = (repo: JobRepo, id: string) => waitFor(async () => {
+  const job = await repo.byId(id);
   return job && (job.status === 'SUCCESS' || job.status === 'FAIL') ? job : undefined;
 }, 10_000, `job ${id} to finish`);
 
@@ -98,7 +103,7 @@ for (const kind of databaseKinds()) {
       t.after(() => thread.terminate());
       await thread.ready;
       const executions: string[] = [];
-      const local = s.runner(s.stores[0], { workerId: 'main-runner' }).register(TEST_JOB, pairsHandler(executions));
+      const local = s.runner(s.stores[0], { workerId: 'main-runner' }, { [TEST_JOB]: pairsHandler(executions) });
       s.jobs.onSubmitted(() => local.notify());
       local.start();
 
@@ -109,7 +114,7 @@ for (const kind of databaseKinds()) {
         ids.push(await s.stores[0].db.transaction().execute((trx) => s.jobs.submit(trx, tenth(n), TEST_JOB, payload)));
         s.jobs.notify();
       }
-      for (const id of ids) await finished(s.jobs, id);
+      for (const id of ids) await finished(s.repo, id);
       await local.stop();
       const remote = await thread.stop();
 
@@ -131,19 +136,20 @@ for (const kind of databaseKinds()) {
     it('records a FAIL outcome as returned, and a thrown error as an internal failure', async (t) => {
       const s = await setup(t, kind);
       const logger = memoryLogger();
-      const runner = s.runner(s.stores[0], { logger });
-      runner.register<{ mode: string }>('test.outcome', async (payload, ctx) => {
-        await ctx.commitChunk(async () => undefined, [{ imageId: 'img', projectId: P2, status: 'failed', errorCode: 'IMG.0088' }]);
-        if (payload.mode === 'throw') throw new Error('database password is hunter2');
-        if (payload.mode === 'garbage') return { status: 'DONE' } as never;
-        return { status: 'FAIL', errorCode: 'IMG.0088', failReason: 'The number of shared images has reached the maximum allowed.' };
+      const runner = s.runner(s.stores[0], { logger }, {
+        'test.outcome': task<{ mode: string }>(async (payload, ctx) => {
+          await ctx.commitChunk(async () => undefined, [{ imageId: 'img', projectId: P2, status: 'failed', errorCode: 'IMG.0088' }]);
+          if (payload.mode === 'throw') throw new Error('database password is hunter2');
+          if (payload.mode === 'garbage') return { status: 'DONE' } as never;
+          return { status: 'FAIL', errorCode: 'IMG.0088', failReason: 'The number of shared images has reached the maximum allowed.' };
+        }),
       });
       s.jobs.onSubmitted(() => runner.notify());
       runner.start();
       const fail = await s.jobs.submit(s.stores[0].db, demo, 'test.outcome', { mode: 'fail' });
       const thrown = await s.jobs.submit(s.stores[0].db, demo, 'test.outcome', { mode: 'throw' });
       const garbage = await s.jobs.submit(s.stores[0].db, demo, 'test.outcome', { mode: 'garbage' });
-      for (const id of [fail, thrown, garbage]) await finished(s.jobs, id);
+      for (const id of [fail, thrown, garbage]) await finished(s.repo, id);
 
       const failed = await jobView(s.jobs, demo, fail);
       assert.match(failed.end_time, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
@@ -170,29 +176,30 @@ for (const kind of databaseKinds()) {
       const s = await setup(t, kind);
       const logger = memoryLogger();
       const delays: number[] = [];
-      const runner = s.runner(s.stores[0], { logger, retryDelayMs: (n) => { delays.push(n); return 30; } });
       const attempts: number[] = [];
       const faults = [Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }),
         Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' })];
-      runner.register<{ pairs: string[] }>('test.flaky', async (payload, ctx) => {
-        attempts.push(ctx.job.attempt);
-        const done = await ctx.recordedPairs();
-        for (const [i, image] of payload.pairs.entries()) {
-          if (done.has(image, P2)) continue;
-          // The first two runs stop after one pair each, as a lost connection would stop them.
-          if (i > 0 && faults.length > 0) throw faults.shift();
-          await ctx.commitChunk(async () => undefined, [{ imageId: image, projectId: P2, status: 'success' }]);
-        }
-        return { status: 'SUCCESS' };
+      const runner = s.runner(s.stores[0], { logger, retryDelayMs: (n) => { delays.push(n); return 30; } }, {
+        'test.flaky': task<{ pairs: string[] }>(async (payload, ctx) => {
+          attempts.push(ctx.job.attempt);
+          const done = await ctx.recordedPairs();
+          for (const [i, image] of payload.pairs.entries()) {
+            if (done.has(image, P2)) continue;
+            // The first two runs stop after one pair each, as a lost connection would stop them.
+            if (i > 0 && faults.length > 0) throw faults.shift();
+            await ctx.commitChunk(async () => undefined, [{ imageId: image, projectId: P2, status: 'success' }]);
+          }
+          return { status: 'SUCCESS' };
+        }),
       });
       s.jobs.onSubmitted(() => runner.notify());
       runner.start();
       const id = await s.jobs.submit(s.stores[0].db, demo, 'test.flaky', { pairs: ['a', 'b', 'c', 'd'] });
-      const job = await finished(s.jobs, id);
+      const job = await finished(s.repo, id);
       assert.deepEqual([job.status, job.retries, job.last_error, job.error_code], ['SUCCESS', 2, 'database locked by another process', null]);
       assert.deepEqual(attempts, [1, 2, 3], 'released and claimed again after each fault');
       assert.deepEqual(delays, [1, 2]);
-      const results = await s.jobs.repo.results(id);
+      const results = await s.repo.results(id);
       assert.deepEqual(results.map((r) => r.image_id), ['a', 'b', 'c', 'd'], 'each pair once, in order');
       assert.deepEqual(logger.lines.filter((l) => l.level === 'error'), []);
       assert.equal(logger.lines.filter((l) => l.msg === 'job interrupted by a database fault; it will resume').length, 2);
@@ -200,15 +207,16 @@ for (const kind of databaseKinds()) {
 
     it('a job failing transiently more than maxRetries times fails with the internal failure', async (t) => {
       const s = await setup(t, kind);
-      const runner = s.runner(s.stores[0], { maxRetries: 2, retryDelayMs: () => 10 });
       let runs = 0;
-      runner.register('test.down', async () => {
-        runs++;
-        throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+      const runner = s.runner(s.stores[0], { maxRetries: 2, retryDelayMs: () => 10 }, {
+        'test.down': task(async () => {
+          runs++;
+          throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+        }),
       });
       runner.start();
       const id = await s.jobs.submit(s.stores[0].db, demo, 'test.down', {});
-      const job = await finished(s.jobs, id);
+      const job = await finished(s.repo, id);
       assert.deepEqual([job.status, job.retries, job.last_error, job.error_code, runs],
         ['FAIL', 2, 'connection refused', INTERNAL_FAILURE.errorCode, 3]);
     });
@@ -222,22 +230,23 @@ for (const kind of databaseKinds()) {
       let deadCtx: JobContext | undefined;
       const deadLogger = memoryLogger();
       // Renewals every minute with a 1 s lease: this runner's lease runs out while its handler is stuck.
-      const dead = s.runner(s.stores[0], { workerId: 'dead', renewIntervalMs: 60_000, logger: deadLogger });
-      dead.register<PairsPayload>(TEST_JOB, async (payload, ctx) => {
-        deadCtx = ctx;
-        await ctx.commitChunk(async () => undefined, [{ imageId: payload.pairs[0]![0], projectId: P2, status: 'success' }]);
-        committedFirst.open();
-        await resume.wait;
-        try {
-          await ctx.commitChunk(async (trx) => {
-            await trx.insertInto('settings').values({ key: 'late-write', value: 'x' }).execute();
-          }, [{ imageId: payload.pairs[1]![0], projectId: P2, status: 'success' }]);
-          lateWrite.open('committed');
-        } catch (err) {
-          lateWrite.open(err);
-          throw err;
-        }
-        return { status: 'SUCCESS' };
+      const dead = s.runner(s.stores[0], { workerId: 'dead', renewIntervalMs: 60_000, logger: deadLogger }, {
+        [TEST_JOB]: task<PairsPayload>(async (payload, ctx) => {
+          deadCtx = ctx;
+          await ctx.commitChunk(async () => undefined, [{ imageId: payload.pairs[0]![0], projectId: P2, status: 'success' }]);
+          committedFirst.open();
+          await resume.wait;
+          try {
+            await ctx.commitChunk(async (trx) => {
+              await trx.insertInto('settings').values({ key: 'late-write', value: 'x' }).execute();
+            }, [{ imageId: payload.pairs[1]![0], projectId: P2, status: 'success' }]);
+            lateWrite.open('committed');
+          } catch (err) {
+            lateWrite.open(err);
+            throw err;
+          }
+          return { status: 'SUCCESS' };
+        }),
       });
       dead.start();
       const id = await s.jobs.submit(s.stores[0].db, demo, TEST_JOB, { pairs } satisfies PairsPayload);
@@ -245,9 +254,9 @@ for (const kind of databaseKinds()) {
       await committedFirst.wait;
 
       const executions: string[] = [];
-      const heir = s.runner(s.stores[1], { workerId: 'heir' }).register(TEST_JOB, pairsHandler(executions));
+      const heir = s.runner(s.stores[1], { workerId: 'heir' }, { [TEST_JOB]: pairsHandler(executions) });
       heir.start();
-      const job = await finished(s.jobs, id);
+      const job = await finished(s.repo, id);
       assert.deepEqual([job.status, job.attempts], ['SUCCESS', 2]);
       assert.deepEqual(executions, [id]);
       assert.equal(await deadCtx!.isStillOwner(), false);
@@ -262,7 +271,7 @@ for (const kind of databaseKinds()) {
       const view = await jobView(s.jobs, demo, id);
       assert.deepEqual([view.status, view.end_time], ['SUCCESS', job.end_time]);
       assert.deepEqual(view.entities.results, pairs.map(([image_id, project_id]) => ({ image_id, project_id, status: 'success' })));
-      assert.deepEqual((await s.jobs.repo.results(id)).map((r) => r.seq), [1, 2, 3]);
+      assert.deepEqual((await s.repo.results(id)).map((r) => r.seq), [1, 2, 3]);
       assert.equal(await s.stores[0].db.selectFrom('settings').select('key').where('key', '=', 'late-write')
         .executeTakeFirst(), undefined, 'the refused chunk wrote nothing');
     });
@@ -271,11 +280,12 @@ for (const kind of databaseKinds()) {
       const s = await setup(t, kind);
       const started = gate();
       const release = gate();
-      const runner = s.runner(s.stores[0]);
-      runner.register('test.slow', async () => {
-        started.open();
-        await release.wait;
-        return { status: 'SUCCESS' };
+      const runner = s.runner(s.stores[0], {}, {
+        'test.slow': task(async () => {
+          started.open();
+          await release.wait;
+          return { status: 'SUCCESS' };
+        }),
       });
       s.jobs.onSubmitted(() => runner.notify());
       runner.start();
@@ -288,9 +298,9 @@ for (const kind of databaseKinds()) {
       const second = await s.jobs.submit(s.stores[0].db, demo, 'test.slow', {});
       release.open();
       await stopping;
-      assert.equal((await s.jobs.repo.byId(first))?.status, 'SUCCESS');
+      assert.equal((await s.repo.byId(first))?.status, 'SUCCESS');
       await pause(100);
-      assert.equal((await s.jobs.repo.byId(second))?.status, 'INIT');
+      assert.equal((await s.repo.byId(second))?.status, 'INIT');
     });
 
     it('runs up to `concurrency` jobs of different projects at once', async (t) => {
@@ -300,12 +310,13 @@ for (const kind of databaseKinds()) {
       const s = await setup(t, kind);
       let running = 0;
       let most = 0;
-      const runner = s.runner(s.stores[0], { concurrency: 3 });
-      runner.register('test.slow', async () => {
-        most = Math.max(most, ++running);
-        await release.wait;
-        running--;
-        return { status: 'SUCCESS' };
+      const runner = s.runner(s.stores[0], { concurrency: 3 }, {
+        'test.slow': task(async () => {
+          most = Math.max(most, ++running);
+          await release.wait;
+          running--;
+          return { status: 'SUCCESS' };
+        }),
       });
       const ids = [];
       for (const p of ['a', 'b', 'c', 'd']) ids.push(await s.jobs.submit(s.stores[0].db, projectCtx(p), 'test.slow', {}));
@@ -313,10 +324,10 @@ for (const kind of databaseKinds()) {
       await waitFor(async () => (running === 3 ? true : undefined), 5000, 'three running jobs');
       await pause(100);
       assert.equal(most, 3);
-      assert.deepEqual((await Promise.all(ids.map((id) => s.jobs.repo.byId(id)))).map((j) => j?.status).sort(),
+      assert.deepEqual((await Promise.all(ids.map((id) => s.repo.byId(id)))).map((j) => j?.status).sort(),
         ['INIT', 'RUNNING', 'RUNNING', 'RUNNING']);
       release.open();
-      for (const id of ids) assert.equal((await finished(s.jobs, id)).status, 'SUCCESS');
+      for (const id of ids) assert.equal((await finished(s.repo, id)).status, 'SUCCESS');
       assert.equal(most, 3);
     });
 
@@ -326,11 +337,12 @@ for (const kind of databaseKinds()) {
         t.after(() => release.open());
         const s = await setup(t, kind);
         const started: string[] = [];
-        const runner = s.runner(s.stores[0], { concurrency: 3 });
-        runner.register('test.slow', async (_payload, ctx) => {
-          started.push(ctx.job.id);
-          await release.wait;
-          return { status: 'SUCCESS' };
+        const runner = s.runner(s.stores[0], { concurrency: 3 }, {
+          'test.slow': task(async (_payload, ctx) => {
+            started.push(ctx.job.id);
+            await release.wait;
+            return { status: 'SUCCESS' };
+          }),
         });
         const mine = [];
         // Submission times are to the millisecond: apart, so that their order is known.
@@ -344,55 +356,56 @@ for (const kind of databaseKinds()) {
         await pause(200);
         assert.deepEqual(started, [mine[0], other]);
         release.open();
-        for (const id of [...mine, other]) assert.equal((await finished(s.jobs, id)).status, 'SUCCESS');
+        for (const id of [...mine, other]) assert.equal((await finished(s.repo, id)).status, 'SUCCESS');
         assert.deepEqual(started, [mine[0], other, mine[1], mine[2]]);
       });
 
     it('a long job gives its runner up after its time slice to another project\'s job, then resumes', async (t) => {
       const s = await setup(t, kind);
-      const runner = s.runner(s.stores[0], { concurrency: 1, sliceMs: 100 });
       const order: string[] = [];
-      runner.register('test.long', async (_payload, ctx) => {
-        const done = (await ctx.lastResult())?.seq ?? 0;
-        for (let n = done; n < 40; n++) {
-          if (await ctx.sliceOver()) throw new SliceOverError(ctx.job.id);
-          await pause(10);
-          await ctx.commitChunk(async () => undefined, [{ imageId: `i${n}`, projectId: P1, status: 'success' }]);
-        }
-        order.push('long');
-        return { status: 'SUCCESS' };
-      });
-      runner.register('test.short', async () => {
-        order.push('short');
-        return { status: 'SUCCESS' };
+      const runner = s.runner(s.stores[0], { concurrency: 1, sliceMs: 100 }, {
+        'test.long': task(async (_payload, ctx) => {
+          const done = (await ctx.lastResult())?.seq ?? 0;
+          for (let n = done; n < 40; n++) {
+            if (await ctx.sliceOver()) throw new SliceOverError(ctx.job.id);
+            await pause(10);
+            await ctx.commitChunk(async () => undefined, [{ imageId: `i${n}`, projectId: P1, status: 'success' }]);
+          }
+          order.push('long');
+          return { status: 'SUCCESS' };
+        }),
+        'test.short': task(async () => {
+          order.push('short');
+          return { status: 'SUCCESS' };
+        }),
       });
       const long = await s.jobs.submit(s.stores[0].db, demo, 'test.long', {});
       runner.start();
-      await waitFor(async () => ((await s.jobs.repo.lastResult(long)) ? true : undefined), 5000, 'the long job to start');
+      await waitFor(async () => ((await s.repo.lastResult(long)) ? true : undefined), 5000, 'the long job to start');
       const short = await s.jobs.submit(s.stores[0].db, projectCtx('b'), 'test.short', {});
-      assert.equal((await finished(s.jobs, short)).status, 'SUCCESS');
+      assert.equal((await finished(s.repo, short)).status, 'SUCCESS');
       assert.deepEqual(order, ['short']);
-      const row = await finished(s.jobs, long);
+      const row = await finished(s.repo, long);
       assert.equal(row.status, 'SUCCESS');
       assert.ok(row.slices >= 1, `slices: ${row.slices}`);
       // Every pair exactly once, in order, across the slices.
-      assert.deepEqual((await s.jobs.repo.results(long)).map((r) => r.image_id),
+      assert.deepEqual((await s.repo.results(long)).map((r) => r.image_id),
         Array.from({ length: 40 }, (_, n) => `i${n}`));
     });
 
     it('notify() starts a job at once instead of at the next poll, and unknown types are left alone', async (t) => {
       const s = await setup(t, kind);
       const executions: string[] = [];
-      const runner = s.runner(s.stores[0], { pollIntervalMs: 60_000 }).register(TEST_JOB, pairsHandler(executions));
+      const runner = s.runner(s.stores[0], { pollIntervalMs: 60_000 }, { [TEST_JOB]: pairsHandler(executions) });
       s.jobs.onSubmitted(() => runner.notify());
       runner.start();
       await pause(50);
       const other = await s.jobs.submit(s.stores[0].db, demo, 'test.nobody-runs-this', {});
       const t0 = Date.now();
       const id = await s.jobs.submit(s.stores[0].db, demo, TEST_JOB, { pairs: [['img', P2]] } satisfies PairsPayload);
-      await finished(s.jobs, id);
+      await finished(s.repo, id);
       assert.ok(Date.now() - t0 < 2000, `took ${Date.now() - t0} ms`);
-      assert.equal((await s.jobs.repo.byId(other))?.status, 'INIT');
+      assert.equal((await s.repo.byId(other))?.status, 'INIT');
     });
 
     it('fails without running it a job that was claimed more than maxAttempts times', async (t) => {
@@ -400,9 +413,9 @@ for (const kind of databaseKinds()) {
       const executions: string[] = [];
       const id = await s.jobs.submit(s.stores[0].db, demo, TEST_JOB, { pairs: [] } satisfies PairsPayload);
       const past = new Date(Date.now() - 10_000).toISOString();
-      assert.equal((await s.jobs.repo.claim('crashed', [TEST_JOB], past, past))?.attempts, 1);
-      s.runner(s.stores[0], { maxAttempts: 1 }).register(TEST_JOB, pairsHandler(executions)).start();
-      const job = await finished(s.jobs, id);
+      assert.equal((await s.repo.claim('crashed', [TEST_JOB], past, past))?.attempts, 1);
+      s.runner(s.stores[0], { maxAttempts: 1 }, { [TEST_JOB]: pairsHandler(executions) }).start();
+      const job = await finished(s.repo, id);
       assert.deepEqual([job.status, job.attempts, job.error_code, job.fail_reason],
         ['FAIL', 2, INTERNAL_FAILURE.errorCode, INTERNAL_FAILURE.failReason]);
       assert.deepEqual(executions, []);
@@ -410,7 +423,7 @@ for (const kind of databaseKinds()) {
 
     it('purges jobs finished longer ago than the retention', async (t) => {
       const s = await setup(t, kind);
-      const repo = s.jobs.repo;
+      const repo = s.repo;
       const iso = (msAgo: number) => new Date(Date.now() - msAgo).toISOString();
       for (const [id, endedMsAgo] of [['old', 20_000], ['new', 1_000]] as const) {
         await repo.insert({ id, projectId: P1, type: 'x', payload: null, now: iso(30_000) });

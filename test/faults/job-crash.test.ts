@@ -7,21 +7,11 @@ import { sql } from 'kysely';
 import { openStore } from '../../src/db/database.js';
 import { ImsClient } from '../../src/client/ims-client.js';
 import { databaseKinds } from '../helpers/databases.js';
+import { login } from '../helpers/faults.js';
 import { startServer } from '../helpers/server.js';
 
 const IMAGES = 120;
 const PROJECTS = 200;
-
-async function token(url: string, name: string): Promise<{ token: string; project: string }> {
-  const res = await fetch(`${url}/v3/auth/tokens`, {
-    method: 'POST', headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ auth: { identity: { methods: ['password'], password: { user: {
-      name, domain: { name: 'Default' }, password: 'secret' } } } } }),
-  });
-  assert.equal(res.status, 201);
-  const body = await res.json() as { token: { project: { id: string } } };
-  return { token: res.headers.get('x-subject-token')!, project: body.token.project.id };
-}
 
 for (const kind of databaseKinds()) {
   describe(`crash recovery (${kind.name})`, () => {
@@ -34,7 +24,7 @@ for (const kind of databaseKinds()) {
       const store = openStore(database.url);
       try {
         let srv = await startServer(args, { dataDir: dir });
-        const { token: tok, project } = await token(srv.url, 'owner');
+        const { token: tok, project } = await login(srv.url, 'owner');
         // Seed active images straight into the store: seeding is not what this test is about.
         const now = new Date().toISOString();
         const images = Array.from({ length: IMAGES }, (_, i) => `00000000-0000-4000-8000-${i.toString(16).padStart(12, '0')}`);

@@ -6,6 +6,7 @@ import { databaseKinds, type TestDatabase } from '../helpers/databases.js';
 import {
   assertAlive, assertUnavailable, call, createImage, faultDir, load, login, logLines, waitUntil,
 } from '../helpers/faults.js';
+import { namedUser, passwordAuth } from '../helpers/keystone.js';
 import { startServer, type RunningServer } from '../helpers/server.js';
 import { TcpProxy } from '../helpers/tcp-proxy.js';
 
@@ -99,8 +100,8 @@ for (const kind of databaseKinds().filter((k) => k.name === 'postgres')) {
       const down = {
         glance: await call(`${srv.url}/v2/images/${image}`, { token, limitMs: 5000 }),
         ims: await call(`${srv.url}/v1/${project}/jobs/${'0'.repeat(32)}`, { token, limitMs: 5000 }),
-        keystone: await call(`${srv.url}/v3/auth/tokens`, { method: 'POST', limitMs: 5000, body: JSON.stringify({ auth: {
-          identity: { methods: ['password'], password: { user: { name: 'owner', domain: { name: 'Default' }, password: 'secret' } } } } }) }),
+        keystone: await call(`${srv.url}/v3/auth/tokens`, { method: 'POST', limitMs: 5000,
+          body: JSON.stringify(passwordAuth(namedUser('owner'))) }),
       };
       for (const [dialect, res] of Object.entries(down)) assertUnavailable(res, dialect as 'glance');
       const ready = await call(`${srv.url}/readyz`, { limitMs: 3000 });

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { describe, it } from 'node:test';
-import { assertAlive, call, createImage, faultDir, login, startUpload, waitUntil } from '../helpers/faults.js';
+import { SQLITE } from '../helpers/databases.js';
+import { assertAlive, call, createImage, login, serveOn, startUpload, waitUntil } from '../helpers/faults.js';
 import { startServer } from '../helpers/server.js';
 
 const TIMEOUT_MS = 1000;
@@ -32,10 +33,7 @@ const partialBody = (method: string, path: string, extra: string, type = 'applic
 
 describe('slow clients', () => {
   it('a body that does not arrive within --request-timeout is cut off with 408 in the route\'s dialect', async (t) => {
-    const { dir, boot } = faultDir();
-    const srv = await startServer(['--bootstrap', boot, '--log-level', 'warn', '--request-timeout', String(TIMEOUT_MS / 1000)],
-      { dataDir: dir });
-    t.after(() => srv.stop());
+    const { srv } = await serveOn(t, SQLITE, ['--request-timeout', String(TIMEOUT_MS / 1000)]);
     const { token } = await login(srv.url, 'owner');
     const image = await createImage(srv.url, token);
     const cases = [
@@ -80,10 +78,7 @@ describe('slow clients', () => {
   });
 
   it('an upload that stalls for --request-timeout is cut off with 408 and the image is queued again; a slow steady one is not', async (t) => {
-    const { dir, boot } = faultDir();
-    const srv = await startServer(['--bootstrap', boot, '--log-level', 'warn', '--request-timeout', String(TIMEOUT_MS / 1000)],
-      { dataDir: dir });
-    t.after(() => srv.stop());
+    const { srv } = await serveOn(t, SQLITE, ['--request-timeout', String(TIMEOUT_MS / 1000)]);
     const { token } = await login(srv.url, 'owner');
     const stalled = await createImage(srv.url, token);
     const up = await startUpload(srv.url, token, stalled);

@@ -1,19 +1,16 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import { SQLITE } from '../helpers/databases.js';
 import {
-  assertAlive, assertUnavailable, call, createImage, faultDir, lockSqlite, login, logLines, upload,
+  assertAlive, assertUnavailable, call, createImage, lockSqlite, login, logLines, serveOn, upload,
 } from '../helpers/faults.js';
-import { startServer } from '../helpers/server.js';
 
 const TIMEOUT_MS = 1500;
 
 describe('SQLite write lock held by another process', () => {
   it('writes wait for it, or answer 503 after the statement timeout; /healthz stays under 50 ms and reads go on', async (t) => {
-    const { dir, boot } = faultDir();
-    const srv = await startServer(['--bootstrap', boot, '--log-level', 'warn', '--db-statement-timeout', String(TIMEOUT_MS / 1000)],
-      { dataDir: dir });
-    t.after(() => srv.stop());
+    const { srv, dir } = await serveOn(t, SQLITE, ['--db-statement-timeout', String(TIMEOUT_MS / 1000)]);
     const { token } = await login(srv.url, 'owner');
     const image = await createImage(srv.url, token);
     await upload(srv.url, token, image);

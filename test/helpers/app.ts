@@ -51,10 +51,10 @@ export async function buildTestApp(t: TestContext, kind: DatabaseKind, overrides
   const projects = {} as TestApp['projects'];
   for (const [key, user, project] of [['admin', 'root', 'admin'], ['demo', 'demo', 'demo'], ['alt', 'alt', 'alt'],
     ['other', 'other', 'other']] as const) {
-    const p = await container!.identity.repo.projectByName('default', project);
-    const u = await container.identity.repo.userByName('default', user);
+    const p = await container.repos.identity.projectByName('default', project);
+    const u = await container.repos.identity.userByName('default', user);
     projects[key] = p!.id;
-    tokens[key] = container.identity.issueFor(u!.id, p!.id, await container.identity.repo.rolesOn(u!.id, p!.id));
+    tokens[key] = container.identity.issueFor(u!.id, p!.id, await container.repos.identity.rolesOn(u!.id, p!.id));
   }
   return { app, container, tokens, projects };
 }

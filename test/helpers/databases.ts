@@ -15,12 +15,15 @@ export interface DatabaseKind {
   create(): Promise<TestDatabase>;
 }
 
+/** An in-memory SQLite database (a server given a data dir keeps its SQLite file there instead). */
+export const SQLITE: DatabaseKind = { name: 'sqlite', create: async () => ({ url: 'sqlite::memory:', drop: async () => {} }) };
+
 /**
  * The engines every contract and HTTP suite loops over: SQLite always; PostgreSQL when
  * IMS_TEST_POSTGRES_URL names a server. `npm run test:full` sets it and fails if it cannot connect.
  */
 export function databaseKinds(): DatabaseKind[] {
-  const kinds: DatabaseKind[] = [{ name: 'sqlite', create: async () => ({ url: 'sqlite::memory:', drop: async () => {} }) }];
+  const kinds: DatabaseKind[] = [SQLITE];
   const pgUrl = process.env.IMS_TEST_POSTGRES_URL;
   if (!pgUrl && process.env.IMS_TEST_FULL) throw new Error('the full test matrix needs IMS_TEST_POSTGRES_URL');
   if (pgUrl) kinds.push({ name: 'postgres', create: () => createPostgresSchema(pgUrl) });

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { TestContext } from 'node:test';
 import type { DatabaseKind } from './databases.js';
+import { namedUser, passwordAuth } from './keystone.js';
 import { type RunningServer, startServer } from './server.js';
 
 /** Two tenants: `owner` shares, `member` receives. */
@@ -23,7 +24,8 @@ export const rssMb = (pid: number) =>
  * `ims serve` with FAULT_BOOTSTRAP on a fresh database of `kind` (a SQLite file in its data dir, or a
  * PostgreSQL schema), plus `args`; stopped, and the database dropped, after the test.
  */
-export async function serveOn(t: TestContext, kind: DatabaseKind, args: string[]): Promise<{ srv: RunningServer; url: string }> {
+export async function serveOn(t: TestContext, kind: DatabaseKind, args: string[])
+  : Promise<{ srv: RunningServer; url: string; dir: string }> {
   const { dir, boot } = faultDir();
   let url = `sqlite:${path.join(dir, 'ims.db')}`;
   if (kind.name === 'postgres') {
@@ -33,7 +35,7 @@ export async function serveOn(t: TestContext, kind: DatabaseKind, args: string[]
   }
   const srv = await startServer(['--database-url', url, '--bootstrap', boot, '--log-level', 'warn', ...args], { dataDir: dir });
   t.after(() => srv.stop());
-  return { srv, url };
+  return { srv, url, dir };
 }
 
 /** A fresh data dir with the bootstrap file in it. */
@@ -76,11 +78,9 @@ export async function call(url: string, init: RequestInit & { token?: string; li
 }
 
 /** A project-scoped token of a bootstrapped user. */
-export async function login(base: string, name: string): Promise<{ token: string; project: string }> {
+export async function login(base: string, name: string, password = 'secret'): Promise<{ token: string; project: string }> {
   const res = await call(`${base}/v3/auth/tokens`, {
-    method: 'POST',
-    body: JSON.stringify({ auth: { identity: { methods: ['password'], password: { user: {
-      name, domain: { name: 'Default' }, password: 'secret' } } } } }),
+    method: 'POST', body: JSON.stringify(passwordAuth(namedUser(name, password))),
   });
   assert.equal(res.status, 201, res.text);
   return { token: res.headers.get('x-subject-token')!, project: res.json().token.project.id };

@@ -26,8 +26,8 @@ const runner = new JobRunner(store, {
   pollIntervalMs: options.pollIntervalMs,
   purgeIntervalMs: 0,
   workerId: options.workerId,
+  taskList: { [TEST_JOB]: pairsHandler(executions) },
 });
-runner.register(TEST_JOB, pairsHandler(executions));
 runner.start();
 parentPort!.postMessage('ready');
 parentPort!.on('message', (message) => {

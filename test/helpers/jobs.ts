@@ -38,12 +38,15 @@ export interface PairsPayload {
 
 export const pause = (ms: number) => new Promise<void>((resolve) => { setTimeout(resolve, ms); });
 
+/** A handler typed for its payload, as a task list holds it. */
+export const task = <P>(handler: JobHandler<P>) => handler as JobHandler<never>;
+
 /**
  * A handler that keeps the runner contract: one chunk per pair, skipping recorded pairs; it pushes
  * the job id onto `executions` each time it starts, so tests can count real executions.
  */
-export function pairsHandler(executions: string[]): JobHandler<PairsPayload> {
-  return async (payload, ctx) => {
+export function pairsHandler(executions: string[]): JobHandler<never> {
+  return task<PairsPayload>(async (payload, ctx) => {
     executions.push(ctx.job.id);
     const done = await ctx.recordedPairs();
     for (const [imageId, projectId] of payload.pairs) {
@@ -52,7 +55,7 @@ export function pairsHandler(executions: string[]): JobHandler<PairsPayload> {
       await ctx.commitChunk(async () => undefined, [{ imageId, projectId, status: 'success' }]);
     }
     return { status: 'SUCCESS' };
-  };
+  });
 }
 
 /** The whole view of a job small enough to be shown in one piece (JobService.show). */

@@ -13,6 +13,7 @@ import { BOOTSTRAP, buildTestApp, json, type TestApp } from '../helpers/app.js';
 import { databaseKinds } from '../helpers/databases.js';
 import { stateDigest } from '../helpers/digest.js';
 import { activeImage } from '../helpers/ims.js';
+import { passwordAuth } from '../helpers/keystone.js';
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -104,8 +105,7 @@ const sized = (bytes: number) => `{"x":"${L(bytes - 8)}"}`;
 const enc = encodeURIComponent;
 /** `n` query pairs, `&`-joined. */
 const many = (n: number, pair: (i: number) => string) => Array.from({ length: n }, (_, i) => pair(i)).join('&');
-const login = (user: Record<string, unknown>, scope?: unknown) => JSON.stringify({ auth: {
-  identity: { methods: ['password'], password: { user } }, ...(scope === undefined ? {} : { scope }) } });
+const login = (user: Record<string, unknown>, scope?: unknown) => JSON.stringify(passwordAuth(user, scope));
 const byName = (name: unknown) => ({ name, domain: { name: 'Default' }, password: 'secret' });
 
 const KEY = BOOTSTRAP.access_keys[0]!;

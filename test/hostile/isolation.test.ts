@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { buildTestApp, json } from '../helpers/app.js';
 import { databaseKinds, openTestStore } from '../helpers/databases.js';
+import { namedUser, passwordAuth } from '../helpers/keystone.js';
 
 /** What shares work between requests fails only the request whose input failed. */
 for (const kind of databaseKinds()) {
@@ -28,8 +29,8 @@ for (const kind of databaseKinds()) {
 
     it('logins with a NUL in the user name, among good ones, are refused alone', async (t) => {
       const app = await buildTestApp(t, kind);
-      const login = (name: string) => app.app.inject({ method: 'POST', url: '/v3/auth/tokens', payload: { auth: { identity: {
-        methods: ['password'], password: { user: { name, domain: { name: 'Default' }, password: 'secret' } } } } } });
+      const login = (name: string) => app.app.inject({ method: 'POST', url: '/v3/auth/tokens',
+        payload: passwordAuth(namedUser(name)) });
       const names = Array.from({ length: 60 }, (_v, i) => (i % 4 === 0 ? 'x\u0000' : 'demo'));
       const answers = await Promise.all(names.map(login));
       answers.forEach((res, i) => {

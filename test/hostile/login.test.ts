@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { buildTestApp, json, type TestApp } from '../helpers/app.js';
+import { FakeClock } from '../helpers/clock.js';
 import { databaseKinds } from '../helpers/databases.js';
+import { keystoneError, namedUser, passwordAuth } from '../helpers/keystone.js';
 
 const login = (t: TestApp, name: string, password: string, remoteAddress = '10.0.0.1') => t.app.inject({
-  method: 'POST', url: '/v3/auth/tokens', remoteAddress,
-  payload: { auth: { identity: { methods: ['password'], password: { user: { name, domain: { name: 'Default' }, password } } } } },
+  method: 'POST', url: '/v3/auth/tokens', remoteAddress, payload: passwordAuth(namedUser(name, password)),
 });
 
-const keystone = (code: number, title: string, message: string) => ({ error: { code, title, message } });
-const UNAUTHORIZED = keystone(401, 'Unauthorized', 'The request you have made requires authentication.');
+const UNAUTHORIZED = keystoneError(401, 'Unauthorized', 'The request you have made requires authentication.');
 
 for (const kind of databaseKinds()) {
   describe(`password login under attack (${kind.name})`, () => {
@@ -23,7 +23,7 @@ for (const kind of databaseKinds()) {
       for (const password of ['wrong', 'secret']) {
         const res = await login(t, 'demo', password);
         assert.equal(res.statusCode, 429);
-        assert.deepEqual(json(res), keystone(429, 'Too Many Requests', 'Too many failed logins from this address; try again later.'));
+        assert.deepEqual(json(res), keystoneError(429, 'Too Many Requests', 'Too many failed logins from this address; try again later.'));
         const retry = Number(res.headers['retry-after']);
         assert.ok(retry >= 59 && retry <= 60, `Retry-After ${retry}`);
       }
@@ -31,20 +31,20 @@ for (const kind of databaseKinds()) {
     });
 
     it('--lockout-failure-attempts locks the account for --lockout-duration, as Keystone does', async (tc) => {
-      let now = Date.parse('2030-01-01T00:00:00Z');
+      const clock = new FakeClock('2030-01-01T00:00:00Z');
       const t = await buildTestApp(tc, kind, { lockoutFailureAttempts: 2, lockoutDurationSeconds: 60, loginFailuresPerMinute: 0 },
-        { clock: { now: () => new Date(now) } });
-      const user = (await t.container.identity.repo.userByName('default', 'demo'))!;
+        { clock });
+      const user = (await t.container.repos.identity.userByName('default', 'demo'))!;
       assert.equal((await login(t, 'demo', 'wrong')).statusCode, 401);
       assert.equal((await login(t, 'demo', 'secret')).statusCode, 201, 'one failure does not lock; a success resets');
       for (let i = 0; i < 2; i++) assert.equal((await login(t, 'demo', 'wrong')).statusCode, 401);
       const locked = await login(t, 'demo', 'secret');
       assert.equal(locked.statusCode, 401);
-      assert.deepEqual(json(locked), keystone(401, 'Unauthorized', `The account is locked for user: ${user.id}.`));
+      assert.deepEqual(json(locked), keystoneError(401, 'Unauthorized', `The account is locked for user: ${user.id}.`));
       assert.equal((await login(t, 'alt', 'secret')).statusCode, 201, 'other accounts are not locked');
-      now += 61_000;
+      clock.advance(61_000);
       assert.equal((await login(t, 'demo', 'secret')).statusCode, 201);
-      const after = (await t.container.identity.repo.userByName('default', 'demo'))!;
+      const after = (await t.container.repos.identity.userByName('default', 'demo'))!;
       assert.deepEqual([after.failed_auth_count, after.failed_auth_at], [0, null]);
     });
 
@@ -74,7 +74,7 @@ for (const kind of databaseKinds()) {
       assert.equal((await validate(t.tokens.demo, t.tokens.demo)).statusCode, 200);
       const other = await validate(t.tokens.alt, t.tokens.demo);
       assert.equal(other.statusCode, 403);
-      assert.deepEqual(json(other), keystone(403, 'Forbidden',
+      assert.deepEqual(json(other), keystoneError(403, 'Forbidden',
         'You are not authorized to perform the requested action: identity:validate_token.'));
       assert.equal((await validate(t.tokens.admin, t.tokens.demo)).statusCode, 200);
       assert.equal((await validate(t.tokens.alt, 'ims1.garbage.x')).statusCode, 404);

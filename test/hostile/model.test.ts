@@ -16,7 +16,7 @@ import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
 import fc from 'fast-check';
 import type { LightMyRequestResponse } from 'fastify';
-import { createJobRunner } from '../../src/jobs/runner.js';
+import { createJobRunner } from '../../src/jobs/tasks.js';
 import { buildTestApp, json, type TestApp } from '../helpers/app.js';
 import { databaseKinds } from '../helpers/databases.js';
 import { call, PATCH_21 } from '../helpers/glance.js';

@@ -4,6 +4,7 @@ import { sign } from '../../src/auth/aksk.js';
 import { BOOTSTRAP, buildTestApp, json, type TestApp } from '../helpers/app.js';
 import { databaseKinds } from '../helpers/databases.js';
 import { glanceError } from '../helpers/glance.js';
+import { keystoneError, passwordAuth } from '../helpers/keystone.js';
 
 const MAX = 3;
 
@@ -11,8 +12,7 @@ const get = (t: TestApp, url: string, token?: string, remoteAddress = '127.0.0.1
   t.app.inject({ url, remoteAddress, headers: { accept: 'application/json', ...(token ? { 'x-auth-token': token } : {}) } });
 
 const login = (t: TestApp, remoteAddress: string) => t.app.inject({ method: 'POST', url: '/v3/auth/tokens', remoteAddress,
-  payload: { auth: { identity: { methods: ['password'], password: { user: { name: 'demo', domain: { id: 'default' },
-    password: 'secret' } } } } } });
+  payload: passwordAuth({ name: 'demo', domain: { id: 'default' }, password: 'secret' }) });
 
 function assertRetryAfter(res: { headers: Record<string, unknown> }) {
   const after = Number(res.headers['retry-after']);
@@ -41,7 +41,7 @@ for (const kind of databaseKinds()) {
       assert.deepEqual(json(ims), { error_msg: message, error_code: 'APIGW.0308', request_id: ims.headers['x-request-id'] });
       const keystone = await login(t, '10.0.0.1');
       assert.equal(keystone.statusCode, 429);
-      assert.deepEqual(json(keystone), { error: { code: 429, title: 'Too Many Requests', message } });
+      assert.deepEqual(json(keystone), keystoneError(429, 'Too Many Requests', message));
       assert.equal((await get(t, '/healthz', undefined, '10.0.0.1')).statusCode, 200);
       assert.equal((await get(t, '/v2/images', t.tokens.demo, '10.0.0.2')).statusCode, 200);
       assert.equal((await login(t, '10.0.0.2')).statusCode, 201);

@@ -14,7 +14,7 @@ async function withViewer(t: TestApp): Promise<string> {
     users: [{ name: 'viewer', password: 'secret', project: 'demo', roles: ['reader'] }],
     access_keys: [{ ...VIEWER_KEY, user: 'viewer' }],
   });
-  const user = (await t.container.identity.repo.userByName('default', 'viewer'))!;
+  const user = (await t.container.repos.identity.userByName('default', 'viewer'))!;
   return t.container.identity.issueFor(user.id, t.projects.demo, ['reader']);
 }
 

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { databaseKinds } from '../helpers/databases.js';
+import { login } from '../helpers/faults.js';
 import { startServer } from '../helpers/server.js';
 
 const postgres = databaseKinds().find((k) => k.name === 'postgres');
@@ -34,16 +35,8 @@ for (const kind of postgres ? [postgres] : []) {
       const [a, b] = started.map((r) => (r as PromiseFulfilledResult<Awaited<ReturnType<typeof startServer>>>).value) as
         [Awaited<ReturnType<typeof startServer>>, Awaited<ReturnType<typeof startServer>>];
       try {
-        const auth = async (url: string, name: string) => {
-          const res = await fetch(`${url}/v3/auth/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' },
-            body: JSON.stringify({ auth: { identity: { methods: ['password'], password: { user: {
-              name, domain: { name: 'Default' }, password: 'secret' } } } } }) });
-          assert.equal(res.status, 201);
-          const body = await res.json() as { token: { project: { id: string } } };
-          return { token: res.headers.get('x-subject-token')!, project: body.token.project.id };
-        };
-        const owner = await auth(a.url, 'owner');
-        const member = await auth(b.url, 'member');
+        const owner = await login(a.url, 'owner');
+        const member = await login(b.url, 'member');
         const headers = (token: string) => ({ 'x-auth-token': token, 'content-type': 'application/json', accept: 'application/json' });
         // An image made through A, with data uploaded through A (image data lives on A's disk).
         const created = await fetch(`${a.url}/v2/images`, { method: 'POST', headers: headers(owner.token),

@@ -7,19 +7,14 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import BetterSqlite3 from 'better-sqlite3';
+import { login } from '../helpers/faults.js';
 import { IMS_BIN, readOpenrc, startServer } from '../helpers/server.js';
 
 const run = promisify(execFile);
 const mode = (file: string) => fs.statSync(file).mode & 0o777;
 const SECRET = `SK-${randomBytes(12).toString('hex')}`;
 
-async function login(url: string, name: string, password: string): Promise<string> {
-  const res = await fetch(`${url}/v3/auth/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ auth: { identity: { methods: ['password'], password: { user: {
-      name, domain: { name: 'Default' }, password } } } } }) });
-  assert.equal(res.status, 201);
-  return res.headers.get('x-subject-token')!;
-}
+const tokenOf = async (url: string, name: string, password: string) => (await login(url, name, password)).token;
 
 const images = (url: string, token: string) => fetch(`${url}/v2/images`, { headers: { 'x-auth-token': token } })
   .then((r) => r.status);
@@ -33,7 +28,7 @@ describe('secrets at rest', () => {
       fs.writeFileSync(boot, JSON.stringify({ users: [{ name: 'demo', password: 'secret', project: 'demo' }],
         access_keys: [{ access: 'AKSECRETS00000000001', secret: SECRET, user: 'demo' }] }));
       await run(process.execPath, [IMS_BIN, 'bootstrap', boot, '--data-dir', dir]);
-      const token = await login(srv.url, 'admin', readOpenrc(path.join(dir, 'admin-openrc.sh')).OS_PASSWORD!);
+      const token = await tokenOf(srv.url, 'admin', readOpenrc(path.join(dir, 'admin-openrc.sh')).OS_PASSWORD!);
       assert.equal(await images(srv.url, token), 200);
     } finally {
       await srv.stop();
@@ -82,7 +77,7 @@ describe('secrets at rest', () => {
     db.close();
     const srv = await startServer([], { dataDir: dir });
     try {
-      assert.equal(await images(srv.url, await login(srv.url, 'admin', password)), 200);
+      assert.equal(await images(srv.url, await tokenOf(srv.url, 'admin', password)), 200);
     } finally {
       await srv.stop();
     }
@@ -101,13 +96,13 @@ describe('secrets at rest', () => {
     const srv = await startServer([], { dataDir: dir });
     try {
       const password = readOpenrc(path.join(dir, 'admin-openrc.sh')).OS_PASSWORD!;
-      const before = await login(srv.url, 'admin', password);
+      const before = await tokenOf(srv.url, 'admin', password);
       const { stdout } = await run(process.execPath, [IMS_BIN, 'rotate-token-key', '--data-dir', dir]);
       assert.match(stdout, /token signing key rotated/);
       // Another process started after the rotation signs with the new key; the running one learns it.
       const other = await startServer([], { dataDir: dir });
       try {
-        const after = await login(other.url, 'admin', password);
+        const after = await tokenOf(other.url, 'admin', password);
         assert.notEqual(after.split('.')[2], before.split('.')[2]);
         assert.equal(await images(srv.url, after), 200, 'a token of the new key, on the process that started before');
         assert.equal(await images(other.url, before), 200, 'a token of the old key, until it expires');

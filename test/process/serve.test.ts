@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
+import { namedUser, passwordAuth } from '../helpers/keystone.js';
 import { IMS_BIN, readOpenrc, startServer } from '../helpers/server.js';
 
 const run = promisify(execFile);
@@ -22,8 +23,7 @@ describe('ims process', () => {
       assert.match(srv.output(), new RegExp(`password: ${env.OS_PASSWORD}`));
       const res = await fetch(`${srv.url}/v3/auth/tokens`, {
         method: 'POST', headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ auth: { identity: { methods: ['password'], password: { user: {
-          name: 'admin', domain: { name: 'Default' }, password: env.OS_PASSWORD } } } } }),
+        body: JSON.stringify(passwordAuth(namedUser('admin', env.OS_PASSWORD!))),
       });
       assert.equal(res.status, 201);
       await srv.waitForOutput(/"msg":"request"/);
@@ -75,9 +75,7 @@ describe('ims process', () => {
     try {
       const res = await fetch(`${srv.url}/v3/auth/tokens`, {
         method: 'POST', headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ auth: { identity: { methods: ['password'], password: { user: {
-          name: 'demo', domain: { name: 'Default' }, password: 'pw' } } },
-          scope: { project: { name: 'demo', domain: { name: 'Default' } } } } }),
+        body: JSON.stringify(passwordAuth(namedUser('demo', 'pw'), { project: { name: 'demo', domain: { name: 'Default' } } })),
       });
       assert.equal(res.status, 201);
       assert.equal(fs.existsSync(path.join(dir, 'admin-openrc.sh')), false);

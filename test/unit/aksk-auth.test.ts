@@ -8,6 +8,7 @@ import {
   akskContext, AkskCache, akskDeps, type AkskRepo, type AkskRequest, ApigwError, parseRawJsonBody, registerRawJsonBody,
 } from '../../src/http/ims/aksk-auth.js';
 import { BOOTSTRAP, buildTestApp } from '../helpers/app.js';
+import { FakeClock } from '../helpers/clock.js';
 import { databaseKinds } from '../helpers/databases.js';
 
 const P1 = '11111111111111111111111111111111';
@@ -45,10 +46,9 @@ function fakeRepo() {
 const T0 = new Date('2025-03-01T12:00:00Z');
 function fixture(ttlMs?: number) {
   const { repo, calls } = fakeRepo();
-  let now = T0;
-  const clock = { now: () => now };
+  const clock = new FakeClock(T0);
   const deps = { cache: new AkskCache(repo, clock, ttlMs), clock };
-  return { deps, calls, advance: (ms: number) => { now = new Date(now.getTime() + ms); } };
+  return { deps, calls, advance: (ms: number) => clock.advance(ms) };
 }
 
 interface SignedOptions {
@@ -175,7 +175,7 @@ describe('akskContext', () => {
       },
       rolesOn: async () => [], projectsOf: async () => [],
     };
-    const cache = new AkskCache(repo, { now: () => T0 });
+    const cache = new AkskCache(repo, new FakeClock(T0));
     const results = await Promise.allSettled([cache.accessKey('A'), cache.accessKey('A')]);
     assert.deepEqual(results.map((r) => r.status), ['rejected', 'rejected']);
     assert.equal(calls, 1);
@@ -265,7 +265,7 @@ for (const kind of databaseKinds()) {
       assert.equal(ctx.projectId, projects.demo);
       assert.deepEqual([...ctx.roles].sort(), ['member', 'reader']);
       assert.equal(ctx.isAdmin, false);
-      const demo = await container.identity.repo.userByName('default', 'demo');
+      const demo = await container.repos.identity.userByName('default', 'demo');
       assert.equal(ctx.userId, demo!.id);
       const alt = sign({ method: 'GET', host: 'ims.test:9292', path: '/v2/cloudimages', ak: key.access, sk: key.secret,
         date: container.clock.now(), projectId: projects.alt });

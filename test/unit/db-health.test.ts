@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DatabaseBusyError, isUniqueViolation, transientReason } from '../../src/db/errors.js';
 import { DbHealth, type HealthEvent } from '../../src/db/health.js';
-import { toAppError } from '../../src/http/errors.js';
+import { errorHeaders, toAppError } from '../../src/http/errors.js';
 
 const err = (message: string, code?: string) => Object.assign(new Error(message), code === undefined ? {} : { code });
 
@@ -34,7 +34,7 @@ describe('transient database faults', () => {
       assert.equal(transientReason(error), reason);
       const appError = toAppError(error);
       assert.equal(appError.status, reason === undefined ? 500 : 503);
-      if (reason !== undefined) assert.deepEqual(appError.headers, { 'Retry-After': '2' });
+      if (reason !== undefined) assert.deepEqual(errorHeaders(appError), { 'Retry-After': '2' });
     });
   }
 

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { contextFor } from '../../src/domain/context.js';
-import { canModify, canSee, imageBody, newImage, virtualSizeOf } from '../../src/domain/image.js';
+import { imageBody, newImage, virtualSizeOf } from '../../src/domain/image.js';
+import { canModify } from '../../src/policy/images.js';
+import { canSee } from '../../src/policy/visibility.js';
 import { parseCreateBody } from '../../src/domain/image-input.js';
 import { applyChanges, type ChangePolicy, parsePatchBody, patchVersion } from '../../src/domain/image-patch.js';
 import { parseIsoTime, parseListQuery, splitQuoted } from '../../src/domain/image-query.js';

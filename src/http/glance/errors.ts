@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppError } from '../../errors/app-error.js';
+import { errorHeaders } from '../errors.js';
 import { STATUS_TITLES } from '../status-titles.js';
 
 const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -22,7 +23,8 @@ function errorFormat(accept: string | undefined): 'json' | 'html' | 'plain' {
 
 /** Glance (webob) error bodies: JSON `{"message","code","title"}` when the client accepts JSON, else HTML. */
 export function renderGlanceError(err: AppError, request: FastifyRequest, reply: FastifyReply) {
-  if (err.headers) reply.headers(err.headers);
+  const headers = errorHeaders(err);
+  if (headers) reply.headers(headers);
   const title = STATUS_TITLES[err.status] ?? 'Error';
   const code = `${err.status} ${title}`;
   reply.status(err.status);

@@ -2,10 +2,10 @@ import type { Static } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import type { ImageAction } from '../../domain/image-status.js';
 import { badRequest, notFound } from '../../errors/app-error.js';
+import { hasBody } from '../body-parsers.js';
 import { rejectOtherMethods } from '../method-guard.js';
 import type { Routes } from '../request-schemas.js';
 import { IMAGE_PARAMS, TAG_PARAMS } from './params.js';
-import { hasBody } from './plugin.js';
 
 const NO_CONTENT = { 204: { type: 'null' } } as const;
 

@@ -4,16 +4,12 @@ import { AppError, badRequest, forbidden, notFound } from '../../errors/app-erro
 import { accessOf, allows, GLANCE_RULES } from '../../policy/roles.js';
 import { tokenContext } from '../context.js';
 import { appErrorOf } from '../errors.js';
-import { parseJson } from '../body-parsers.js';
+import { hasBody, parseJson } from '../body-parsers.js';
 import { renderGlanceError } from './errors.js';
 import { glanceImageActionRoutes } from './image-actions.js';
 import { glanceImageRoutes } from './images.js';
 import { glanceMemberRoutes } from './members.js';
 import { glanceSchemaRoutes } from './schemas.js';
-
-/** webob's `has_body`: a chunked body, or a positive Content-Length. */
-export const hasBody = (request: FastifyRequest): boolean =>
-  request.headers['transfer-encoding'] !== undefined || Number(request.headers['content-length'] ?? 0) > 0;
 
 /** Errors as Glance words them, where its wording differs from the shared one. */
 function glanceError(error: unknown, request: FastifyRequest): AppError {

@@ -4,7 +4,8 @@ import { AKSK_REASONS, checkSignatureHeaders, verifySignature } from '../../auth
 import type { Container } from '../../container.js';
 import type { Clock } from '../../domain/clock.js';
 import { contextFor, type RequestContext } from '../../domain/context.js';
-import { AppError, badRequest } from '../../errors/app-error.js';
+import { AppError } from '../../errors/app-error.js';
+import { img, projectAmbiguous } from '../../errors/catalogue.js';
 import { parseJsonBody } from '../json-body.js';
 
 declare module 'fastify' {
@@ -53,7 +54,7 @@ export function registerRawJsonBody(scope: FastifyInstance): void {
 
 /** The raw JSON body as parseJsonBody reads it (refusals are `IMG.0001`); no body is undefined. */
 export function parseRawJsonBody(raw: Buffer | undefined): unknown {
-  return raw === undefined ? undefined : parseJsonBody(raw.toString('utf8'), 'IMG.0001');
+  return raw === undefined ? undefined : parseJsonBody(raw.toString('utf8'), img('invalid'));
 }
 
 /**
@@ -138,12 +139,13 @@ export interface AkskDeps {
 }
 
 /** Dependencies for akskContext; build once per app (the cache lives as long as the returned object). */
-export function akskDeps(container: Pick<Container, 'identity' | 'clock'>, options: { ttlMs?: number } = {}): AkskDeps {
-  const { identity } = container;
+export function akskDeps(container: Pick<Container, 'identity' | 'clock' | 'repos'>, options: { ttlMs?: number } = {})
+  : AkskDeps {
+  const { identity, repos } = container;
   const repo: AkskRepo = {
     accessKey: (access) => identity.accessKey(access),
-    rolesOn: (userId, projectId) => identity.repo.rolesOn(userId, projectId),
-    projectsOf: (userId) => identity.repo.projectsOf(userId),
+    rolesOn: (userId, projectId) => repos.identity.rolesOn(userId, projectId),
+    projectsOf: (userId) => repos.identity.projectsOf(userId),
   };
   return { cache: new AkskCache(repo, container.clock, options.ttlMs), clock: container.clock };
 }
@@ -195,7 +197,7 @@ export async function akskContext(request: AkskRequest, deps: AkskDeps, options:
   }
   const projects = await deps.cache.projectsOf(userId);
   if (projects.length > 1) {
-    throw badRequest('Enter the project name if there are multiple projects in the same region.', 'IMG.0104');
+    throw projectAmbiguous();
   }
   const projectId = projects[0];
   const roles = projectId === undefined ? [] : await deps.cache.rolesOn(userId, projectId);

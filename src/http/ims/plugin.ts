@@ -4,7 +4,7 @@ import type { TSchema } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { RequestContext } from '../../domain/context.js';
 import { imsMemberBody } from '../../domain/member.js';
-import { badRequest, forbidden } from '../../errors/app-error.js';
+import { invalidRequest, projectMismatch, roleInvalid } from '../../errors/catalogue.js';
 import { accessOf, allows } from '../../policy/roles.js';
 import type { JobView } from '../../services/job-service.js';
 import { appErrorOf } from '../errors.js';
@@ -49,7 +49,7 @@ const batchRoute = (summary: string, body: TSchema) => ({
 function decodeMarker(marker: string): string {
   const decoded = Buffer.from(marker, 'base64').toString('utf8');
   if (!marker || Buffer.from(decoded, 'utf8').toString('base64').replace(/=+$/, '') !== marker.replace(/=+$/, '')) {
-    throw badRequest('The marker is invalid: it must be base64-encoded.', 'IMG.0001');
+    throw invalidRequest('The marker is invalid: it must be base64-encoded.');
   }
   return decoded;
 }
@@ -57,7 +57,7 @@ function decodeMarker(marker: string): string {
 function limitParam(raw: string | undefined): number {
   if (raw === undefined) return 500;
   const n = /^\d+$/.test(raw) ? Number(raw) : NaN;
-  if (!(n >= 1 && n <= 1000)) throw badRequest('The limit must be an integer from 1 to 1000.', 'IMG.0001');
+  if (!(n >= 1 && n <= 1000)) throw invalidRequest('The limit must be an integer from 1 to 1000.');
   return n;
 }
 
@@ -96,12 +96,12 @@ export const imsPlugin: Routes = async (app, { container }) => {
     const pathProject = request.params.project_id;
     if (request.ctx === undefined) request.ctx = await akskContext(request, deps, { pathProjectId: pathProject });
     if (!allows(request.ctx, accessOf(request.method))) {
-      throw forbidden(`The role is invalid: ${accessOf(request.method) === 'read' ? 'reading needs the reader' : 'this '
-        + 'operation needs the member'} role in the project.`, 'IMG.0026');
+      throw roleInvalid(`The role is invalid: ${accessOf(request.method) === 'read' ? 'reading needs the reader' : 'this '
+        + 'operation needs the member'} role in the project.`);
     }
     request.body = parseRawJsonBody(request.rawBody);
     if (pathProject !== undefined && pathProject !== request.ctx.projectId) {
-      throw badRequest('The project ID and token in the request are invalid.', 'IMG.0030');
+      throw projectMismatch();
     }
   });
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import path from 'node:path';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
@@ -60,9 +61,9 @@ for (const kind of databaseKinds()) {
       assert.deepEqual(got.rawPayload, data);
       assertGlanceError(await upload(t, t.tokens.demo, id, 'again'), 409, 'Conflict',
         'Image status transition from active to saving is not allowed');
-      assert.deepEqual(fs.readdirSync(t.container.images.data.dir), [id]);
+      assert.deepEqual(fs.readdirSync(path.join(t.container.config.dataDir, 'images')), [id]);
       assert.equal((await call(t, t.tokens.demo, 'DELETE', `/v2/images/${id}`)).statusCode, 204);
-      assert.deepEqual(fs.readdirSync(t.container.images.data.dir), []);
+      assert.deepEqual(fs.readdirSync(path.join(t.container.config.dataDir, 'images')), []);
     });
 
     it('members of every status download; others get 404; only the owner uploads', async (tc) => {
@@ -127,7 +128,7 @@ for (const kind of databaseKinds()) {
         && err.message === 'The image data was not completely received.');
       const image = json(await call(t, t.tokens.demo, 'GET', `/v2/images/${id}`)) as Record<string, unknown>;
       assert.deepEqual([image.status, image.size, image.checksum], ['queued', null, null]);
-      assert.deepEqual(fs.readdirSync(t.container.images.data.dir), []);
+      assert.deepEqual(fs.readdirSync(path.join(t.container.config.dataDir, 'images')), []);
       assert.equal((await download(t, t.tokens.demo, id)).statusCode, 204);
       assert.equal((await upload(t, t.tokens.demo, id, 'second try')).statusCode, 204);
       assert.equal((await download(t, t.tokens.demo, id)).body, 'second try');
@@ -143,7 +144,7 @@ for (const kind of databaseKinds()) {
           'transfer-encoding': 'chunked' } });
       req.on('error', () => {});
       req.write(Buffer.alloc(64 * 1024, 1));
-      const statusOf = async () => (await t.container.images.repo.get(id))!.status;
+      const statusOf = async () => (await t.container.repos.images.get(id))!.status;
       const until = async (status: string) => {
         for (let i = 0; i < 200 && (await statusOf()) !== status; i++) await new Promise((r) => setTimeout(r, 10));
         assert.equal(await statusOf(), status);
@@ -151,9 +152,9 @@ for (const kind of databaseKinds()) {
       await until('saving');
       req.destroy();
       await until('queued');
-      const image = (await t.container.images.repo.get(id))!;
+      const image = (await t.container.repos.images.get(id))!;
       assert.deepEqual([image.size, image.checksum], [null, null]);
-      assert.deepEqual(fs.readdirSync(t.container.images.data.dir), []);
+      assert.deepEqual(fs.readdirSync(path.join(t.container.config.dataDir, 'images')), []);
     });
 
     it('qcow2 uploads report the virtual size from the header', async (tc) => {

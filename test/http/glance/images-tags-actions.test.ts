@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { buildTestApp, json, type TestApp } from '../../helpers/app.js';
 import { databaseKinds } from '../../helpers/databases.js';
 import { assertGlanceError, call, createImage, share } from '../../helpers/glance.js';
+import { activeImage } from '../../helpers/ims.js';
 
 const OCTET = { 'content-type': 'application/octet-stream' };
 const DATA = Buffer.from('deactivate me, then bring me back');
@@ -22,15 +23,6 @@ const act = (t: TestApp, token: string, id: string, action: 'deactivate' | 'reac
 const download = (t: TestApp, token: string, id: string) =>
   t.app.inject({ method: 'GET', url: `/v2/images/${id}/file`, headers: { 'x-auth-token': token,
     accept: 'application/json' } });
-
-/** An active image of `token`'s project with DATA uploaded. */
-async function activeImage(t: TestApp, token: string, body: Body = {}): Promise<string> {
-  const id = (await createImage(t, token, body)).id as string;
-  const res = await t.app.inject({ method: 'PUT', url: `/v2/images/${id}/file`,
-    headers: { 'x-auth-token': token, ...OCTET }, payload: DATA });
-  assert.equal(res.statusCode, 204, res.body);
-  return id;
-}
 
 /** Sets the image's updated_at back so that a later write is visible in it. */
 async function ageImage(t: TestApp, id: string): Promise<void> {
@@ -145,7 +137,7 @@ for (const kind of databaseKinds()) {
   describe(`Glance image actions (${kind.name})`, () => {
     it('deactivate: 204, status deactivated, data refused to the owner and members, served to admins', async (tc) => {
       const t = await buildTestApp(tc, kind);
-      const id = await activeImage(t, t.tokens.demo);
+      const id = await activeImage(t, t.tokens.demo, {}, DATA);
       await share(t, t.tokens.demo, id, 'alt', 'accepted');
       await ageImage(t, id);
       const res = await act(t, t.tokens.demo, id, 'deactivate');
@@ -172,7 +164,7 @@ for (const kind of databaseKinds()) {
 
     it('reactivate: 204, active again with the same data; both actions are no-ops where they lead', async (tc) => {
       const t = await buildTestApp(tc, kind);
-      const id = await activeImage(t, t.tokens.demo);
+      const id = await activeImage(t, t.tokens.demo, {}, DATA);
       assert.equal((await act(t, t.tokens.demo, id, 'deactivate')).statusCode, 204);
       await ageImage(t, id);
       assert.equal((await act(t, t.tokens.demo, id, 'deactivate')).statusCode, 204);
@@ -208,7 +200,7 @@ for (const kind of databaseKinds()) {
 
     it('owner or admin only: 403 for a member, 404 for an image one cannot see; admins act on any', async (tc) => {
       const t = await buildTestApp(tc, kind);
-      const id = await activeImage(t, t.tokens.demo);
+      const id = await activeImage(t, t.tokens.demo, {}, DATA);
       await share(t, t.tokens.demo, id, 'alt', 'accepted');
       assertGlanceError(await act(t, t.tokens.alt, id, 'deactivate'), 403, 'Forbidden', 'You do not own this image');
       assertGlanceError(await act(t, t.tokens.other, id, 'deactivate'), 404, 'Not Found',
@@ -224,7 +216,7 @@ for (const kind of databaseKinds()) {
 
     it('body_reject, and 405 with Allow: POST on each action path', async (tc) => {
       const t = await buildTestApp(tc, kind);
-      const id = await activeImage(t, t.tokens.demo);
+      const id = await activeImage(t, t.tokens.demo, {}, DATA);
       assertGlanceError(await call(t, t.tokens.demo, 'POST', `/v2/images/${id}/actions/deactivate`, {}), 400,
         'Bad Request', 'A body is not expected with this request.');
       assert.equal((await show(t, t.tokens.demo, id)).status, 'active');

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { buildTestApp, json } from '../../helpers/app.js';
+import { FakeClock } from '../../helpers/clock.js';
 import { databaseKinds } from '../../helpers/databases.js';
 import {
   assertGlanceError, call, createImage, PATCH_20, patch, share,
@@ -132,10 +133,11 @@ for (const kind of databaseKinds()) {
     });
 
     it('PATCH: v2.1 add sets, v2.0 add conflicts, replace and remove; updated_at moves', async (tc) => {
-      const t = await buildTestApp(tc, kind);
+      const clock = new FakeClock('2030-01-01T00:00:00.000Z');
+      const t = await buildTestApp(tc, kind, {}, { clock });
       const created = await createImage(t, t.tokens.demo, { foo: 'bar' });
       const id = created.id as string;
-      await new Promise((r) => setTimeout(r, 1100));
+      clock.advance(1000);
       const res = await patch(t, t.tokens.demo, id, [
         { op: 'add', path: '/visibility', value: 'community' }, { op: 'add', path: '/name', value: 'renamed' },
         { op: 'add', path: '/hw_disk_bus', value: 'scsi' }, { op: 'replace', path: '/foo', value: 'baz' },
@@ -146,8 +148,8 @@ for (const kind of databaseKinds()) {
       const body = json(res) as Record<string, any>;
       assert.deepEqual([body.visibility, body.name, body.hw_disk_bus, body.foo, body.tags, body.protected,
         body.min_ram, body.__imagetype], ['community', 'renamed', 'scsi', 'baz', ['x', 'y'], true, 1024, 'gold']);
-      assert.equal(body.created_at, created.created_at);
-      assert.notEqual(body.updated_at, created.updated_at);
+      assert.deepEqual([body.created_at, created.updated_at, body.updated_at],
+        ['2030-01-01T00:00:00Z', '2030-01-01T00:00:00Z', '2030-01-01T00:00:01Z']);
       assert.deepEqual(json(await call(t, t.tokens.demo, 'GET', `/v2/images/${id}`)), body);
 
       const v20 = await patch(t, t.tokens.demo, id, [{ replace: '/name', value: 'v20' }, { add: '/new', value: 'n' },

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { buildTestApp, json } from '../../helpers/app.js';
+import { FakeClock } from '../../helpers/clock.js';
 import { databaseKinds } from '../../helpers/databases.js';
+import { passwordAuth } from '../../helpers/keystone.js';
 
-const passwordAuth = (user: object, scope?: object) => ({
-  auth: { identity: { methods: ['password'], password: { user } }, ...(scope ? { scope } : {}) },
-});
 const DOMAIN = { name: 'Default' };
 
 for (const kind of databaseKinds()) {
@@ -22,10 +21,10 @@ for (const kind of databaseKinds()) {
         .where('name', 'like', 'race%').orderBy('name').execute();
       assert.deepEqual(projects.map((p) => p.name), names);
       for (const name of names) {
-        const user = (await container.identity.repo.userByName('default', name))!;
-        const project = (await container.identity.repo.projectByName('default', name))!;
+        const user = (await container.repos.identity.userByName('default', name))!;
+        const project = (await container.repos.identity.projectByName('default', name))!;
         assert.equal(user.default_project_id, project.id);
-        assert.deepEqual(await container.identity.repo.rolesOn(user.id, project.id), ['member', 'reader']);
+        assert.deepEqual(await container.repos.identity.rolesOn(user.id, project.id), ['member', 'reader']);
       }
     });
 
@@ -115,7 +114,7 @@ for (const kind of databaseKinds()) {
       const empty = await app.inject({ method: 'POST', url: '/v3/auth/tokens', payload: {} });
       assert.equal(empty.statusCode, 400);
       assert.equal((json(empty) as any).error.message, 'Expecting to find auth.identity in request body.');
-      const nopw = await app.inject({ method: 'POST', url: '/v3/auth/tokens', payload: { auth: { identity: { methods: ['password'], password: { user: { name: 'demo' } } } } } });
+      const nopw = await app.inject({ method: 'POST', url: '/v3/auth/tokens', payload: passwordAuth({ name: 'demo' }) });
       assert.equal(nopw.statusCode, 400);
     });
 
@@ -169,13 +168,19 @@ for (const kind of databaseKinds()) {
     });
 
     it('an expired token is refused', async (t) => {
-      const { app, container } = await buildTestApp(t, kind, { tokenTtl: 1 });
+      const clock = new FakeClock('2030-01-01T00:00:00.000Z');
+      const { app, container } = await buildTestApp(t, kind, { tokenTtl: 1 }, { clock });
       const res = await app.inject({ method: 'POST', url: '/v3/auth/tokens',
         payload: passwordAuth({ name: 'demo', domain: DOMAIN, password: 'secret' }) });
+      assert.equal((json(res) as any).token.expires_at, '2030-01-01T00:00:01.000000Z');
       const token = String(res.headers['x-subject-token']);
+      const images = () => app.inject({ url: '/v2/images', headers: { 'x-auth-token': token, accept: 'application/json' } });
       assert.ok(container.identity.verify(token));
-      await new Promise((r) => setTimeout(r, 2100));
+      clock.advance(999);
+      assert.equal((await images()).statusCode, 200, 'valid until its expires_at');
+      clock.advance(1);
       assert.equal(container.identity.verify(token), undefined);
+      assert.equal((await images()).statusCode, 401);
     });
   });
 }

@@ -1,0 +1,58 @@
+/**
+ * Who sees which image: the one definition. Showing an image follows Glance's `is_image_visible`
+ * (glance-members.md §2.1); listing follows its list query (§3.2). The list SQL (repos/image-list-query.ts) and
+ * the triggers that renew cached lists are checked against these functions by a property test
+ * (test/contract/visibility.test.ts).
+ */
+import type { Image, Visibility } from '../domain/image.js';
+import type { MemberStatus } from '../domain/member.js';
+
+/** Who is looking: a project, or a cloud admin (who sees every image). */
+export interface Viewer {
+  projectId: string;
+  isAdmin: boolean;
+}
+
+/** What visibility depends on. */
+export type Seen = Pick<Image, 'owner' | 'visibility'>;
+
+/** The caller's own membership of the image (any status), or undefined. */
+export type Membership = MemberStatus | undefined;
+
+/** Whether the viewer's membership decides: a shared image of another owner, seen by a non-admin. */
+export const membershipMatters = (viewer: Viewer, image: Seen): boolean =>
+  !viewer.isAdmin && image.visibility === 'shared' && image.owner !== null && image.owner !== viewer.projectId;
+
+/**
+ * Glance `get_image` (§2.1): admins; ownerless images; public and community images; the owner; and members
+ * (any status) of a shared image.
+ */
+export function canSee(viewer: Viewer, image: Seen, membership: Membership): boolean {
+  if (!membershipMatters(viewer, image)) {
+    return viewer.isAdmin || image.owner === null || image.owner === viewer.projectId || image.visibility !== 'private';
+  }
+  return membership !== undefined;
+}
+
+/** The list filters visibility depends on: `visibility` (none, one, or `all`) and `member_status`. */
+export interface ListScope {
+  visibility?: Visibility | 'all';
+  memberStatus: MemberStatus | 'all';
+}
+
+/**
+ * Whether an image is in the viewer's list (§3.2), before any other filter: for a non-admin, public and community
+ * images, the viewer's own images (whatever `member_status` says), and shared images of others it is a member of
+ * with the asked status. Unlike showing, an ownerless image is not listed unless public or community, as in
+ * Glance. `visibility` narrows to one value; without it, community images are left out unless the viewer owns
+ * them.
+ */
+export function isListed(viewer: Viewer, image: Seen, membership: Membership, scope: ListScope): boolean {
+  const v = scope.visibility;
+  if (v !== undefined && v !== 'all' && image.visibility !== v) return false;
+  const own = image.owner !== null && image.owner === viewer.projectId;
+  if (v === undefined && image.visibility === 'community' && !own) return false;
+  if (viewer.isAdmin || own || image.visibility === 'public' || image.visibility === 'community') return true;
+  return image.visibility === 'shared' && membership !== undefined
+    && (scope.memberStatus === 'all' || membership === scope.memberStatus);
+}
