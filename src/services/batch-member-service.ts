@@ -1,8 +1,7 @@
 import type { Store } from '../db/database.js';
 import type { RequestContext } from '../domain/context.js';
 import type { Image } from '../domain/image.js';
-import { badRequest } from '../errors/app-error.js';
-import { batchError } from '../errors/catalogue.js';
+import { batchError, batchImageNotFound } from '../errors/catalogue.js';
 import type { ImageRepo } from '../repos/image-repo.js';
 import type { MemberRepo } from '../repos/member-repo.js';
 import { addMember, ownImage, selfShare, shareAvailable } from '../policy/sharing.js';
@@ -60,7 +59,7 @@ export class BatchMemberService {
     // As add and delete check their images up front: each must have been shared with the project.
     const shared = await this.repos.members.memberOf(projectId, images);
     const unknown = images.find((id) => !shared.has(id));
-    if (unknown !== undefined) throw badRequest(`The image ID in the request does not exist: ${unknown}`, 'IMG.0027');
+    if (unknown !== undefined) throw batchImageNotFound(unknown);
     return this.submit(ctx, UPDATE_JOB, payload, images.length);
   }
 

@@ -1,8 +1,8 @@
 import { Type } from '@sinclair/typebox';
-import { clip } from '../../domain/clip.js';
 import { NO_CONTROL_PATTERN } from '../../domain/control.js';
 import { isMemberId, isMemberStatus, MAX_MEMBER_ID, MEMBER_STATUSES } from '../../domain/member.js';
 import { type AppError, badRequest } from '../../errors/app-error.js';
+import { invalidRequest, memberIdInvalid, memberStatusInvalid } from '../../errors/catalogue.js';
 import type { StatusChange } from '../../services/member-service.js';
 
 const memberId = (description: string) =>
@@ -35,10 +35,7 @@ export function parseNewMember(body: unknown): string {
   const member = b.member;
   if (!member) throw badRequest("Member can't be empty");
   if (typeof member !== 'string') throw badRequest('Member must be a string.');
-  if (!isMemberId(member)) {
-    throw badRequest(`Invalid member ${clip(member)}: a member is 1 to ${MAX_MEMBER_ID} characters, none of them `
-      + 'a control character.', 'IMG.0067');
-  }
+  if (!isMemberId(member)) throw memberIdInvalid(member, MAX_MEMBER_ID);
   return member;
 }
 
@@ -51,13 +48,11 @@ export function parseStatusChange(body: unknown): StatusChange | AppError {
   const b = dictBody(body, 'Expected a status in the form: {"status": "status"}');
   if (!('status' in b)) throw badRequest('Status not specified');
   const { status, vault_id: vault } = b;
-  if (!isMemberStatus(status)) {
-    return badRequest('Incorrect request: Status must be "pending", "accepted" or "rejected".', 'IMG.0001');
-  }
+  if (!isMemberStatus(status)) return memberStatusInvalid();
   if (vault === undefined || vault === null) return { status };
   if (typeof vault !== 'string' || !isMemberId(vault)) {
-    return badRequest(`vault_id must be a string of 1 to ${MAX_MEMBER_ID} characters, none of them a control `
-      + 'character.', 'IMG.0001');
+    return invalidRequest(`vault_id must be a string of 1 to ${MAX_MEMBER_ID} characters, none of them a control `
+      + 'character.');
   }
   return { status, vaultId: vault };
 }

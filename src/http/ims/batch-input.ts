@@ -1,10 +1,11 @@
 import { type TSchema, Type } from '@sinclair/typebox';
-import { clip } from '../../domain/clip.js';
 import { PROJECT_ID_RE, UUID_RE } from '../../domain/clock.js';
 import type { RequestContext } from '../../domain/context.js';
 import { NO_CONTROL_PATTERN } from '../../domain/control.js';
 import { isMemberId, MAX_MEMBER_ID } from '../../domain/member.js';
-import { badRequest } from '../../errors/app-error.js';
+import {
+  emptyBody, imageIdIncorrect, invalidRequest, projectIdIncorrect, projectMismatch,
+} from '../../errors/catalogue.js';
 import type { BatchPairsInput, UpdatePayload } from '../../services/batch-member-service.js';
 
 /** Batch limits: the largest request one job takes (ids given twice count once). */
@@ -39,11 +40,9 @@ export const UPDATE_BODY = Type.Object({
   }))),
 });
 
-const invalid = (message: string) => badRequest(message, 'IMG.0001');
-
 function requireBody(body: unknown): Record<string, unknown> {
-  if (body === undefined || body === null || body === '') throw badRequest('The request body is empty.', 'IMG.0007');
-  if (typeof body !== 'object' || Array.isArray(body)) throw invalid('The request message format is invalid.');
+  if (body === undefined || body === null || body === '') throw emptyBody();
+  if (typeof body !== 'object' || Array.isArray(body)) throw invalidRequest('The request message format is invalid.');
   return body as Record<string, unknown>;
 }
 
@@ -51,21 +50,21 @@ function requireBody(body: unknown): Record<string, unknown> {
 function stringList(body: Record<string, unknown>, key: string, max: number, required: boolean): string[] {
   const value = body[key];
   if (value === undefined || value === null) {
-    if (required) throw invalid(`The request message format is invalid: ${key} is required.`);
+    if (required) throw invalidRequest(`The request message format is invalid: ${key} is required.`);
     return [];
   }
   if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) {
-    throw invalid(`The request message format is invalid: ${key} must be an array of strings.`);
+    throw invalidRequest(`The request message format is invalid: ${key} must be an array of strings.`);
   }
   const unique = [...new Set(value as string[])];
-  if (required && unique.length === 0) throw invalid(`The request message format is invalid: ${key} is empty.`);
-  if (unique.length > max) throw invalid(`The request message format is invalid: at most ${max} ${key} per request.`);
+  if (required && unique.length === 0) throw invalidRequest(`The request message format is invalid: ${key} is empty.`);
+  if (unique.length > max) throw invalidRequest(`The request message format is invalid: at most ${max} ${key} per request.`);
   return unique;
 }
 
 function imageIds(body: Record<string, unknown>): string[] {
   const images = stringList(body, 'images', MAX_IMAGES, true);
-  for (const id of images) if (!UUID_RE.test(id)) throw badRequest(`The image ID is incorrect: ${clip(id)}`, 'IMG.0066');
+  for (const id of images) if (!UUID_RE.test(id)) throw imageIdIncorrect(id);
   return images;
 }
 
@@ -73,11 +72,11 @@ function projectIds(body: Record<string, unknown>): string[] {
   const projects = stringList(body, 'projects', MAX_PROJECTS, false);
   const others = ['domains', 'organizations'].filter((k) => stringList(body, k, MAX_PROJECTS, false).length > 0);
   if (others.length > 0) {
-    throw invalid(`The request message format is invalid: sharing with ${others.join(' and ')} is not supported `
+    throw invalidRequest(`The request message format is invalid: sharing with ${others.join(' and ')} is not supported `
       + 'by this service; list project IDs in projects.');
   }
-  if (projects.length === 0) throw invalid('The request message format is invalid: projects is empty.');
-  for (const p of projects) if (!PROJECT_ID_RE.test(p)) throw badRequest(`The project ID is incorrect: ${clip(p)}`, 'IMG.0067');
+  if (projects.length === 0) throw invalidRequest('The request message format is invalid: projects is empty.');
+  for (const p of projects) if (!PROJECT_ID_RE.test(p)) throw projectIdIncorrect(p);
   return projects;
 }
 
@@ -97,20 +96,17 @@ export function parseUpdateBody(body: unknown, ctx: RequestContext): UpdatePaylo
   const images = imageIds(b);
   const projectId = b.project_id;
   if (typeof projectId !== 'string' || projectId === '') {
-    throw invalid('The request message format is invalid: project_id is required.');
+    throw invalidRequest('The request message format is invalid: project_id is required.');
   }
-  if (!PROJECT_ID_RE.test(projectId)) throw badRequest(`The project ID is incorrect: ${clip(projectId)}`, 'IMG.0067');
-  if (projectId !== ctx.projectId && !ctx.isAdmin) {
-    throw badRequest('The project ID and token in the request are invalid: project_id must be your own project.',
-      'IMG.0030');
-  }
+  if (!PROJECT_ID_RE.test(projectId)) throw projectIdIncorrect(projectId);
+  if (projectId !== ctx.projectId && !ctx.isAdmin) throw projectMismatch(': project_id must be your own project');
   const status = b.status;
   if (status !== 'accepted' && status !== 'rejected') {
-    throw invalid('The request message format is invalid: status must be "accepted" or "rejected".');
+    throw invalidRequest('The request message format is invalid: status must be "accepted" or "rejected".');
   }
   const vault = b.vault_id;
   if (vault !== undefined && vault !== null && (typeof vault !== 'string' || !isMemberId(vault))) {
-    throw invalid(`The request message format is invalid: vault_id must be a string of 1 to ${MAX_MEMBER_ID} `
+    throw invalidRequest(`The request message format is invalid: vault_id must be a string of 1 to ${MAX_MEMBER_ID} `
       + 'characters, none of them a control character.');
   }
   return { images, project_id: projectId, status, ...(vault ? { vault_id: vault as string } : {}) };
