@@ -77,7 +77,7 @@ export async function share(c: Container, owner: Account, member: Account, image
   status: 'pending' | 'accepted' | 'rejected'): Promise<void> {
   for (const id of imageIds) {
     await c.members.add(owner.ctx, id, member.projectId);
-    if (status !== 'pending') await c.members.update(member.ctx, id, member.projectId, status);
+    if (status !== 'pending') await c.members.update(member.ctx, id, member.projectId, { status });
   }
 }
 

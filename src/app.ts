@@ -51,6 +51,10 @@ export async function buildApp(container: Container, options: AppOptions = {}): 
     forceCloseConnections: 'idle',
   });
   registerBodyParsers(app);
+  // Request schemas (TypeBox) describe the routes in /openapi.json and type their path parameters (always
+  // strings); none is compiled: each dialect checks bodies and query strings in code, in its own order and
+  // with its own messages, which ajv's would not match.
+  app.setValidatorCompiler(() => () => true);
   // Outside the dialect scopes (/healthz, /readyz, /versions, unknown paths): errors in the path's dialect,
   // never Fastify's own body (which quotes the whole URL of a 404).
   app.setErrorHandler((error, request, reply) => renderForPath(appErrorOf(error, request), request, reply));

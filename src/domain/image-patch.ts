@@ -1,4 +1,4 @@
-import { AppError, badRequest, conflict, forbidden } from '../errors/app-error.js';
+import { badRequest, conflict, forbidden } from '../errors/app-error.js';
 import { checkDbInt, type Image, isBaseAttribute, READ_ONLY_ATTRIBUTES } from './image.js';
 import { dedupe, isReserved } from './image-input.js';
 import { checkPropertyName, IMAGE_PROPERTIES, isSchemaProperty, validateImageDocument } from './image-schema.js';
@@ -10,7 +10,6 @@ export const PATCH_MEDIA_TYPES: Record<string, 4 | 10> = {
   'application/openstack-images-v2.0-json-patch': 4,
   'application/openstack-images-v2.1-json-patch': 10,
 };
-const ACCEPT_PATCH = Object.keys(PATCH_MEDIA_TYPES).sort().join(', ');
 const OPS = ['add', 'remove', 'replace'] as const;
 export type PatchOp = (typeof OPS)[number];
 
@@ -22,16 +21,10 @@ export interface ImageChange {
   version: 4 | 10;
 }
 
-/** The media type of a PATCH request (without parameters), or 415 with `Accept-Patch`. */
-export function patchVersion(contentType: string | undefined): 4 | 10 {
+/** The JSON-schema draft of a PATCH request's media type (parameters aside); undefined for any other type. */
+export function patchVersion(contentType: string | undefined): 4 | 10 | undefined {
   const mediaType = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
-  const version = PATCH_MEDIA_TYPES[mediaType];
-  if (version === undefined) {
-    throw new AppError('unsupported_media_type',
-      `The request media type ${clip(contentType ?? 'None')} is not supported by this server.`,
-      { headers: { 'Accept-Patch': ACCEPT_PATCH } });
-  }
-  return version;
+  return Object.hasOwn(PATCH_MEDIA_TYPES, mediaType) ? PATCH_MEDIA_TYPES[mediaType] : undefined;
 }
 
 function validatePointer(pointer: string): void {

@@ -6,11 +6,14 @@ import { renderForPath } from './dialect.js';
 /** Longest path parameter routed; past it the router answers 414 (an id, a name or a tag is far shorter). */
 export const MAX_PARAM_LENGTH = 1024;
 
-function badUrl(request: FastifyRequest): AppError | undefined {
-  for (const value of Object.values(request.params as Record<string, string>)) {
+/** Any route's path parameters and query string, as the router and Fastify's query parser give them. */
+type AnyUrl = { Params: Record<string, string>; Querystring: Record<string, string | string[]> };
+
+function badUrl(request: FastifyRequest<AnyUrl>): AppError | undefined {
+  for (const value of Object.values(request.params)) {
     if (hasControl(value)) return new AppError('bad_request', 'The URL path contains a control character.');
   }
-  const query = request.query as Record<string, string | string[]>;
+  const query = request.query;
   for (const key in query) {
     const value = query[key]!;
     if (key.includes('\u0000') || (Array.isArray(value) ? value.some((v) => v.includes('\u0000')) : value.includes('\u0000'))) {
@@ -36,7 +39,7 @@ export function singleQuery(request: FastifyRequest, name: string): string | und
  * SQLite), and the router's own errors (a bad percent-escape: 400; a path parameter over MAX_PARAM_LENGTH: 414).
  */
 export function registerUrlGuard(app: FastifyInstance): void {
-  app.addHook('onRequest', (request, _reply, done) => done(badUrl(request)));
+  app.addHook<AnyUrl>('onRequest', (request, _reply, done) => done(badUrl(request)));
 }
 
 /** Fastify's `frameworkErrors`: the router's errors as AppErrors, in the dialect of the path. */

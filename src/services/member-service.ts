@@ -1,15 +1,13 @@
 import type { Store } from '../db/database.js';
 import { type Clock, isoNow, UUID_RE } from '../domain/clock.js';
 import type { RequestContext } from '../domain/context.js';
-import { isMemberId, isMemberStatus, MAX_MEMBER_ID } from '../domain/member.js';
-import type { AppError } from '../errors/app-error.js';
+import { isMemberId, type MemberStatus } from '../domain/member.js';
+import { AppError, conflict, notFound } from '../errors/app-error.js';
 import {
-  cannotAddMembers, cannotDeleteMembers, cannotUpdateMembers, grantNotFound, grantsAdminOnly, invalidRequest,
-  kmsKeyIdIncorrect, kmsNotGranted, memberIdInvalid, memberImageNotFound, memberMarkerInvalid, memberNotFound,
-  memberQuotaExceeded, membersOnlyShared, memberStatusInvalid, projectIdIncorrect, selfShare, vaultRequired,
-  wholeImageUnshareable,
+  cannotAddMembers, cannotDeleteMembers, cannotUpdateMembers, grantNotFound, grantsAdminOnly, kmsKeyIdIncorrect,
+  kmsNotGranted, memberImageNotFound, memberMarkerInvalid, memberNotFound, memberQuotaExceeded, membersOnlyShared,
+  projectIdIncorrect, selfShare, vaultRequired, wholeImageUnshareable,
 } from '../errors/catalogue.js';
-import { conflict, notFound } from '../errors/app-error.js';
 import type { FoundImage, ImageRepo } from '../repos/image-repo.js';
 import type { KmsGrantRepo } from '../repos/kms-grant-repo.js';
 import type { MemberRepo, MemberRow } from '../repos/member-repo.js';
@@ -24,6 +22,12 @@ export interface MemberRepos {
   images: ImageRepo;
   members: MemberRepo;
   grants: KmsGrantRepo;
+}
+
+/** A member's new status, parsed in the HTTP layer; no vault keeps the stored one (IMS). */
+export interface StatusChange {
+  status: MemberStatus;
+  vaultId?: string;
 }
 
 /** A refusal of `shareWith` (self-share, full-ECS, KMS grant) as the native API answers it. */
@@ -44,7 +48,6 @@ export class MemberService {
 
   /** `POST /v2/images/{id}/members`: 200 with a pending member, or the first failing check of §1.2. */
   async add(ctx: RequestContext, imageId: string, memberId: string): Promise<MemberRow> {
-    if (!isMemberId(memberId)) throw memberIdInvalid(memberId, MAX_MEMBER_ID);
     // Every check runs on the image as locked for the insert: one read, and no change can slip in between.
     return this.store.transaction(async (trx) => {
       const lock = UUID_RE.test(imageId) ? await this.repos.images.lock(imageId, trx) : undefined;
@@ -114,7 +117,7 @@ export class MemberService {
   }
 
   /** `PUT /v2/images/{id}/members/{member}`: the member (or an admin) sets its status; §1.5 order. */
-  async update(ctx: RequestContext, imageId: string, memberId: string, status: unknown, vaultId?: unknown)
+  async update(ctx: RequestContext, imageId: string, memberId: string, change: StatusChange | AppError)
     : Promise<MemberRow> {
     const found = await this.find(ctx, imageId);
     const refused = modifyMember(ctx, found?.image, found?.memberStatus, memberId);
@@ -122,15 +125,10 @@ export class MemberService {
     if (refused === 'not_shared' || refused === 'owner_cannot_update') throw cannotUpdateMembers(imageId);
     const row = !refused && isMemberId(memberId) ? await this.repos.members.find(imageId, found!.rev, memberId) : undefined;
     if (!row) throw memberNotFound(imageId, memberId);
-    if (!isMemberStatus(status)) throw memberStatusInvalid();
-    if (vaultId !== undefined && vaultId !== null && (typeof vaultId !== 'string' || !isMemberId(vaultId))) {
-      throw invalidRequest(`vault_id must be a string of 1 to ${MAX_MEMBER_ID} characters, none of them a control `
-        + 'character.');
-    }
-    const vault = vaultId as string | null | undefined;
-    if (acceptVault(found!.image, status, vault)) throw vaultRequired();
-    const updated = await this.repos.members.updateStatus(imageId, memberId, status, vault ?? undefined,
-      isoNow(this.clock));
+    if (change instanceof AppError) throw change;
+    const { status, vaultId } = change;
+    if (acceptVault(found!.image, status, vaultId)) throw vaultRequired();
+    const updated = await this.repos.members.updateStatus(imageId, memberId, status, vaultId, isoNow(this.clock));
     // Removed since it was read: as if the request had come a moment later.
     if (!updated) throw memberNotFound(imageId, memberId);
     return updated;

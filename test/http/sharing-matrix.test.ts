@@ -262,7 +262,7 @@ async function imsCodeOf(w: World, c: Case, image: string, project: string): Pro
   const ctx = w.ctx[c.actor];
   try {
     if (c.op === 'add') await members.add(ctx, image, project);
-    else if (c.op === 'update') await members.update(ctx, image, project, 'accepted');
+    else if (c.op === 'update') await members.update(ctx, image, project, { status: 'accepted' });
     else await members.remove(ctx, image, project);
   } catch (err) {
     return (err as { img?: string }).img ?? 'none';

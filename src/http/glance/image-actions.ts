@@ -1,20 +1,12 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Container } from '../../container.js';
+import type { Static } from '@sinclair/typebox';
+import type { FastifyRequest } from 'fastify';
 import type { ImageAction } from '../../domain/image-status.js';
 import { badRequest, notFound } from '../../errors/app-error.js';
 import { hasBody } from '../body-parsers.js';
 import { rejectOtherMethods } from '../method-guard.js';
+import type { Routes } from '../request-schemas.js';
+import { IMAGE_PARAMS, TAG_PARAMS } from './params.js';
 
-type TagParams = { id: string; '*': string };
-
-const TAG_PARAMS = {
-  type: 'object',
-  properties: {
-    id: { type: 'string', description: 'Image id (UUID)' },
-    '*': { type: 'string', description: 'The tag (at most 255 characters)' },
-  },
-} as const;
-const ID_PARAMS = { type: 'object', properties: { id: { type: 'string', description: 'Image id (UUID)' } } } as const;
 const NO_CONTENT = { 204: { type: 'null' } } as const;
 
 /** Glance's `body_reject=True` on these PUT and POST routes (GET and DELETE are covered by the scope). */
@@ -25,29 +17,28 @@ async function rejectBody(request: FastifyRequest, _reply: unknown, payload: unk
 
 /**
  * The tag of `/images/{id}/tags/*`. A wildcard rather than a `:tag` parameter because the router caps
- * parameters at 100 characters (a 414) and a tag may have 255 characters, percent-encoded in the path.
- * Glance's router wants one path segment of at least one character there.
+ * parameters at MAX_PARAM_LENGTH characters (a 414) and a tag may have 255 characters, each up to 12
+ * once percent-encoded in the path. Glance's router wants one path segment of at least one character there.
  */
-function tagOf(request: FastifyRequest): { id: string; tag: string } {
-  const { id, '*': tag } = request.params as TagParams;
+function tagOf({ id, '*': tag }: Static<typeof TAG_PARAMS>): { id: string; tag: string } {
   if (tag === '' || tag.includes('/')) throw notFound('The resource could not be found.');
   return { id, tag };
 }
 
-const doc = (summary: string, extra: Record<string, unknown> = {}) => ({ tags: ['glance'], summary, ...extra });
+const doc = <T extends object>(summary: string, extra: T) => ({ tags: ['glance'], summary, ...extra });
 
 /**
  * Glance v2 image tags (`/images/{id}/tags/{tag}`) and actions (`/images/{id}/actions/deactivate|reactivate`),
  * registered inside the Glance scope (prefix /v2). Each answers 204 with no body.
  */
-export async function glanceImageActionRoutes(app: FastifyInstance, { container }: { container: Container }) {
+export const glanceImageActionRoutes: Routes = async (app, { container }) => {
   const { images } = container;
 
   app.put('/images/:id/tags/*', {
     preParsing: rejectBody,
     schema: doc('Add a tag to an image', { params: TAG_PARAMS, response: NO_CONTENT }),
   }, async (request, reply) => {
-    const { id, tag } = tagOf(request);
+    const { id, tag } = tagOf(request.params);
     await images.addTag(request.ctx, id, tag);
     return reply.status(204).send();
   });
@@ -55,7 +46,7 @@ export async function glanceImageActionRoutes(app: FastifyInstance, { container 
   app.delete('/images/:id/tags/*', {
     schema: doc('Remove a tag from an image', { params: TAG_PARAMS, response: NO_CONTENT }),
   }, async (request, reply) => {
-    const { id, tag } = tagOf(request);
+    const { id, tag } = tagOf(request.params);
     await images.removeTag(request.ctx, id, tag);
     return reply.status(204).send();
   });
@@ -66,11 +57,11 @@ export async function glanceImageActionRoutes(app: FastifyInstance, { container 
     const summary = `${action[0]!.toUpperCase()}${action.slice(1)} an image`;
     app.post(url, {
       preParsing: rejectBody,
-      schema: doc(summary, { params: ID_PARAMS, response: NO_CONTENT }),
+      schema: doc(summary, { params: IMAGE_PARAMS, response: NO_CONTENT }),
     }, async (request, reply) => {
-      await images.act(request.ctx, (request.params as { id: string }).id, action);
+      await images.act(request.ctx, request.params.id, action);
       return reply.status(204).send();
     });
     rejectOtherMethods(app, url, ['POST']);
   }
-}
+};

@@ -1,24 +1,21 @@
 import { Readable } from 'node:stream';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import type { Cache } from '../../cache/cache-space.js';
-import type { Container } from '../../container.js';
 import { CONTAINER_FORMATS, DISK_FORMATS, VISIBILITIES } from '../../domain/image.js';
 import { clip } from '../../domain/clip.js';
 import { parseCreateBody } from '../../domain/image-input.js';
-import { parsePatchBody, patchVersion } from '../../domain/image-patch.js';
+import { parsePatchBody, PATCH_MEDIA_TYPES, patchVersion } from '../../domain/image-patch.js';
 import { type ImageListQuery, parseListQuery } from '../../domain/image-query.js';
 import { AppError } from '../../errors/app-error.js';
 import type { ImagePage } from '../../services/image-service.js';
 import { BODY_LIMITS } from '../body-limits.js';
 import { rejectOtherMethods } from '../method-guard.js';
+import type { Routes } from '../request-schemas.js';
 import { IMAGE_RESPONSE, imageJson, imageListJson, LIST_RESPONSE } from './bodies.js';
 import { sendJson } from '../rendered.js';
-
-type IdParams = { id: string };
+import { IMAGE_PARAMS } from './params.js';
 
 const nullable = (type: string, extra: Record<string, unknown> = {}) => ({ type: [type, 'null'], ...extra });
-
-const ID_PARAMS = { type: 'object', properties: { id: { type: 'string', description: 'Image id (UUID)' } } } as const;
 
 const CREATE_BODY = {
   type: 'object',
@@ -89,9 +86,22 @@ function listJson(page: ImagePage, request: ListRequest): Buffer {
   return imageListJson(page.images, request.first, next);
 }
 
-/** PATCH takes only the two JSON-patch media types (415 with `Accept-Patch` before the body is read). */
+const ACCEPT_PATCH = Object.keys(PATCH_MEDIA_TYPES).sort().join(', ');
+
+/** The JSON-schema draft of a PATCH request's media type: only the two JSON-patch types (else 415 with `Accept-Patch`). */
+function patchVersionOf(request: FastifyRequest): 4 | 10 {
+  const type = request.headers['content-type'];
+  const version = patchVersion(type);
+  if (version === undefined) {
+    throw new AppError('unsupported_media_type', `The request media type ${clip(type ?? 'None')} is not supported by `
+      + 'this server.', { headers: { 'Accept-Patch': ACCEPT_PATCH } });
+  }
+  return version;
+}
+
+/** The PATCH media type is checked before the body is read. */
 async function patchMediaType(request: FastifyRequest, _reply: unknown, payload: unknown) {
-  patchVersion(request.headers['content-type']);
+  patchVersionOf(request);
   return payload;
 }
 
@@ -104,10 +114,10 @@ async function octetStream(request: FastifyRequest, _reply: unknown, payload: un
   return payload;
 }
 
-const doc = (summary: string, extra: Record<string, unknown> = {}) => ({ tags: ['glance'], summary, ...extra });
+const doc = <T extends object>(summary: string, extra: T) => ({ tags: ['glance'], summary, ...extra });
 
 /** Glance v2 images (glance-members.md §3, §5), registered inside the Glance scope (prefix /v2). */
-export async function glanceImageRoutes(app: FastifyInstance, { container }: { container: Container }) {
+export const glanceImageRoutes: Routes = async (app, { container }) => {
   const listRequests = container.caches.cache<ListRequest>('image-list-requests');
   const { images } = container;
 
@@ -129,25 +139,25 @@ export async function glanceImageRoutes(app: FastifyInstance, { container }: { c
   rejectOtherMethods(app, '/images', ['GET', 'POST']);
 
   app.get('/images/:id', {
-    schema: doc('Show an image', { params: ID_PARAMS, response: { 200: IMAGE_RESPONSE } }),
-  }, async (request, reply) => sendJson(reply, imageJson(await images.show(request.ctx, (request.params as IdParams).id))));
+    schema: doc('Show an image', { params: IMAGE_PARAMS, response: { 200: IMAGE_RESPONSE } }),
+  }, async (request, reply) => sendJson(reply, imageJson(await images.show(request.ctx, request.params.id))));
 
   app.patch('/images/:id', {
     bodyLimit: BODY_LIMITS.image,
     preParsing: patchMediaType,
     schema: doc('Update an image (JSON patch)', {
-      params: ID_PARAMS, body: PATCH_BODY, response: { 200: IMAGE_RESPONSE },
-      consumes: ['application/openstack-images-v2.1-json-patch', 'application/openstack-images-v2.0-json-patch'],
+      params: IMAGE_PARAMS, body: PATCH_BODY, response: { 200: IMAGE_RESPONSE },
+      consumes: Object.keys(PATCH_MEDIA_TYPES),
     }),
   }, async (request, reply) => {
-    const changes = parsePatchBody(request.body, patchVersion(request.headers['content-type']));
-    return sendJson(reply, imageJson(await images.update(request.ctx, (request.params as IdParams).id, changes)));
+    const changes = parsePatchBody(request.body, patchVersionOf(request));
+    return sendJson(reply, imageJson(await images.update(request.ctx, request.params.id, changes)));
   });
 
   app.delete('/images/:id', {
-    schema: doc('Delete an image', { params: ID_PARAMS, response: { 204: { type: 'null' } } }),
+    schema: doc('Delete an image', { params: IMAGE_PARAMS, response: { 204: { type: 'null' } } }),
   }, async (request, reply) => {
-    await images.delete(request.ctx, (request.params as IdParams).id);
+    await images.delete(request.ctx, request.params.id);
     return reply.status(204).send();
   });
   rejectOtherMethods(app, '/images/:id', ['GET', 'PATCH', 'DELETE']);
@@ -155,22 +165,22 @@ export async function glanceImageRoutes(app: FastifyInstance, { container }: { c
   app.put('/images/:id/file', {
     preParsing: octetStream,
     schema: doc('Upload image data', {
-      params: ID_PARAMS, consumes: ['application/octet-stream'], response: { 204: { type: 'null' } },
+      params: IMAGE_PARAMS, consumes: ['application/octet-stream'], response: { 204: { type: 'null' } },
     }),
   }, async (request, reply) => {
     const body = request.body instanceof Readable ? request.body : Readable.from([]);
-    await images.upload(request.ctx, (request.params as IdParams).id, body);
+    await images.upload(request.ctx, request.params.id, body);
     return reply.status(204).send();
   });
 
   app.get('/images/:id/file', {
-    schema: doc('Download image data', { params: ID_PARAMS, produces: ['application/octet-stream'] }),
+    schema: doc('Download image data', { params: IMAGE_PARAMS, produces: ['application/octet-stream'] }),
   }, async (request, reply) => {
-    const { image, data } = await images.download(request.ctx, (request.params as IdParams).id);
+    const { image, data } = await images.download(request.ctx, request.params.id);
     if (!data) return reply.status(204).send();
     reply.header('Content-Type', 'application/octet-stream').header('Content-Length', data.size);
     if (image.checksum) reply.header('Content-MD5', image.checksum);
     return reply.send(data.stream);
   });
   rejectOtherMethods(app, '/images/:id/file', ['GET', 'PUT']);
-}
+};

@@ -26,12 +26,8 @@ function glanceError(error: unknown, request: FastifyRequest): AppError {
   return err;
 }
 
-/**
- * The Glance v2 scope (prefix /v2): token auth on every route, webob-style errors, Glance's body rules.
- * Request schemas document the API only; validation happens in code, with Glance's messages and order.
- */
+/** The Glance v2 scope (prefix /v2): token auth on every route, webob-style errors, Glance's body rules. */
 export async function glancePlugin(app: FastifyInstance, { container }: { container: Container }) {
-  app.setValidatorCompiler(() => () => true);
   app.setErrorHandler((error, request, reply) => {
     const err = glanceError(error, request);
     return renderGlanceError(err, request, reply);

@@ -1,10 +1,11 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import type { FastifyRequest } from 'fastify';
 import type { ProjectTable } from '../../db/schema.js';
-import type { Container } from '../../container.js';
 import { tokenContext } from '../context.js';
 import { appErrorOf, toAppError } from '../errors.js';
 import { BODY_LIMITS } from '../body-limits.js';
 import { rejectOtherMethods } from '../method-guard.js';
+import type { Routes } from '../request-schemas.js';
 import { singleQuery } from '../url-guard.js';
 import { AppError, tooManyRequests } from '../../errors/app-error.js';
 import { renderKeystoneError } from './errors.js';
@@ -17,8 +18,10 @@ function projectBody(p: ProjectTable, base: string) {
   };
 }
 
+const PROJECT_PARAMS = Type.Object({ id: Type.String({ description: 'Project id' }) });
+
 /** Keystone v3 subset; registered with prefix /v3. */
-export async function identityRoutes(app: FastifyInstance, { container }: { container: Container }) {
+export const identityRoutes: Routes = async (app, { container }) => {
   const { identity } = container;
   const base = () => container.urls.publicUrl;
   app.setErrorHandler((error, request, reply) => {
@@ -65,8 +68,6 @@ export async function identityRoutes(app: FastifyInstance, { container }: { cont
       links: { self: `${base()}/v3/projects`, previous: null, next: null },
     };
   });
-  app.get('/projects/:id', { preHandler: auth }, async (request) => {
-    const { id } = request.params as { id: string };
-    return { project: projectBody(await identity.getProject(request.ctx, id), base()) };
-  });
-}
+  app.get('/projects/:id', { preHandler: auth, schema: { params: PROJECT_PARAMS } }, async (request) =>
+    ({ project: projectBody(await identity.getProject(request.ctx, request.params.id), base()) }));
+};

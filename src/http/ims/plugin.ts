@@ -1,6 +1,8 @@
 import { Readable } from 'node:stream';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Container } from '../../container.js';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { TSchema } from '@sinclair/typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { RequestContext } from '../../domain/context.js';
 import { imsMemberBody } from '../../domain/member.js';
 import { invalidRequest, projectMismatch, roleInvalid } from '../../errors/catalogue.js';
 import { accessOf, allows } from '../../policy/roles.js';
@@ -10,12 +12,13 @@ import { BODY_LIMITS } from '../body-limits.js';
 import { rejectOtherMethods } from '../method-guard.js';
 import { singleQuery } from '../url-guard.js';
 import { rendered, sendJson } from '../rendered.js';
+import { type Routes, unparsed } from '../request-schemas.js';
+import { PAIRS_BODY, parsePairsBody, parseUpdateBody, UPDATE_BODY } from './batch-input.js';
 import { cloudImageRoutes } from './cloudimages.js';
 import { kmsGrantRoutes } from './kms-grants.js';
 import { akskContext, akskDeps, akskPrecheck, ApigwError, parseRawJsonBody, registerRawJsonBody } from './aksk-auth.js';
 import { renderImsError, renderUnknownApi } from './errors.js';
-
-type ProjectParams = { project_id?: string };
+import { JOB_PARAMS, MEMBER_PARAMS, MEMBERS_PARAMS, MEMBERS_QUERY, PROJECT_JOB_PARAMS } from './params.js';
 
 /** The E13 job body; kept for finished jobs, which never change. */
 const jobJson = rendered((job: JobView) => JSON.stringify(job));
@@ -36,6 +39,13 @@ async function* jobStream(body: { head: JobView; pages: () => AsyncGenerator<Job
 
 const JOB_ID_SCHEMA = { type: 'object', properties: { job_id: { type: 'string' } } } as const;
 
+const doc = <T extends object>(summary: string, extra: T) => ({ tags: ['ims'], summary, ...extra });
+
+/** E1-E3: a body of at most BODY_LIMITS.batch bytes; the answer is the job's id. */
+const batchRoute = (summary: string, body: TSchema) => ({
+  bodyLimit: BODY_LIMITS.batch, schema: doc(summary, { body: unparsed(body), response: { 200: JOB_ID_SCHEMA } }),
+});
+
 function decodeMarker(marker: string): string {
   const decoded = Buffer.from(marker, 'base64').toString('utf8');
   if (!marker || Buffer.from(decoded, 'utf8').toString('base64').replace(/=+$/, '') !== marker.replace(/=+$/, '')) {
@@ -52,7 +62,7 @@ function limitParam(raw: string | undefined): number {
 }
 
 /** The IMS extension (prefix-less: /v1/... and /v2/cloudimages): IMG errors, token or AK/SK auth. */
-export async function imsPlugin(app: FastifyInstance, { container }: { container: Container }) {
+export const imsPlugin: Routes = async (app, { container }) => {
   const { batch, jobs, members } = container;
   const deps = akskDeps(container);
   registerRawJsonBody(app);
@@ -82,8 +92,8 @@ export async function imsPlugin(app: FastifyInstance, { container }: { container
 
   /** The signature, then the JSON body; a `{project_id}` in the path must be the caller's. */
   // preValidation: the caller is known before any preHandler (the per-project rate limit's).
-  app.addHook('preValidation', async (request: FastifyRequest) => {
-    const pathProject = (request.params as ProjectParams).project_id;
+  app.addHook<{ Params: { project_id?: string } }>('preValidation', async (request) => {
+    const pathProject = request.params.project_id;
     if (request.ctx === undefined) request.ctx = await akskContext(request, deps, { pathProjectId: pathProject });
     if (!allows(request.ctx, accessOf(request.method))) {
       throw roleInvalid(`The role is invalid: ${accessOf(request.method) === 'read' ? 'reading needs the reader' : 'this '
@@ -95,24 +105,32 @@ export async function imsPlugin(app: FastifyInstance, { container }: { container
     }
   });
 
-  await app.register(async (v1) => {
+  await app.register(async (scope) => {
+    const v1 = scope.withTypeProvider<TypeBoxTypeProvider>();
     v1.setNotFoundHandler((request, reply) => renderUnknownApi(request, reply));
-    const opts = { bodyLimit: BODY_LIMITS.batch, schema: { response: { 200: JOB_ID_SCHEMA } } };
-    v1.post('/cloudimages/members', opts, async (request) => ({ job_id: await batch.add(request.ctx, request.body) }));
-    v1.put('/cloudimages/members', opts, async (request) => ({ job_id: await batch.update(request.ctx, request.body) }));
-    v1.delete('/cloudimages/members', opts, async (request) => ({ job_id: await batch.remove(request.ctx, request.body) }));
+    v1.post('/cloudimages/members', batchRoute('E1: share images with projects', PAIRS_BODY),
+      async (request) => ({ job_id: await batch.add(request.ctx, parsePairsBody(request.body)) }));
+    v1.put('/cloudimages/members', batchRoute('E2: accept or reject images shared with the project', UPDATE_BODY),
+      async (request) => ({ job_id: await batch.update(request.ctx, parseUpdateBody(request.body, request.ctx)) }));
+    v1.delete('/cloudimages/members', batchRoute('E3: stop sharing images with projects', PAIRS_BODY),
+      async (request) => ({ job_id: await batch.remove(request.ctx, parsePairsBody(request.body)) }));
     rejectOtherMethods(v1, '/cloudimages/members', ['POST', 'PUT', 'DELETE']);
 
-    const showJob = async (request: FastifyRequest, reply: FastifyReply) => {
-      const body = await jobs.show(request.ctx, (request.params as { job_id: string }).job_id);
+    const showJob = async (ctx: RequestContext, jobId: string, reply: FastifyReply) => {
+      const body = await jobs.show(ctx, jobId);
       if ('view' in body) return sendJson(reply, jobJson(body.view));
       return reply.header('content-type', 'application/json; charset=utf-8').send(Readable.from(jobStream(body)));
     };
-    v1.get('/:project_id/jobs/:job_id', showJob);
-    v1.get('/cloudimages/job/:job_id', showJob);
+    v1.get('/:project_id/jobs/:job_id', { schema: doc('E13: show a job', { params: PROJECT_JOB_PARAMS }) },
+      (request, reply) => showJob(request.ctx, request.params.job_id, reply));
+    v1.get('/cloudimages/job/:job_id', { schema: doc('E13: show a job', { params: JOB_PARAMS }) },
+      (request, reply) => showJob(request.ctx, request.params.job_id, reply));
 
-    v1.get('/:project_id/cloudimages/:image_id/members', async (request) => {
-      const { image_id: imageId } = request.params as { image_id: string };
+    v1.get('/:project_id/cloudimages/:image_id/members', {
+      schema: doc('E4: list the members of an image, a page at a time',
+        { params: MEMBERS_PARAMS, querystring: MEMBERS_QUERY }),
+    }, async (request) => {
+      const { image_id: imageId } = request.params;
       const limit = limitParam(singleQuery(request, 'limit'));
       const marker = singleQuery(request, 'marker');
       const after = marker === undefined ? undefined : decodeMarker(marker);
@@ -127,11 +145,13 @@ export async function imsPlugin(app: FastifyInstance, { container }: { container
         },
       };
     });
-    v1.get('/:project_id/cloudimages/:image_id/members/:member_id', async (request) => {
-      const p = request.params as { image_id: string; member_id: string };
-      return imsMemberBody(await members.show(request.ctx, p.image_id, p.member_id));
+    v1.get('/:project_id/cloudimages/:image_id/members/:member_id', {
+      schema: doc('E5: show a member of an image', { params: MEMBER_PARAMS }),
+    }, async (request) => {
+      const { image_id: imageId, member_id: memberId } = request.params;
+      return imsMemberBody(await members.show(request.ctx, imageId, memberId));
     });
     await v1.register(kmsGrantRoutes, { container });
   }, { prefix: '/v1' });
   await app.register(cloudImageRoutes, { container, prefix: '/v2/cloudimages' });
-}
+};
