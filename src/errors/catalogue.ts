@@ -143,7 +143,7 @@ export function batchError(refusal: Refusal, imageId: string): AppError {
   }
 }
 
-/** The code of a job's failed pair, by the refusal (the update job's refusals all mean "not shared with you"). */
+/** The code of a job's failed pair, by the refusal. */
 const PAIR_CODES: Record<Refusal, ImsCodeName> = {
   image_not_found: 'imageNotFound',
   not_owner: 'notOwner',
@@ -160,3 +160,7 @@ const PAIR_CODES: Record<Refusal, ImsCodeName> = {
 };
 
 export const pairCode = (refusal: Refusal): ImsCode => img(PAIR_CODES[refusal]);
+
+/** The code of a failed pair of an update job: an image gone or unseen is "not shared with the project" too. */
+export const updatePairCode = (refusal: Refusal): ImsCode =>
+  (refusal === 'image_not_found' ? img('notShared') : pairCode(refusal));

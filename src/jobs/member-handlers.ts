@@ -1,7 +1,7 @@
 import type { Transaction } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { type Clock, isoNow } from '../domain/clock.js';
-import { img, pairCode, reasonOf } from '../errors/catalogue.js';
+import { img, pairCode, reasonOf, updatePairCode } from '../errors/catalogue.js';
 import {
   acceptVault, addMember, kmsKeyOf, type MemberQuotas, modifyMember, ownImage, shareAvailable, shareWith, withinQuota,
 } from '../policy/sharing.js';
@@ -158,8 +158,7 @@ export function updateMembersHandler(deps: MemberJobDeps): JobHandler<UpdatePayl
         ?? (membership === undefined ? 'member_not_found' : undefined)
         ?? acceptVault(lock!.image, payload.status, payload.vault_id);
       if (refused) {
-        results.push(failed(imageId, projectId!, refused === 'owner_cannot_update' || refused === 'vault_required'
-          ? pairCode(refused) : img('notShared')));
+        results.push(failed(imageId, projectId!, updatePairCode(refused)));
         return;
       }
       await repos.members.updateStatus(lock!, projectId!, payload.status, payload.vault_id, isoNow(clock));
