@@ -40,8 +40,8 @@ export interface LockedImage {
 const imageBytes = (row: Pick<ImageRow, 'tags' | 'extra'>) => 1536 + 3 * (row.tags.length + row.extra.length);
 
 /**
- * A compiled list query in memory: its SQL (a branch per index, each with every filter) twice over, the
- * statement, and the key of the requests it answers.
+ * A compiled list query in memory: its SQL (up to a few KB: a branch per index, each with every filter), the
+ * operation tree it was compiled from, the statement, and the key of the requests it answers.
  */
 const shapeBytes = (key: string) => 16_384 + 2 * key.length;
 
