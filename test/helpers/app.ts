@@ -39,8 +39,9 @@ export async function buildTestApp(t: TestContext, kind: DatabaseKind, overrides
   const database = await kind.create();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ims-test-'));
   const { IMS_TEST_CACHE_MB: cacheMb, IMS_TEST_RECORD: record } = process.env;
-  const config = { ...loadConfig({}, { databaseUrl: database.url, dataDir, publicUrl: 'http://ims.test:9292', cacheMb }),
-    ...overrides };
+  const config = {
+    ...loadConfig({}, { databaseUrl: database.url, dataDir, publicUrl: 'http://ims.test:9292', cacheMb }), ...overrides,
+  };
   let container: Container | undefined;
   let app: FastifyInstance | undefined;
   // Registered first, so a failure while building still drops the database.
