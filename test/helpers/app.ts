@@ -8,7 +8,7 @@ import { type Config, loadConfig } from '../../src/config.js';
 import { buildContainer, type Container } from '../../src/container.js';
 import type { Clock } from '../../src/domain/clock.js';
 import type { DatabaseKind } from './databases.js';
-import { recordResponses } from './recording.js';
+import { responseRecorder } from './recording.js';
 
 export interface TestApp {
   app: FastifyInstance;
@@ -36,9 +36,10 @@ export const BOOTSTRAP = {
  */
 export async function buildTestApp(t: TestContext, kind: DatabaseKind, overrides: Partial<Config> = {},
   options: { clock?: Clock } = {}): Promise<TestApp> {
+  const { IMS_TEST_CACHE_MB: cacheMb, IMS_TEST_RECORD: recordTo } = process.env;
+  const record = recordTo === undefined ? undefined : responseRecorder(recordTo, t.fullName);
   const database = await kind.create();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ims-test-'));
-  const { IMS_TEST_CACHE_MB: cacheMb, IMS_TEST_RECORD: record } = process.env;
   const config = {
     ...loadConfig({}, { databaseUrl: database.url, dataDir, publicUrl: 'http://ims.test:9292', cacheMb }), ...overrides,
   };
@@ -54,7 +55,7 @@ export async function buildTestApp(t: TestContext, kind: DatabaseKind, overrides
   container = await buildContainer(Object.freeze(config), options);
   await container.identity.applyBootstrap(BOOTSTRAP);
   app = await buildApp(container);
-  if (record) recordResponses(app, record, t.fullName);
+  record?.(app);
   const tokens = {} as TestApp['tokens'];
   const projects = {} as TestApp['projects'];
   for (const [key, user, project] of [['admin', 'root', 'admin'], ['demo', 'demo', 'demo'], ['alt', 'alt', 'alt'],

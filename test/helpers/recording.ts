@@ -23,21 +23,26 @@ const MAX_BODY = 64 * 1024;
 
 let apps = 0;
 
-/** Appends each response `app.inject` gives to `file` (test/process/cache-off.test.ts sets it). */
-export function recordResponses(app: FastifyInstance, file: string, test: string): void {
+/**
+ * What appends each response an app's `inject` gives to `file` (test/process/cache-off.test.ts sets it). Made
+ * as the app starts being built, so that apps a test builds at once are numbered in the order asked for.
+ */
+export function responseRecorder(file: string, test: string): (app: FastifyInstance) => void {
   const where = `${path.basename(process.argv[1] ?? '')} > ${test} > app ${apps++}`;
-  const inject = app.inject.bind(app) as (options: InjectOptions | string) => ReturnType<FastifyInstance['inject']>;
-  let seq = 0;
-  app.inject = (async (options: InjectOptions | string) => {
-    const request = typeof options === 'string' ? { url: options, method: 'GET' } : options;
-    const n = seq++;
-    const res = await inject(options);
-    const headers = Object.fromEntries(Object.entries(res.headers).filter(([k]) => !UNCOMPARED.has(k)));
-    const body = res.rawPayload.length > MAX_BODY
-      ? `sha256 ${createHash('sha256').update(res.rawPayload).digest('hex')}` : res.body;
-    const line: Recorded = { where, seq: n, method: String(request.method ?? 'GET'), url: String(request.url),
-      status: res.statusCode, headers, body };
-    fs.appendFileSync(file, `${JSON.stringify(line)}\n`);
-    return res;
-  }) as FastifyInstance['inject'];
+  return (app) => {
+    const inject = app.inject.bind(app) as (options: InjectOptions | string) => ReturnType<FastifyInstance['inject']>;
+    let seq = 0;
+    app.inject = (async (options: InjectOptions | string) => {
+      const request = typeof options === 'string' ? { url: options, method: 'GET' } : options;
+      const n = seq++;
+      const res = await inject(options);
+      const headers = Object.fromEntries(Object.entries(res.headers).filter(([k]) => !UNCOMPARED.has(k)));
+      const body = res.rawPayload.length > MAX_BODY
+        ? `sha256 ${createHash('sha256').update(res.rawPayload).digest('hex')}` : res.body;
+      const line: Recorded = { where, seq: n, method: String(request.method ?? 'GET'), url: String(request.url),
+        status: res.statusCode, headers, body };
+      fs.appendFileSync(file, `${JSON.stringify(line)}\n`);
+      return res;
+    }) as FastifyInstance['inject'];
+  };
 }

@@ -8,7 +8,8 @@
  * On SQLite only (IMS_TEST_POSTGRES_URL is unset for the two runs): the caches are the same on both engines,
  * and the two runs, side by side, take a few minutes. What differs between any two runs is normalized:
  * generated ids (numbered in order of first appearance, per test), times, tokens, audit and request ids;
- * so a stale answer that differs only in a timestamp would go unseen. Requests a suite sends over a socket
+ * so a stale answer that differs only in a timestamp would go unseen. Polls of a job still running are left
+ * out (their number depends on timing). Requests a suite sends over a socket
  * (not `inject`) are not recorded.
  */
 import assert from 'node:assert/strict';
@@ -52,6 +53,11 @@ const REPLACEMENTS: [RegExp, string][] = [
   [/(audit_ids\\?":\[\\?")[\w-]{22}/g, '$1<audit id>'],
   [/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:?\d\d)?/g, '<time>'],
 ];
+/**
+ * The view of a job still running: how many of them a test polls through depends on timing, and no cache
+ * keeps one (only finished jobs are cached), so they are left out.
+ */
+const UNFINISHED_JOB = /^\{"status":"(INIT|RUNNING)","job_id":/;
 const ID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|\b[0-9a-f]{32}\b/gi;
 
 /** The responses of each test's app, in request order, with what differs between any two runs normalized. */
@@ -64,7 +70,8 @@ function normalized(file: string): Map<string, string[]> {
   }
   return new Map([...groups].map(([where, records]) => {
     const ids = new Map<string, string>();
-    return [where, records.sort((a, b) => a.seq - b.seq).map(({ where: _w, ...r }) => {
+    const answers = records.filter((r) => !UNFINISHED_JOB.test(r.body)).sort((a, b) => a.seq - b.seq);
+    return [where, answers.map(({ where: _w, seq: _s, ...r }) => {
       let text = JSON.stringify(r);
       for (const [pattern, to] of REPLACEMENTS) text = text.replace(pattern, to);
       return text.replace(ID, (id) => {
@@ -85,7 +92,7 @@ describe('caches change no answer', () => {
       await Promise.all([runSuites('64', cachedFile), runSuites('0', uncachedFile)]);
       const cached = normalized(cachedFile);
       const uncached = normalized(uncachedFile);
-      assert.deepEqual([...uncached.keys()], [...cached.keys()], 'the same tests built apps');
+      assert.deepEqual([...uncached.keys()].sort(), [...cached.keys()].sort(), 'the same tests built apps');
       const total = [...cached.values()].reduce((n, g) => n + g.length, 0);
       assert.ok(total > 500, `only ${total} responses recorded`);
       const differences: string[] = [];
@@ -93,7 +100,7 @@ describe('caches change no answer', () => {
         const other = uncached.get(where)!;
         for (let i = 0; i < Math.max(responses.length, other.length); i++) {
           if (responses[i] !== other[i]) {
-            differences.push(`${where}, request ${i}:\n  cached:   ${responses[i]?.slice(0, 800)}\n`
+            differences.push(`${where}, answer ${i}:\n  cached:   ${responses[i]?.slice(0, 800)}\n`
               + `  uncached: ${other[i]?.slice(0, 800)}`);
           }
         }
