@@ -39,7 +39,7 @@ export interface Container {
   /** This process among those sharing the database: owner of its job claims and uploads. */
   instanceId: string;
   store: Store;
-  /** Every cache's memory (`--cache-mb`). */
+  /** Every cache's memory (`--cache-mb`): the one place caches live; routes take theirs from it too. */
   caches: CacheSpace;
   clock: Clock;
   urls: Urls;
@@ -69,7 +69,7 @@ export async function buildContainer(config: Readonly<Config>, options: { clock?
       identity: new IdentityRepo(store), images: new ImageRepo(store, caches), members: new MemberRepo(store, caches),
       grants: new KmsGrantRepo(store.db), jobs: new JobRepo(store), uploads: new UploadRepo(store),
     };
-    const identity = new IdentityService(store, repos.identity, clock, config.tokenTtl, () => urls, box,
+    const identity = new IdentityService(store, repos.identity, clock, caches, config.tokenTtl, () => urls, box,
       { attempts: config.lockoutFailureAttempts, durationMs: config.lockoutDurationSeconds * 1000 });
     await identity.init();
     const instanceId = `${hostname()}:${process.pid}:${hexId().slice(0, 8)}`.slice(0, 64);

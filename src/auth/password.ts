@@ -1,5 +1,6 @@
 import { createHmac, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
+import type { Cache, CacheSpace } from '../cache/cache-space.js';
 
 const scryptAsync = promisify(scrypt) as (pw: string, salt: Buffer, len: number, opts: object) => Promise<Buffer>;
 const PARAMS = { N: 16384, r: 8, p: 1 };
@@ -24,24 +25,25 @@ export async function verifyPassword(password: string, stored: string): Promise<
 
 /**
  * scrypt is deliberately slow (~50 ms): a correct password, once verified, is remembered for a few minutes
- * as an HMAC (per-process random key) of (stored hash, password), so repeated logins of automation do not pay it again. Failed
- * attempts are never cached, so guessing still costs a full scrypt each time.
+ * as an HMAC (per-process random key) of (stored hash, password), so repeated logins of automation do not pay
+ * it again; in the cache space, so a budget of 0 verifies every time. Failed attempts are never cached, so
+ * guessing still costs a full scrypt each time.
  */
 export class PasswordVerifier {
-  private readonly verified = new Map<string, number>();
+  private readonly verified: Cache<true>;
   /** Keys the remembered digests, so a memory dump does not allow fast offline guessing. */
   private readonly secret = randomBytes(32);
 
-  constructor(private readonly ttlMs = 300_000, private readonly max = 10_000,
-    private readonly check: (password: string, stored: string) => Promise<boolean> = verifyPassword) {}
+  constructor(caches: CacheSpace, private readonly now: () => number = Date.now, private readonly ttlMs = 300_000,
+    private readonly check: (password: string, stored: string) => Promise<boolean> = verifyPassword) {
+    this.verified = caches.cache('verified-passwords', now);
+  }
 
-  async verify(password: string, stored: string, nowMs = Date.now()): Promise<boolean> {
+  async verify(password: string, stored: string): Promise<boolean> {
     const key = createHmac('sha256', this.secret).update(stored).update('\0').update(password).digest('base64');
-    const until = this.verified.get(key);
-    if (until !== undefined && until > nowMs) return true;
+    if (this.verified.get(key, 0)) return true;
     if (!(await this.check(password, stored))) return false;
-    if (this.verified.size >= this.max) this.verified.delete(this.verified.keys().next().value!);
-    this.verified.set(key, nowMs + this.ttlMs);
+    this.verified.set(key, 0, true, 256, this.now() + this.ttlMs);
     return true;
   }
 }

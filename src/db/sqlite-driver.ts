@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { CompiledQuery, DatabaseConnection, Driver, QueryResult } from 'kysely';
+import { BoundedMap } from '../cache/bounded-map.js';
 import { DatabaseBusyError, OutsideTransactionError } from './errors.js';
 import type { DbHealth } from './health.js';
 
@@ -42,7 +43,8 @@ let running = 0;
 export class SqliteDriver implements Driver {
   private held: Promise<void> | undefined;
   private release: (() => void) | undefined;
-  private readonly statements = new Map<string, BetterSqlite3.Statement>();
+  /** Prepared statements by SQL: a resource of the connection, not a cache (the cache space does not hold them). */
+  private readonly statements = new BoundedMap<string, BetterSqlite3.Statement>(2000);
   /**
    * The deadline (epoch ms) of the next `begin`, set by group commit right before it opens its transaction.
    * (Not an AsyncLocalStorage: one costs every promise of the process while it is on, see `running`.)
@@ -139,7 +141,6 @@ export class SqliteDriver implements Driver {
     let stmt = this.statements.get(query.sql);
     if (!stmt) {
       stmt = this.sqlite.prepare(query.sql);
-      if (this.statements.size >= 2000) this.statements.delete(this.statements.keys().next().value!);
       this.statements.set(query.sql, stmt);
     }
     if (stmt.reader) return { rows: stmt.all(query.parameters as unknown[]) };

@@ -33,14 +33,17 @@ export interface LockedImage {
   readonly [locked]: true;
 }
 
-/** Compiled list queries kept, one per distinct list request (its query string, admin or not, first page or not). */
-const LIST_SHAPES = 500;
-
 /**
  * The bytes an image holds in memory: the object (strings twice over, UTF-16), and its rendered body (the
  * JSON once), judged from the row's JSON text of tags and properties plus the fixed attributes.
  */
 const imageBytes = (row: Pick<ImageRow, 'tags' | 'extra'>) => 1536 + 3 * (row.tags.length + row.extra.length);
+
+/**
+ * A compiled list query in memory: its SQL (up to a few KB: a branch per index, each with every filter), the
+ * operation tree it was compiled from, the statement, and the key of the requests it answers.
+ */
+const shapeBytes = (key: string) => 16_384 + 2 * key.length;
 
 /** One compiled list query and the key of the requests it answers. */
 interface ListShape {
@@ -120,7 +123,8 @@ export class ImageRepo {
   private readonly cache: Cache<Image>;
   /** The bytes of each cached image (imageBytes), for the size of the pages that hold it. */
   private readonly sizes = new WeakMap<Image, number>();
-  private readonly shapes = new Map<string, ListShape>();
+  /** Compiled list queries, one per distinct list request (its query string, admin or not, first page or not). */
+  private readonly shapes: Cache<ListShape>;
   /** List pages (arrays of cached images, and their rendered body) by viewer, request and marker. */
   private readonly pages: Cache<readonly Image[], string>;
   /** Pages asked for once: kept from their second request on. */
@@ -130,6 +134,7 @@ export class ImageRepo {
     this.cache = caches.cache('images');
     this.pages = caches.cache('image-pages');
     this.pagesSeen = caches.cache('image-pages-seen');
+    this.shapes = caches.cache('image-list-shapes');
     this.db = store.db;
     this.json = jsonSql(store.dialect);
     this.q = queries(store);
@@ -287,20 +292,17 @@ export class ImageRepo {
   /**
    * The list query of this request's shape, compiled once: every value of the query string (`query.key`) is
    * part of it, the viewer's project and the marker's sort values are parameters (so every caller, and every
-   * page, shares it). Bounded; the shape compiled longest ago goes first.
+   * page, shares it). Kept in the cache space: planned each run, a dropped shape leaves no statement behind.
    */
   private listShape(isAdmin: boolean, query: ImageListQuery, paged: boolean): ListShape {
     const key = `${isAdmin} ${paged} ${query.key}`;
-    let shape = this.shapes.get(key);
-    if (shape === undefined) {
-      shape = { key, query: this.store.prepare((p: Record<string, string>) => {
-        const marker = paged ? new Proxy({}, { get: (_t, k) => p[`marker_${String(k)}`] }) as Image : undefined;
-        return this.listQuery({ projectId: p.me!, isAdmin }, query, marker);
-      }, { planEachRun: true }) };
-      if (this.shapes.size >= LIST_SHAPES) this.shapes.delete(this.shapes.keys().next().value!);
-      this.shapes.set(key, shape);
-    }
-    return shape;
+    const kept = this.shapes.get(key, 0);
+    if (kept) return kept;
+    const shape = { key, query: this.store.prepare((p: Record<string, string>) => {
+      const marker = paged ? new Proxy({}, { get: (_t, k) => p[`marker_${String(k)}`] }) as Image : undefined;
+      return this.listQuery({ projectId: p.me!, isAdmin }, query, marker);
+    }, { planEachRun: true }) };
+    return this.shapes.set(key, 0, shape, shapeBytes(key));
   }
 
   /** The query behind `list` (exposed so tests can EXPLAIN it). */

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { hashPassword, PasswordVerifier } from '../auth/password.js';
 import { SecretBox } from '../auth/secret-box.js';
 import { type TokenClaims, TokenSigner } from '../auth/token.js';
+import type { Cache, CacheSpace } from '../cache/cache-space.js';
 import type { Store } from '../db/database.js';
 import type { ProjectTable } from '../db/schema.js';
 import { type Clock, hexId, isoNow } from '../domain/clock.js';
@@ -49,18 +50,11 @@ const MAX_PASSWORD_LENGTH = 4096;
 
 const unauthorized = () => new AppError('unauthorized', 'The request you have made requires authentication.');
 
-const stableIds = new Map<string, string>();
-
-/** Stable ids derived from names, so catalogs and role ids stay the same across restarts and processes. */
-function stableId(kind: string, name: string): string {
-  const key = `${kind}:${name}`;
-  let id = stableIds.get(key);
-  if (id === undefined) {
-    id = createHash('md5').update(key).digest('hex');
-    if (stableIds.size < 10_000) stableIds.set(key, id);
-  }
-  return id;
-}
+/**
+ * Ids derived from names, so catalog and role ids stay the same across restarts and processes: nothing to
+ * keep (an md5 of a few bytes; the catalog is cached whole).
+ */
+const stableId = (kind: string, name: string): string => createHash('md5').update(`${kind}:${name}`).digest('hex');
 
 type Ref = { id?: unknown; name?: unknown; domain?: { id?: unknown; name?: unknown } };
 
@@ -78,10 +72,11 @@ function domainMatches(ref: Ref['domain']): boolean {
 /** Keystone v3 subset: password authentication, stateless tokens, projects, the bootstrap file. */
 export class IdentityService {
   private signer: TokenSigner | undefined;
-  private readonly passwords = new PasswordVerifier();
-  /** Verified tokens (token -> context and expiry), so the hot path skips the HMAC and parsing. */
-  private readonly verifiedTokens = new Map<string, { ctx: RequestContext; expiresAt: number }>();
-  private catalogFor: { publicUrl: string; region: string; catalog: unknown[] } | undefined;
+  private readonly passwords: PasswordVerifier;
+  /** Verified tokens' contexts until the tokens expire, so the hot path skips the HMAC and parsing. */
+  private readonly tokens: Cache<RequestContext>;
+  /** The service catalog, under the public URL and region it was built for. */
+  private readonly catalogs: Cache<unknown[], string>;
 
   private keysLoadedAt = 0;
   /** A hash of a random password: what an unknown user's password is checked against. */
@@ -91,11 +86,16 @@ export class IdentityService {
     private readonly store: Store,
     private readonly repo: IdentityRepo,
     private readonly clock: Clock,
+    caches: CacheSpace,
     private readonly tokenTtl: number,
     private readonly endpoints: () => Endpoints,
     private readonly box: SecretBox,
     private readonly lockout: LockoutPolicy = { attempts: 0, durationMs: 0 },
-  ) {}
+  ) {
+    this.passwords = new PasswordVerifier(caches);
+    this.tokens = caches.cache('verified-tokens', () => clock.now().getTime());
+    this.catalogs = caches.cache('catalog');
+  }
 
   /**
    * Seals secrets an earlier version stored in clear, then loads the token-signing keys, creating the first
@@ -225,18 +225,13 @@ export class IdentityService {
 
   /** Token check on the hot path: signature and expiry only, no database round trip. */
   verify(token: string): RequestContext | undefined {
-    const nowSec = Math.floor(this.clock.now().getTime() / 1000);
-    const hit = this.verifiedTokens.get(token);
-    if (hit) {
-      if (hit.expiresAt > nowSec) return hit.ctx;
-      this.verifiedTokens.delete(token);
-    }
-    const claims = this.signer!.verify(token, nowSec);
+    const kept = this.tokens.get(token, 0);
+    if (kept) return kept;
+    const claims = this.signer!.verify(token, Math.floor(this.clock.now().getTime() / 1000));
     if (!claims) return undefined;
     const ctx = contextFor(claims.userId, claims.projectId, claims.roles);
-    if (this.verifiedTokens.size >= 10_000) this.verifiedTokens.delete(this.verifiedTokens.keys().next().value!);
-    this.verifiedTokens.set(token, { ctx, expiresAt: claims.expiresAt });
-    return ctx;
+    // The token (as key), the context and its roles.
+    return this.tokens.set(token, 0, ctx, 512 + 2 * token.length, claims.expiresAt * 1000);
   }
 
   /**
@@ -348,7 +343,9 @@ export class IdentityService {
   /** The service catalog: the same for every token while the public URL and region stay the same. */
   private catalog(): unknown[] {
     const { publicUrl, region } = this.endpoints();
-    if (this.catalogFor?.publicUrl === publicUrl && this.catalogFor.region === region) return this.catalogFor.catalog;
+    const where = `${publicUrl}\u0000${region}`;
+    const kept = this.catalogs.get('', where);
+    if (kept) return kept;
     const endpoint = (service: string, url: string) => ['public', 'internal', 'admin'].map((iface) => ({
       id: stableId(`endpoint:${service}`, iface), interface: iface, region, region_id: region, url,
     }));
@@ -357,8 +354,7 @@ export class IdentityService {
         endpoints: endpoint('identity', `${publicUrl}/v3`) },
       { type: 'image', name: 'glance', id: stableId('service', 'image'), endpoints: endpoint('image', publicUrl) },
     ];
-    this.catalogFor = { publicUrl, region, catalog };
-    return catalog;
+    return this.catalogs.set('', where, catalog, 2048 + 12 * where.length);
   }
 
   private tokenBody(claims: TokenClaims, user: UserRow, project: ProjectTable): IssuedToken['body'] {

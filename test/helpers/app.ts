@@ -8,6 +8,7 @@ import { type Config, loadConfig } from '../../src/config.js';
 import { buildContainer, type Container } from '../../src/container.js';
 import type { Clock } from '../../src/domain/clock.js';
 import type { DatabaseKind } from './databases.js';
+import { responseRecorder } from './recording.js';
 
 export interface TestApp {
   app: FastifyInstance;
@@ -28,13 +29,20 @@ export const BOOTSTRAP = {
   access_keys: [{ access: 'AKDEMO0000000000000001', secret: 'SKDEMO-secret-value-0000000000000000000', user: 'demo' }],
 };
 
-/** Builds the app on a fresh database of the given kind; closed (and the database dropped) after the test. */
+/**
+ * Builds the app on a fresh database of the given kind; closed (and the database dropped) after the test.
+ * For test/process/cache-off.test.ts: IMS_TEST_CACHE_MB sets the cache budget (unless `overrides` do), and
+ * IMS_TEST_RECORD names a file each response is appended to.
+ */
 export async function buildTestApp(t: TestContext, kind: DatabaseKind, overrides: Partial<Config> = {},
   options: { clock?: Clock } = {}): Promise<TestApp> {
+  const { IMS_TEST_CACHE_MB: cacheMb, IMS_TEST_RECORD: recordTo } = process.env;
+  const record = recordTo === undefined ? undefined : responseRecorder(recordTo, t.fullName);
   const database = await kind.create();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ims-test-'));
-  const config = { ...loadConfig({}, { databaseUrl: database.url, dataDir, publicUrl: 'http://ims.test:9292' }),
-    ...overrides };
+  const config = {
+    ...loadConfig({}, { databaseUrl: database.url, dataDir, publicUrl: 'http://ims.test:9292', cacheMb }), ...overrides,
+  };
   let container: Container | undefined;
   let app: FastifyInstance | undefined;
   // Registered first, so a failure while building still drops the database.
@@ -47,6 +55,7 @@ export async function buildTestApp(t: TestContext, kind: DatabaseKind, overrides
   container = await buildContainer(Object.freeze(config), options);
   await container.identity.applyBootstrap(BOOTSTRAP);
   app = await buildApp(container);
+  record?.(app);
   const tokens = {} as TestApp['tokens'];
   const projects = {} as TestApp['projects'];
   for (const [key, user, project] of [['admin', 'root', 'admin'], ['demo', 'demo', 'demo'], ['alt', 'alt', 'alt'],

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import Fastify from 'fastify';
 import { sign } from '../../src/auth/aksk.js';
+import { CacheSpace } from '../../src/cache/cache-space.js';
 import { AppError } from '../../src/errors/app-error.js';
 import { registerBodyParsers } from '../../src/http/body-parsers.js';
 import {
@@ -47,7 +48,7 @@ const T0 = new Date('2025-03-01T12:00:00Z');
 function fixture(ttlMs?: number) {
   const { repo, calls } = fakeRepo();
   const clock = new FakeClock(T0);
-  const deps = { cache: new AkskCache(repo, clock, ttlMs), clock };
+  const deps = { cache: new AkskCache(repo, new CacheSpace(1 << 20), clock, ttlMs), clock };
   return { deps, calls, advance: (ms: number) => clock.advance(ms) };
 }
 
@@ -175,7 +176,7 @@ describe('akskContext', () => {
       },
       rolesOn: async () => [], projectsOf: async () => [],
     };
-    const cache = new AkskCache(repo, new FakeClock(T0));
+    const cache = new AkskCache(repo, new CacheSpace(1 << 20), new FakeClock(T0));
     const results = await Promise.allSettled([cache.accessKey('A'), cache.accessKey('A')]);
     assert.deepEqual(results.map((r) => r.status), ['rejected', 'rejected']);
     assert.equal(calls, 1);
@@ -255,7 +256,7 @@ for (const kind of databaseKinds()) {
   describe(`akskDeps on ${kind.name}`, () => {
     it('authenticates the bootstrapped access key against the identity repository', async (t) => {
       const { container, projects } = await buildTestApp(t, kind);
-      const deps = akskDeps(container);
+      const deps = akskDeps({ ...container, caches: new CacheSpace(1 << 20) }); // the app has the container's
       const key = BOOTSTRAP.access_keys[0]!;
       const s = sign({ method: 'GET', host: 'ims.test:9292', path: `/v1/${projects.demo}/jobs/abc`, ak: key.access,
         sk: key.secret, date: container.clock.now() });

@@ -3,9 +3,8 @@ import { describe, it } from 'node:test';
 import fastJson, { type Schema } from 'fast-json-stringify';
 import { imageBody, newImage } from '../../src/domain/image.js';
 import { memberBody } from '../../src/domain/member.js';
-import {
-  imageJson, imageListJson, LIST_RESPONSE, memberListJson, MEMBERS_RESPONSE,
-} from '../../src/http/glance/bodies.js';
+import { CacheSpace } from '../../src/cache/cache-space.js';
+import { imageBodies, LIST_RESPONSE, memberBodies, MEMBERS_RESPONSE } from '../../src/http/glance/bodies.js';
 import type { MemberRow } from '../../src/repos/member-repo.js';
 
 const image = (n: number) => newImage({
@@ -21,6 +20,9 @@ const member = (n: number): MemberRow => ({
 
 // The documents must stay byte for byte what Fastify's schema serializer wrote for these routes.
 describe('Glance bodies', () => {
+  const { imageJson, imageListJson } = imageBodies(new CacheSpace(1 << 20));
+  const { memberListJson } = memberBodies(new CacheSpace(1 << 20));
+
   it('an image list is the LIST_RESPONSE serialization, next link or not', () => {
     const serialize = fastJson(LIST_RESPONSE as unknown as Schema);
     const images = [image(1), Object.freeze(image(2))];
@@ -54,5 +56,13 @@ describe('Glance bodies', () => {
     assert.equal(JSON.parse(imageJson(open).toString()).name, 'changed');
     const kept = Object.freeze(image(5));
     assert.equal(imageJson(kept), imageJson(kept), 'kept for a frozen image');
+  });
+
+  it('nothing is kept with a cache budget of 0', () => {
+    const off = imageBodies(new CacheSpace(0));
+    const kept = Object.freeze(image(5));
+    assert.notEqual(off.imageJson(kept), off.imageJson(kept));
+    const page = Object.freeze([kept]);
+    assert.notEqual(off.imageListJson(page, '/v2/images', undefined), off.imageListJson(page, '/v2/images', undefined));
   });
 });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { TokenSigner } from '../../src/auth/token.js';
 import { hashPassword, PasswordVerifier, verifyPassword } from '../../src/auth/password.js';
+import { CacheSpace } from '../../src/cache/cache-space.js';
 
 describe('TokenSigner', () => {
   const signer = new TokenSigner([{ key: Buffer.alloc(32, 7) }]);
@@ -41,16 +42,21 @@ describe('PasswordVerifier', () => {
   it('remembers a verified password until its TTL, never a wrong one', async () => {
     const hash = await hashPassword('right');
     let checks = 0;
-    const v = new PasswordVerifier(1000, 10, async (pw, stored) => { checks++; return verifyPassword(pw, stored); });
-    assert.equal(await v.verify('wrong', hash, 0), false);
-    assert.equal(await v.verify('right', hash, 0), true);
+    let now = 0;
+    const check = async (pw: string, stored: string) => { checks++; return verifyPassword(pw, stored); };
+    const v = new PasswordVerifier(new CacheSpace(1 << 20), () => now, 1000, check);
+    assert.equal(await v.verify('wrong', hash), false);
+    assert.equal(await v.verify('right', hash), true);
     assert.equal(checks, 2);
-    assert.equal(await v.verify('right', hash, 500), true);
+    now = 500;
+    assert.equal(await v.verify('right', hash), true);
     assert.equal(checks, 2, 'served from memory');
-    assert.equal(await v.verify('wrong', hash, 500), false);
+    assert.equal(await v.verify('wrong', hash), false);
     assert.equal(checks, 3, 'failures are always checked');
-    assert.equal(await v.verify('right', await hashPassword('other'), 500), false, 'keyed by the stored hash');
-    assert.equal(await v.verify('right', hash, 1500), true);
+    assert.equal(await v.verify('right', await hashPassword('other')), false, 'keyed by the stored hash');
+    now = 1500;
+    assert.equal(await v.verify('right', hash), true);
     assert.equal(checks, 5, 'expired entries are checked again');
   });
+
 });

@@ -1,8 +1,8 @@
 import fastJson, { type Schema } from 'fast-json-stringify';
+import type { CacheSpace } from '../../cache/cache-space.js';
 import { type Image, imageBody, IMAGE_STATUSES, VISIBILITIES } from '../../domain/image.js';
 import { memberBody } from '../../domain/member.js';
 import type { MemberRow } from '../../repos/member-repo.js';
-import { rendered } from '../rendered.js';
 
 const nullable = (type: string) => ({ type: [type, 'null'] });
 
@@ -76,36 +76,42 @@ function ownBytes(text: string): Buffer {
   return bytes;
 }
 
-/** The IMAGE_RESPONSE document of an image, as bytes: list pages are put together by copying them. */
-export const imageJson = rendered((image: Image) => ownBytes(serializeImage(imageBody(image))));
-
 const COMMA = Buffer.from(',');
 const LIST_HEAD = Buffer.from('{"images":[');
-const listBodies = new WeakMap<readonly Image[], { links: string; body: Buffer }>();
 
 /**
- * The LIST_RESPONSE document, from the images' rendered bodies; for a cached (frozen) page, kept with it
- * as long as the links are the same.
+ * The IMAGE_RESPONSE document of an image, as bytes, and the LIST_RESPONSE document of a page, put together
+ * by copying them; both kept, in `caches`, for frozen (cached) images and pages: a page's body as long as its
+ * links are the same.
  */
-export function imageListJson(images: readonly Image[], first: string, next: string | undefined): Buffer {
-  const links = `],"first":${JSON.stringify(first)},"schema":"/v2/schemas/images"${
-    next === undefined ? '' : `,"next":${JSON.stringify(next)}`}}`;
-  const kept = listBodies.get(images);
-  if (kept !== undefined && kept.links === links) return kept.body;
-  const parts: Buffer[] = [LIST_HEAD];
-  images.forEach((image, i) => {
-    if (i > 0) parts.push(COMMA);
-    parts.push(imageJson(image));
-  });
-  parts.push(Buffer.from(links));
-  const body = Buffer.concat(parts);
-  if (Object.isFrozen(images)) listBodies.set(images, { links, body });
-  return body;
+export function imageBodies(caches: CacheSpace) {
+  const imageJson = caches.rendered((image: Image) => ownBytes(serializeImage(imageBody(image))));
+  /** A page's last body and the links it was rendered with: kept with a frozen page, new for any other. */
+  const lastList = caches.rendered((_images: readonly Image[]): { links?: string; body?: Buffer } => ({}));
+  const imageListJson = (images: readonly Image[], first: string, next: string | undefined): Buffer => {
+    const links = `],"first":${JSON.stringify(first)},"schema":"/v2/schemas/images"${
+      next === undefined ? '' : `,"next":${JSON.stringify(next)}`}}`;
+    const last = lastList(images);
+    if (last.links === links) return last.body!;
+    const parts: Buffer[] = [LIST_HEAD];
+    images.forEach((image, i) => {
+      if (i > 0) parts.push(COMMA);
+      parts.push(imageJson(image));
+    });
+    parts.push(Buffer.from(links));
+    last.links = links;
+    last.body = Buffer.concat(parts);
+    return last.body;
+  };
+  return { imageJson, imageListJson };
 }
 
-/** The MEMBER_RESPONSE document. */
-export const memberJson = rendered((row: MemberRow) => serializeMember(memberBody(row)));
+export type ImageBodies = ReturnType<typeof imageBodies>;
 
-/** The MEMBERS_RESPONSE document. */
-export const memberListJson = rendered((rows: readonly MemberRow[]) =>
-  `{"members":[${rows.map(memberJson).join(',')}],"schema":"/v2/schemas/members"}`);
+/** The MEMBER_RESPONSE document, and the MEMBERS_RESPONSE document; kept, in `caches`, for frozen (cached) rows. */
+export function memberBodies(caches: CacheSpace) {
+  const memberJson = caches.rendered((row: MemberRow) => serializeMember(memberBody(row)));
+  const memberListJson = caches.rendered((rows: readonly MemberRow[]) =>
+    `{"members":[${rows.map(memberJson).join(',')}],"schema":"/v2/schemas/members"}`);
+  return { memberJson, memberListJson };
+}

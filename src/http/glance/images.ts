@@ -11,7 +11,7 @@ import type { ImagePage } from '../../services/image-service.js';
 import { BODY_LIMITS } from '../body-limits.js';
 import { rejectOtherMethods } from '../method-guard.js';
 import type { Routes } from '../request-schemas.js';
-import { IMAGE_RESPONSE, imageJson, imageListJson, LIST_RESPONSE } from './bodies.js';
+import { IMAGE_RESPONSE, imageBodies, type ImageBodies, LIST_RESPONSE } from './bodies.js';
 import { sendJson } from '../rendered.js';
 import { IMAGE_PARAMS } from './params.js';
 
@@ -81,7 +81,7 @@ function listRequest(url: string, kept: Cache<ListRequest>): ListRequest {
 }
 
 /** `{images, first, next?, schema}` (§3.3): `next` only when the page was full. */
-function listJson(page: ImagePage, request: ListRequest): Buffer {
+function listJson(page: ImagePage, request: ListRequest, imageListJson: ImageBodies['imageListJson']): Buffer {
   const next = page.full ? `${request.nextPrefix}${quotePlus(page.images.at(-1)!.id)}` : undefined;
   return imageListJson(page.images, request.first, next);
 }
@@ -120,6 +120,7 @@ const doc = <T extends object>(summary: string, extra: T) => ({ tags: ['glance']
 export const glanceImageRoutes: Routes = async (app, { container }) => {
   const listRequests = container.caches.cache<ListRequest>('image-list-requests');
   const { images } = container;
+  const { imageJson, imageListJson } = imageBodies(container.caches);
 
   app.post('/images', {
     bodyLimit: BODY_LIMITS.image,
@@ -134,7 +135,7 @@ export const glanceImageRoutes: Routes = async (app, { container }) => {
     schema: doc('List images', { querystring: LIST_QUERY, response: { 200: LIST_RESPONSE } }),
   }, async (request, reply) => {
     const list = listRequest(request.url, listRequests);
-    return sendJson(reply, listJson(await images.list(request.ctx, list.query), list));
+    return sendJson(reply, listJson(await images.list(request.ctx, list.query), list, imageListJson));
   });
   rejectOtherMethods(app, '/images', ['GET', 'POST']);
 

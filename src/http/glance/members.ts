@@ -1,7 +1,7 @@
 import { rejectOtherMethods } from '../method-guard.js';
 import { sendJson } from '../rendered.js';
 import { type Routes, unparsed } from '../request-schemas.js';
-import { MEMBER_RESPONSE, memberJson, memberListJson, MEMBERS_RESPONSE } from './bodies.js';
+import { MEMBER_RESPONSE, memberBodies, MEMBERS_RESPONSE } from './bodies.js';
 import { NEW_MEMBER_BODY, parseNewMember, parseStatusChange, STATUS_BODY } from './member-input.js';
 import { IMAGE_PARAMS, MEMBER_PARAMS } from './params.js';
 
@@ -10,6 +10,7 @@ const doc = <T extends object>(summary: string, extra: T) => ({ tags: ['glance']
 /** Glance v2 image members (glance-members.md §1), registered inside the Glance scope (prefix /v2). */
 export const glanceMemberRoutes: Routes = async (app, { container }) => {
   const { members } = container;
+  const { memberJson, memberListJson } = memberBodies(container.caches);
 
   app.post('/images/:id/members', {
     schema: doc('Share an image with a project', {

@@ -1,12 +1,17 @@
+import { BoundedMap } from '../../cache/bounded-map.js';
+
 /**
  * Failed logins per source address in a sliding window: past `limit` failures within `windowMs`, the source
  * waits until the oldest leaves the window (a 429 with Retry-After). In memory, per process; bounded in
- * sources (the one seen longest ago goes first) and in failures per source (`limit`).
+ * sources (the one that failed longest ago goes first) and in failures per source (`limit`). Security state,
+ * not a cache: outside the cache space, so cache pressure never forgets a failure.
  */
 export class LoginThrottle {
-  private readonly failures = new Map<string, number[]>();
+  private readonly failures: BoundedMap<string, number[]>;
 
-  constructor(private readonly limit: number, private readonly windowMs = 60_000, private readonly maxSources = 100_000) {}
+  constructor(private readonly limit: number, private readonly windowMs = 60_000, maxSources = 100_000) {
+    this.failures = new BoundedMap(maxSources);
+  }
 
   /** Milliseconds until `source` may try again; 0 when it may now (or when throttling is off). */
   waitMs(source: string, now: number): number {
@@ -20,9 +25,7 @@ export class LoginThrottle {
     const times = this.recent(source, now);
     times.push(now);
     if (times.length > this.limit) times.shift();
-    this.failures.delete(source);
     this.failures.set(source, times);
-    if (this.failures.size > this.maxSources) this.failures.delete(this.failures.keys().next().value!);
   }
 
   private recent(source: string, now: number): number[] {

@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { AKSK_REASONS, checkSignatureHeaders, verifySignature } from '../../auth/aksk.js';
+import type { Cache, CacheSpace } from '../../cache/cache-space.js';
 import type { Container } from '../../container.js';
 import type { Clock } from '../../domain/clock.js';
 import { contextFor, type RequestContext } from '../../domain/context.js';
@@ -85,19 +86,21 @@ export interface AkskRepo {
 }
 
 /**
- * Access keys, role lists and project lists, kept in memory for `ttlMs` so the hot path does not query the
- * database on every request (a revoked key or role keeps working for at most that long). Unknown access keys
- * are not cached. Concurrent misses share one query. Oldest entries are dropped past `maxEntries`.
+ * Access keys, role lists and project lists, kept in the cache space for `ttlMs` so the hot path does not
+ * query the database on every request (a revoked key or role keeps working for at most that long). Unknown
+ * access keys are not cached. Concurrent misses share one query (while the space keeps it).
  */
 export class AkskCache {
-  private readonly entries = new Map<string, { expires: number; value: Promise<unknown> }>();
+  private readonly entries: Cache<Promise<unknown>>;
 
   constructor(
     private readonly repo: AkskRepo,
+    caches: CacheSpace,
     private readonly clock: Clock,
     readonly ttlMs = 30_000,
-    private readonly maxEntries = 10_000,
-  ) {}
+  ) {
+    this.entries = caches.cache('aksk', () => clock.now().getTime());
+  }
 
   accessKey(access: string): Promise<AccessKeyRow | undefined> {
     return this.cached(`a\0${access}`, () => this.repo.accessKey(access), (row) => row !== undefined);
@@ -111,21 +114,13 @@ export class AkskCache {
     return this.cached(`p\0${userId}`, () => this.repo.projectsOf(userId), () => true);
   }
 
-  clear(): void {
-    this.entries.clear();
-  }
-
   private cached<T>(key: string, load: () => Promise<T>, keep: (value: T) => boolean): Promise<T> {
-    const now = this.clock.now().getTime();
-    const hit = this.entries.get(key);
-    if (hit && hit.expires > now) return hit.value as Promise<T>;
-    if (hit) this.entries.delete(key);
+    const hit = this.entries.get(key, 0);
+    if (hit) return hit as Promise<T>;
     const value = load();
-    this.entries.set(key, { expires: now + this.ttlMs, value });
-    if (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
-    const forget = () => {
-      if (this.entries.get(key)?.value === value) this.entries.delete(key);
-    };
+    // The key, and a row, a role list or a project list.
+    this.entries.set(key, 0, value, 512 + 2 * key.length, this.clock.now().getTime() + this.ttlMs);
+    const forget = () => this.entries.delete(key, value);
     value.then((v) => { if (!keep(v)) forget(); }, forget);
     return value;
   }
@@ -138,16 +133,16 @@ export interface AkskDeps {
   maxSkewMs?: number;
 }
 
-/** Dependencies for akskContext; build once per app (the cache lives as long as the returned object). */
-export function akskDeps(container: Pick<Container, 'identity' | 'clock' | 'repos'>, options: { ttlMs?: number } = {})
-  : AkskDeps {
+/** Dependencies for akskContext; build once per app (its cache, `aksk`, is one of the container's caches). */
+export function akskDeps(container: Pick<Container, 'identity' | 'clock' | 'repos' | 'caches'>,
+  options: { ttlMs?: number } = {}): AkskDeps {
   const { identity, repos } = container;
   const repo: AkskRepo = {
     accessKey: (access) => identity.accessKey(access),
     rolesOn: (userId, projectId) => repos.identity.rolesOn(userId, projectId),
     projectsOf: (userId) => repos.identity.projectsOf(userId),
   };
-  return { cache: new AkskCache(repo, container.clock, options.ttlMs), clock: container.clock };
+  return { cache: new AkskCache(repo, container.caches, container.clock, options.ttlMs), clock: container.clock };
 }
 
 /** The parts of a Fastify request AK/SK authentication reads. */

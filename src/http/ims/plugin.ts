@@ -11,7 +11,7 @@ import { appErrorOf } from '../errors.js';
 import { BODY_LIMITS } from '../body-limits.js';
 import { rejectOtherMethods } from '../method-guard.js';
 import { singleQuery } from '../url-guard.js';
-import { rendered, sendJson } from '../rendered.js';
+import { sendJson } from '../rendered.js';
 import { type Routes, unparsed } from '../request-schemas.js';
 import { PAIRS_BODY, parsePairsBody, parseUpdateBody, UPDATE_BODY } from './batch-input.js';
 import { cloudImageRoutes } from './cloudimages.js';
@@ -19,9 +19,6 @@ import { kmsGrantRoutes } from './kms-grants.js';
 import { akskContext, akskDeps, akskPrecheck, ApigwError, parseRawJsonBody, registerRawJsonBody } from './aksk-auth.js';
 import { renderImsError, renderUnknownApi } from './errors.js';
 import { JOB_PARAMS, MEMBER_PARAMS, MEMBERS_PARAMS, MEMBERS_QUERY, PROJECT_JOB_PARAMS } from './params.js';
-
-/** The E13 job body; kept for finished jobs, which never change. */
-const jobJson = rendered((job: JobView) => JSON.stringify(job));
 
 /** The E13 body of a large job, a page of results at a time: `entities.results` is the view's last member. */
 async function* jobStream(body: { head: JobView; pages: () => AsyncGenerator<JobView['entities']['results']> })
@@ -65,6 +62,8 @@ function limitParam(raw: string | undefined): number {
 export const imsPlugin: Routes = async (app, { container }) => {
   const { batch, jobs, members } = container;
   const deps = akskDeps(container);
+  /** The E13 job body; kept for finished jobs, which never change. */
+  const jobJson = container.caches.rendered((job: JobView) => JSON.stringify(job));
   registerRawJsonBody(app);
   app.setErrorHandler((error, request, reply) => {
     const err = appErrorOf(error, request);

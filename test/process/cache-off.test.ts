@@ -1,0 +1,114 @@
+/**
+ * Caches change no answer: the HTTP suites (dist/test/http) run twice, with the caches the tests configure
+ * (--cache-mb 64) and with none (--cache-mb 0), and every response they got through `inject` (status,
+ * headers, body) must be the same in both runs. A cache that served a stale image, list, member, job, token
+ * or rendered body would answer differently from the database, also where the suites assert nothing about
+ * that answer: images of list pages resolved without their rev check pass every suite, and fail this.
+ *
+ * On SQLite only (IMS_TEST_POSTGRES_URL is unset for the two runs): the caches are the same on both engines,
+ * and the two runs, side by side, take a few minutes. What differs between any two runs is normalized:
+ * generated ids (numbered in order of first appearance, per test), times, tokens, audit and request ids;
+ * so a stale answer that differs only in a timestamp would go unseen. Polls of a job still running are left
+ * out (their number depends on timing). Requests a suite sends over a socket
+ * (not `inject`) are not recorded.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import type { Recorded } from '../helpers/recording.js';
+
+const HTTP_SUITES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../http');
+
+function suiteFiles(dir: string): string[] {
+  return fs.readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.test.js')).sort()
+    .map((f) => path.join(dir, f));
+}
+
+/** Runs the HTTP suites one file at a time (so the order of requests is the same each run), recording to `file`. */
+function runSuites(cacheMb: string, file: string): Promise<void> {
+  const env: NodeJS.ProcessEnv = { ...process.env, IMS_TEST_CACHE_MB: cacheMb, IMS_TEST_RECORD: file };
+  // SQLite only; and a run of its own, not a child reporting to this test's runner.
+  delete env.IMS_TEST_POSTGRES_URL;
+  delete env.IMS_TEST_FULL;
+  delete env.NODE_TEST_CONTEXT;
+  const child = spawn(process.execPath, ['--test', '--test-concurrency=1', '--test-reporter=dot',
+    ...suiteFiles(HTTP_SUITES)], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => { out += chunk.toString(); });
+  child.stderr.on('data', (chunk: Buffer) => { out += chunk.toString(); });
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve()
+      : reject(new Error(`the HTTP suites failed with --cache-mb ${cacheMb} (exit ${code}):\n${out.slice(-4000)}`))));
+  });
+}
+
+const REPLACEMENTS: [RegExp, string][] = [
+  [/ims1\.[\w-]+\.[\w-]+/g, '<token>'],
+  [/req-[0-9a-f-]{36}/g, '<request id>'],
+  [/(audit_ids\\?":\[\\?")[\w-]{22}/g, '$1<audit id>'],
+  [/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:?\d\d)?/g, '<time>'],
+];
+/**
+ * The view of a job still running: how many of them a test polls through depends on timing, and no cache
+ * keeps one (only finished jobs are cached), so they are left out.
+ */
+const UNFINISHED_JOB = /^\{"status":"(INIT|RUNNING)","job_id":/;
+const ID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|\b[0-9a-f]{32}\b/gi;
+
+/** The responses of each test's app, in request order, with what differs between any two runs normalized. */
+function normalized(file: string): Map<string, string[]> {
+  const groups = new Map<string, Recorded[]>();
+  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
+    if (!line) continue;
+    const r = JSON.parse(line) as Recorded;
+    groups.set(r.where, [...groups.get(r.where) ?? [], r]);
+  }
+  return new Map([...groups].map(([where, records]) => {
+    const ids = new Map<string, string>();
+    const answers = records.filter((r) => !UNFINISHED_JOB.test(r.body)).sort((a, b) => a.seq - b.seq);
+    return [where, answers.map(({ where: _w, seq: _s, ...r }) => {
+      let text = JSON.stringify(r);
+      for (const [pattern, to] of REPLACEMENTS) text = text.replace(pattern, to);
+      return text.replace(ID, (id) => {
+        const key = id.toLowerCase();
+        if (!ids.has(key)) ids.set(key, `<id ${ids.size + 1}>`);
+        return ids.get(key)!;
+      });
+    })];
+  }));
+}
+
+describe('caches change no answer', () => {
+  it('the HTTP suites get the same responses with caches as without', { timeout: 20 * 60_000 }, async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ims-cache-off-'));
+    try {
+      const cachedFile = path.join(dir, 'cached.jsonl');
+      const uncachedFile = path.join(dir, 'uncached.jsonl');
+      await Promise.all([runSuites('64', cachedFile), runSuites('0', uncachedFile)]);
+      const cached = normalized(cachedFile);
+      const uncached = normalized(uncachedFile);
+      assert.deepEqual([...uncached.keys()].sort(), [...cached.keys()].sort(), 'the same tests built apps');
+      const total = [...cached.values()].reduce((n, g) => n + g.length, 0);
+      assert.ok(total > 500, `only ${total} responses recorded`);
+      const differences: string[] = [];
+      for (const [where, responses] of cached) {
+        const other = uncached.get(where)!;
+        for (let i = 0; i < Math.max(responses.length, other.length); i++) {
+          if (responses[i] !== other[i]) {
+            differences.push(`${where}, answer ${i}:\n  cached:   ${responses[i]?.slice(0, 800)}\n`
+              + `  uncached: ${other[i]?.slice(0, 800)}`);
+          }
+        }
+      }
+      assert.equal(differences.length, 0,
+        `${differences.length} of ${total} responses differ:\n${differences.slice(0, 5).join('\n')}`);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
