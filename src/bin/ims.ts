@@ -43,7 +43,8 @@ function withConfigFlags(cmd: Command): Command {
     .option('--lockout-failure-attempts <n>', 'failed logins in a row that lock an account, 0: never (IMS_LOCKOUT_FAILURE_ATTEMPTS, default 0)')
     .option('--lockout-duration <seconds>', 'how long a locked account stays locked (IMS_LOCKOUT_DURATION, default 1800)')
     .option('--login-failures-per-minute <n>', 'failed logins per source address per minute before 429, 0: no limit (IMS_LOGIN_FAILURES_PER_MINUTE, default 10)')
-    .option('--cache-mb <mb>', 'memory all caches share (images, member lists, pages, jobs), 0: none (IMS_CACHE_MB, default 64)')
+    .option('--cache-mb <mb>', 'memory all caches share (images, pages, members, jobs, tokens, key lookups, bodies), 0: none '
+      + '(IMS_CACHE_MB, default 64)')
     .option('--rate-limit-per-source <n>', 'requests a minute from one address, 0: no limit (IMS_RATE_LIMIT_PER_SOURCE, default 0)')
     .option('--rate-limit-per-project <n>', 'requests a minute for one project, 0: no limit (IMS_RATE_LIMIT_PER_PROJECT, default 0)')
     .option('--max-queued-pairs <n>', 'pairs a project\'s unfinished batch jobs may hold, 0: no limit (IMS_MAX_QUEUED_PAIRS, default 2000000)')

@@ -44,7 +44,10 @@ describe('Glance bodies', () => {
     const rows = Object.freeze([member(1), member(2)]);
     const expected = serialize({ members: rows.map(memberBody), schema: '/v2/schemas/members' });
     assert.equal(memberListJson(rows), expected);
+    // The rows themselves are not frozen: a change to one shows whether the list's body was rendered again.
+    (rows[0] as { status: string }).status = 'accepted';
     assert.equal(memberListJson(rows), expected, 'kept for the same frozen list');
+    assert.notEqual(memberBodies(new CacheSpace(0)).memberListJson(rows), expected, 'rendered again without caches');
     assert.equal(memberListJson([]), '{"members":[],"schema":"/v2/schemas/members"}');
   });
 
