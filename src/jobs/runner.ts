@@ -165,7 +165,7 @@ export interface JobRunnerOptions {
 
 export class JobRunner {
   readonly workerId: string;
-  readonly repo: JobRepo;
+  private readonly repo: JobRepo;
   private readonly handlers: ReadonlyMap<string, JobHandler<never>>;
   private readonly clock: Clock;
   private readonly leaseMs: number;
