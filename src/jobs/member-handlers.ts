@@ -5,8 +5,8 @@ import { img, pairCode, reasonOf, updatePairCode } from '../errors/catalogue.js'
 import {
   acceptVault, addMember, kmsKeyOf, type MemberQuotas, modifyMember, ownImage, shareAvailable, shareWith, withinQuota,
 } from '../policy/sharing.js';
-import { type Membership, membershipMatters, type Viewer } from '../policy/visibility.js';
-import type { ImageRepo, LockedImage } from '../repos/image-repo.js';
+import type { Viewer } from '../policy/visibility.js';
+import type { ImageRepo } from '../repos/image-repo.js';
 import type { JobOutcome, JobResultInput } from '../repos/job-repo.js';
 import type { KmsGrantRepo } from '../repos/kms-grant-repo.js';
 import type { MemberRow, MemberRepo } from '../repos/member-repo.js';
@@ -97,21 +97,12 @@ export interface MemberJobDeps {
 const submitter = (ctx: JobContext, payload: PairsPayload): Viewer =>
   ({ projectId: ctx.job.projectId, isAdmin: payload.admin === true });
 
-/** The locked image, and the caller's membership where it decides visibility. */
-async function lockFor(deps: MemberJobDeps, caller: Viewer, imageId: string, trx: Transaction<Database>)
-  : Promise<{ lock: LockedImage | undefined; membership: Membership }> {
-  const lock = await deps.repos.images.lock(imageId, trx);
-  const membership = lock && membershipMatters(caller, lock.image)
-    ? await deps.repos.images.memberStatus(imageId, caller.projectId, trx) : undefined;
-  return { lock, membership };
-}
-
 /** `imsAddImageMembersJob`: re-adding an existing member succeeds and keeps its status. */
 export function addMembersHandler(deps: MemberJobDeps): JobHandler<PairsPayload> {
   const { repos, clock, quotas } = deps;
   return (payload, ctx) => perImage(ctx, payload.images, payload.projects, async (trx, imageId, pending, results) => {
     const caller = submitter(ctx, payload);
-    const { lock, membership } = await lockFor(deps, caller, imageId, trx);
+    const { lock, membership } = await deps.repos.images.lockFor(caller, imageId, trx);
     const refused = addMember(caller, lock?.image, membership) ?? shareAvailable(lock!.image);
     if (refused) {
       results.push(...pending.map((p) => failed(imageId, p, pairCode(refused))));
@@ -170,7 +161,7 @@ export function updateMembersHandler(deps: MemberJobDeps): JobHandler<UpdatePayl
 export function deleteMembersHandler(deps: MemberJobDeps): JobHandler<PairsPayload> {
   return (payload, ctx) => perImage(ctx, payload.images, payload.projects, async (trx, imageId, pending, results) => {
     const caller = submitter(ctx, payload);
-    const { lock, membership } = await lockFor(deps, caller, imageId, trx);
+    const { lock, membership } = await deps.repos.images.lockFor(caller, imageId, trx);
     const refused = ownImage(caller, lock?.image, membership);
     if (refused) {
       results.push(...pending.map((p) => failed(imageId, p, pairCode(refused))));

@@ -7,6 +7,7 @@ import type { Database, ImageRow, NewImageRow } from '../db/schema.js';
 import type { Image, ImageStatus, Visibility } from '../domain/image.js';
 import { type ImageListQuery, SORT_KEYS } from '../domain/image-query.js';
 import type { MemberStatus } from '../domain/member.js';
+import { membershipMatters, type Viewer } from '../policy/visibility.js';
 import { type ImageRef, type ImageViewer, listQuery, type ListQuery, sortValue } from './image-list-query.js';
 import type { Cache, CacheSpace } from '../cache/cache-space.js';
 
@@ -190,6 +191,18 @@ export class ImageRepo {
     return row && {
       image: this.cache.get(id, row.rev) ?? fromRow(row), members: Number(row.member_count), trx,
     } as unknown as LockedImage;
+  }
+
+  /**
+   * `lock`, and the viewer's membership of the image where it decides whether the viewer sees it (the policy's
+   * `membershipMatters`); undefined otherwise.
+   */
+  async lockFor(viewer: Viewer, id: string, trx: Transaction<Database>)
+    : Promise<{ lock: LockedImage | undefined; membership: MemberStatus | undefined }> {
+    const lock = await this.lock(id, trx);
+    const membership = lock && membershipMatters(viewer, lock.image)
+      ? await this.memberStatus(id, viewer.projectId, trx) : undefined;
+    return { lock, membership };
   }
 
   /** IMS shares private images: a locked private image that gains a member becomes `shared`. */

@@ -17,7 +17,7 @@ import { AppError, badRequest, conflict, forbidden, notFound } from '../errors/a
 import type { DataFields, FoundImage, ImageRepo } from '../repos/image-repo.js';
 import type { UploadRepo } from '../repos/upload-repo.js';
 import { canModify } from '../policy/images.js';
-import { canSee, membershipMatters } from '../policy/visibility.js';
+import { canSee } from '../policy/visibility.js';
 import { ImageDataStore } from '../storage/image-data.js';
 
 export interface ImagePage {
@@ -102,10 +102,8 @@ export class ImageService {
   /** The image, row-locked for the rest of `trx`, if the caller may see it. */
   async lockVisible(ctx: RequestContext, id: string, trx: Transaction<Database>): Promise<Image | undefined> {
     if (!UUID_RE.test(id)) return undefined;
-    const image = (await this.repo.lock(id, trx))?.image;
-    if (!image) return undefined;
-    const status = membershipMatters(ctx, image) ? await this.repo.memberStatus(id, ctx.projectId, trx) : undefined;
-    return canSee(ctx, image, status) ? image : undefined;
+    const { lock, membership } = await this.repo.lockFor(ctx, id, trx);
+    return lock && canSee(ctx, lock.image, membership) ? lock.image : undefined;
   }
 
   /** `POST /v2/images`: 201 with the new queued image. */

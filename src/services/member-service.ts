@@ -1,5 +1,5 @@
 import type { Store } from '../db/database.js';
-import { type Clock, isoNow, UUID_RE } from '../domain/clock.js';
+import { type Clock, isoNow, PROJECT_ID_RE, UUID_RE } from '../domain/clock.js';
 import type { RequestContext } from '../domain/context.js';
 import { isMemberId, type MemberStatus } from '../domain/member.js';
 import { AppError, conflict, notFound } from '../errors/app-error.js';
@@ -15,7 +15,6 @@ import {
   acceptVault, addMember, deleteMember, getMember, getMembers, kmsKeyOf, type MemberQuotas, memberQuota,
   modifyMember, type Refusal, shareWith, withinQuota,
 } from '../policy/sharing.js';
-import { membershipMatters } from '../policy/visibility.js';
 
 /** What the member API reads and writes. */
 export interface MemberRepos {
@@ -50,11 +49,9 @@ export class MemberService {
   async add(ctx: RequestContext, imageId: string, memberId: string): Promise<MemberRow> {
     // Every check runs on the image as locked for the insert: one read, and no change can slip in between.
     return this.store.transaction(async (trx) => {
-      const lock = UUID_RE.test(imageId) ? await this.repos.images.lock(imageId, trx) : undefined;
-      const image = lock?.image;
-      const membership = image && membershipMatters(ctx, image)
-        ? await this.repos.images.memberStatus(imageId, ctx.projectId, trx) : undefined;
-      const refused = addMember(ctx, image, membership);
+      const { lock, membership } = UUID_RE.test(imageId) ? await this.repos.images.lockFor(ctx, imageId, trx)
+        : { lock: undefined, membership: undefined };
+      const refused = addMember(ctx, lock?.image, membership);
       if (refused === 'image_not_found') throw memberImageNotFound(imageId);
       if (refused) throw cannotAddMembers(imageId);
       const { image: shared, members: count } = lock!;
@@ -78,11 +75,8 @@ export class MemberService {
 
   /** `GET /v2/images/{id}/members`: owner and admins see every row, a member only its own. */
   async list(ctx: RequestContext, imageId: string): Promise<readonly MemberRow[]> {
-    const found = await this.find(ctx, imageId);
-    const scope = getMembers(ctx, found?.image, found?.memberStatus);
-    if (scope === 'image_not_found') throw memberImageNotFound(imageId);
-    if (scope !== 'all' && scope !== 'own') throw membersOnlyShared(imageId);
-    return this.repos.members.list(imageId, found!.rev, scope === 'all' ? undefined : ctx.projectId);
+    const { found, only } = await this.listScope(ctx, imageId);
+    return this.repos.members.list(imageId, found.rev, only);
   }
 
   /**
@@ -91,11 +85,7 @@ export class MemberService {
    */
   async page(ctx: RequestContext, imageId: string, limit: number, after?: string)
     : Promise<{ rows: MemberRow[]; more: boolean }> {
-    const found = await this.find(ctx, imageId);
-    const scope = getMembers(ctx, found?.image, found?.memberStatus);
-    if (scope === 'image_not_found') throw memberImageNotFound(imageId);
-    if (scope !== 'all' && scope !== 'own') throw membersOnlyShared(imageId);
-    const only = scope === 'all' ? undefined : ctx.projectId;
+    const { only } = await this.listScope(ctx, imageId);
     let marker: MemberRow | undefined;
     if (after !== undefined) {
       marker = isMemberId(after) ? await this.repos.members.get(imageId, after) : undefined;
@@ -149,7 +139,7 @@ export class MemberService {
   async grantKey(ctx: RequestContext, keyId: string, projectId: string): Promise<void> {
     requireAdmin(ctx);
     if (!/^[\w:./-]{1,255}$/.test(keyId)) throw kmsKeyIdIncorrect(keyId);
-    if (!/^[0-9a-f]{32}$/.test(projectId)) throw projectIdIncorrect(projectId);
+    if (!PROJECT_ID_RE.test(projectId)) throw projectIdIncorrect(projectId);
     await this.repos.grants.grant(keyId, projectId, isoNow(this.clock));
   }
 
@@ -161,6 +151,15 @@ export class MemberService {
   async listGrants(ctx: RequestContext, keyId?: string) {
     requireAdmin(ctx);
     return this.repos.grants.list(keyId);
+  }
+
+  /** Glance `get_members`: the image, and whose rows the caller lists (undefined: every row). */
+  private async listScope(ctx: RequestContext, imageId: string): Promise<{ found: FoundImage; only?: string }> {
+    const found = await this.find(ctx, imageId);
+    const scope = getMembers(ctx, found?.image, found?.memberStatus);
+    if (scope === 'image_not_found') throw memberImageNotFound(imageId);
+    if (scope !== 'all' && scope !== 'own') throw membersOnlyShared(imageId);
+    return { found: found!, ...(scope === 'own' ? { only: ctx.projectId } : {}) };
   }
 
   /** The image (its rev, and the caller's membership) if it exists; whether the caller may see it is the policy's. */
