@@ -81,11 +81,6 @@ export function checkDbInt(name: string, value: number): void {
 export const isBaseAttribute = (name: string): name is BaseAttribute =>
   (BASE_ATTRIBUTES as readonly string[]).includes(name);
 
-export function imageType(visibility: Visibility): ImageType {
-  if (visibility === 'public' || visibility === 'community') return 'gold';
-  return visibility === 'shared' ? 'shared' : 'private';
-}
-
 /** Data formats whose virtual size is the file size. */
 const FLAT_FORMATS = new Set(['raw', 'iso']);
 
@@ -101,11 +96,14 @@ export function virtualSizeOf(diskFormat: string | null, size: number, head: Buf
 
 export type ImageBody = Record<string, unknown> & { id: string };
 
-/** The Glance image body (glance-members.md §5.1): every key always present, extra properties at the top level. */
-export function imageBody(image: Image): ImageBody {
+/**
+ * The Glance image body (glance-members.md §5.1): every key always present, extra properties at the top level.
+ * `__imagetype` is what the image is to the caller (policy/visibility.ts `imageTypeFor`).
+ */
+export function imageBody(image: Image, imagetype: ImageType): ImageBody {
   return {
     ...image.extra,
-    __imagetype: imageType(image.visibility),
+    __imagetype: imagetype,
     name: image.name,
     disk_format: image.disk_format,
     container_format: image.container_format,

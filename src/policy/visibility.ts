@@ -4,7 +4,7 @@
  * the triggers that renew cached lists are checked against these functions by a property test
  * (test/contract/visibility.test.ts).
  */
-import type { Image, Visibility } from '../domain/image.js';
+import type { Image, ImageType, Visibility } from '../domain/image.js';
 import type { MemberStatus } from '../domain/member.js';
 
 /** Who is looking: a project, or a cloud admin (who sees every image). */
@@ -34,10 +34,25 @@ export function canSee(viewer: Viewer, image: Seen, membership: Membership): boo
   return membership !== undefined;
 }
 
-/** The list filters visibility depends on: `visibility` (none, one, or `all`) and `member_status`. */
+/**
+ * IMS `__imagetype`: what the image is to the viewer. `gold` for public (and community) images, `private` for the
+ * viewer's own, `shared` for images others shared with it. An image the viewer neither owns nor was shared (an
+ * admin's view of another project's image, an ownerless one) is typed by its visibility.
+ */
+export function imageTypeFor(viewer: Viewer, image: Seen): ImageType {
+  if (image.visibility === 'public' || image.visibility === 'community') return 'gold';
+  if (image.owner !== null && image.owner === viewer.projectId) return 'private';
+  return image.visibility === 'shared' ? 'shared' : 'private';
+}
+
+/**
+ * The list filters visibility depends on: `visibility` (none, one, or `all`), `member_status`, and the IMS
+ * `__imagetype` (`market` lists nothing here).
+ */
 export interface ListScope {
   visibility?: Visibility | 'all';
   memberStatus: MemberStatus | 'all';
+  imagetype?: ImageType | 'market';
 }
 
 /**
@@ -48,6 +63,7 @@ export interface ListScope {
  * them.
  */
 export function isListed(viewer: Viewer, image: Seen, membership: Membership, scope: ListScope): boolean {
+  if (scope.imagetype !== undefined && scope.imagetype !== imageTypeFor(viewer, image)) return false;
   const v = scope.visibility;
   if (v !== undefined && v !== 'all' && image.visibility !== v) return false;
   const own = image.owner !== null && image.owner === viewer.projectId;

@@ -76,9 +76,19 @@ function timeCondition(column: 'images.created_at' | 'images.updated_at', f: Tim
   }
 }
 
-const IMAGETYPE_VISIBILITIES: Record<NonNullable<ImageFilters['imagetype']>, Visibility[]> = {
-  gold: ['public', 'community'], shared: ['shared'], private: ['private'], market: [],
-};
+const GOLD: Visibility[] = ['public', 'community'];
+
+/** Images whose `__imagetype` to the viewer is `type` (policy/visibility.ts `imageTypeFor`). */
+function imageTypeCondition(viewer: ImageViewer, type: NonNullable<ImageFilters['imagetype']>): Condition {
+  const notMine = eb.or([eb('images.owner', 'is', null), eb('images.owner', '<>', viewer.projectId)]);
+  switch (type) {
+    case 'gold': return eb('images.visibility', 'in', GOLD);
+    case 'private': return eb.and([eb('images.visibility', 'not in', GOLD),
+      eb.or([eb('images.owner', '=', viewer.projectId), eb('images.visibility', '=', 'private')])]);
+    case 'shared': return eb.and([eb('images.visibility', '=', 'shared'), notMine]);
+    case 'market': return sql<SqlBool>`1 = 0`;
+  }
+}
 
 /**
  * The query behind `ImageRepo.list`: the (id, rev) of each image of the page. The
@@ -86,7 +96,7 @@ const IMAGETYPE_VISIBILITIES: Record<NonNullable<ImageFilters['imagetype']>, Vis
  */
 export function listQuery(db: Kysely<Database>, json: JsonSql, viewer: ImageViewer, query: ImageListQuery,
   marker?: Image): ListQuery {
-  const filters = conditions(json, query.filters);
+  const filters = conditions(json, viewer, query.filters);
   const columns = [...new Set<SortKey | 'rev'>(['id', 'rev', ...query.sort.map((s) => s.key)])]
     .map((c) => `images.${c}` as const);
   const page = (q: ImageSelect) => {
@@ -102,6 +112,7 @@ export function listQuery(db: Kysely<Database>, json: JsonSql, viewer: ImageView
     const join = membershipJoin(db, viewer, query, columns);
     branches.push(membershipPage(join, query, filters, marker) ?? page(join));
   }
+  if (branches.length === 0) return scoped(sql<SqlBool>`1 = 0`);
   if (branches.length === 1) return branches[0]!;
   const [first, ...others] = branches.map((b) => db.selectFrom(b.as('b')).selectAll());
   // The branches are disjoint (owned images by visibility, shared ones by membership of others' images).
@@ -119,13 +130,19 @@ function adminScope(viewer: ImageViewer, query: ImageListQuery): Condition {
   return eb.or([eb('images.visibility', '<>', 'community'), eb('images.owner', '=', viewer.projectId)]);
 }
 
-/** The non-admin branches on `images` alone (public, community, owned), pruned by the visibility filter. */
+/**
+ * The non-admin branches on `images` alone (public, community, owned), pruned by the visibility filter and by
+ * `__imagetype` (`shared` images are only in the membership branch, `private` ones only in the owned branch).
+ */
 function userBranches(viewer: ImageViewer, query: ImageListQuery): Condition[] {
+  const type = query.filters.imagetype;
+  if (type === 'shared' || type === 'market') return [];
   const v = query.visibility;
   const me = viewer.projectId;
   const branches: Condition[] = [];
-  if (v === undefined || v === 'all' || v === 'public') branches.push(eb('images.visibility', '=', 'public'));
-  if (v === 'all' || v === 'community') branches.push(eb('images.visibility', '=', 'community'));
+  const gold = type !== 'private';
+  if (gold && (v === undefined || v === 'all' || v === 'public')) branches.push(eb('images.visibility', '=', 'public'));
+  if (gold && (v === 'all' || v === 'community')) branches.push(eb('images.visibility', '=', 'community'));
   // Owned images the public/community branches already hold are left out, so the branches are disjoint.
   if (v === undefined) branches.push(eb.and([eb('images.owner', '=', me), eb('images.visibility', '<>', 'public')]));
   if (v === 'all') {
@@ -138,7 +155,9 @@ function userBranches(viewer: ImageViewer, query: ImageListQuery): Condition[] {
 }
 
 function sharedWithMe(query: ImageListQuery): boolean {
-  return query.visibility === undefined || query.visibility === 'all' || query.visibility === 'shared';
+  const type = query.filters.imagetype;
+  return (type === undefined || type === 'shared')
+    && (query.visibility === undefined || query.visibility === 'all' || query.visibility === 'shared');
 }
 
 /**
@@ -176,7 +195,7 @@ function membershipPage(join: ImageSelect, query: ImageListQuery, filters: Condi
 }
 
 /** The filters of a list request as one condition on `images`. */
-function conditions(json: JsonSql, f: ImageFilters): Condition {
+function conditions(json: JsonSql, viewer: ImageViewer, f: ImageFilters): Condition {
   const c: Expression<SqlBool>[] = [eb('images.os_hidden', '=', f.os_hidden ? 1 : 0)];
   for (const key of ['name', 'id', 'status', 'container_format', 'disk_format'] as const) {
     const vf = f[key];
@@ -193,10 +212,7 @@ function conditions(json: JsonSql, f: ImageFilters): Condition {
   if (f.protected !== undefined) c.push(eb('images.protected', '=', f.protected ? 1 : 0));
   if (f.created_at) c.push(timeCondition('images.created_at', f.created_at));
   if (f.updated_at) c.push(timeCondition('images.updated_at', f.updated_at));
-  if (f.imagetype) {
-    const vis = IMAGETYPE_VISIBILITIES[f.imagetype];
-    c.push(vis.length === 0 ? sql<SqlBool>`1 = 0` : eb('images.visibility', 'in', vis));
-  }
+  if (f.imagetype) c.push(imageTypeCondition(viewer, f.imagetype));
   for (const tag of f.tags) c.push(json.arrayContains('images.tags', tag));
   for (const [key, value] of f.extra) c.push(json.objectHas('images.extra', key, value));
   return eb.and(c);

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { CacheSpace } from '../../src/cache/cache-space.js';
-import { type Image, newImage, type Visibility, VISIBILITIES } from '../../src/domain/image.js';
+import { type Image, IMAGE_TYPES, newImage, type Visibility, VISIBILITIES } from '../../src/domain/image.js';
 import { parseListQuery } from '../../src/domain/image-query.js';
 import { type MemberStatus, MEMBER_STATUSES } from '../../src/domain/member.js';
 import { canSee, isListed, type ListScope, type Viewer } from '../../src/policy/visibility.js';
@@ -22,7 +22,11 @@ const OWNERS = [...PROJECTS, null] as const;
 const VIEWERS: Viewer[] = [...PROJECTS.map((projectId) => ({ projectId, isAdmin: false })),
   { projectId: 'p1', isAdmin: true }];
 const SCOPES: ListScope[] = [undefined, 'all' as const, ...VISIBILITIES].flatMap((visibility) =>
-  (['all', ...MEMBER_STATUSES] as const).map((memberStatus) => ({ ...(visibility ? { visibility } : {}), memberStatus })));
+  (['all', ...MEMBER_STATUSES] as const).map((memberStatus) => ({ ...(visibility ? { visibility } : {}), memberStatus })))
+  // IMS `__imagetype`, with the visibilities and statuses that prune the SQL's branches.
+  .concat(IMAGE_TYPES.flatMap((imagetype) => [undefined, 'all' as const, 'shared' as const, 'private' as const]
+    .flatMap((visibility) => (['all', 'accepted'] as const).map((memberStatus) =>
+      ({ ...(visibility ? { visibility } : {}), memberStatus, imagetype })))));
 
 interface ImageSpec {
   owner: (typeof OWNERS)[number];
@@ -46,6 +50,7 @@ const id = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')
 const listQuery = (scope: ListScope) => parseListQuery([
   ...(scope.visibility ? [['visibility', scope.visibility] as [string, string]] : []),
   ['member_status', scope.memberStatus], ['limit', '1000'],
+  ...(scope.imagetype ? [['__imagetype', scope.imagetype] as [string, string]] : []),
 ]);
 
 for (const kind of databaseKinds()) {

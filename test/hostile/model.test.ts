@@ -587,8 +587,9 @@ async function observe(d: Driver, m: Model, probe: Probe): Promise<void> {
         assert.equal(res.statusCode, 200, `GET ${where}: ${res.body}`);
         const body = json(res) as { visibility: string; owner: string; __imagetype: string };
         assert.equal(body.visibility, img.visibility, `visibility of ${where}`);
-        assert.equal(body.__imagetype, img.visibility === 'public' || img.visibility === 'community' ? 'gold'
-          : img.visibility, `__imagetype of ${where}`);
+        const gold = img.visibility === 'public' || img.visibility === 'community';
+        assert.equal(body.__imagetype, gold ? 'gold' : img.owner === actor ? 'private' : img.visibility,
+          `__imagetype of ${where}`);
         assert.equal(body.owner, d.t.projects[img.owner]);
       }));
       // The member list, from Glance and from IMS (E4, with its own paging: all of it fits one page).

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import fastJson, { type Schema } from 'fast-json-stringify';
 import { imageBody, newImage } from '../../src/domain/image.js';
 import { memberBody } from '../../src/domain/member.js';
+import { imageTypeFor } from '../../src/policy/visibility.js';
 import { CacheSpace } from '../../src/cache/cache-space.js';
 import { imageBodies, LIST_RESPONSE, memberBodies, MEMBERS_RESPONSE } from '../../src/http/glance/bodies.js';
 import type { MemberRow } from '../../src/repos/member-repo.js';
@@ -18,6 +19,9 @@ const member = (n: number): MemberRow => ({
   created_at: '2026-03-01T00:00:01.500Z', updated_at: '2026-03-01T00:00:02.000Z',
 });
 
+const owner = { projectId: 'p', isAdmin: false };
+const other = { projectId: 'q', isAdmin: false };
+
 // The documents must stay byte for byte what Fastify's schema serializer wrote for these routes.
 describe('Glance bodies', () => {
   const { imageJson, imageListJson } = imageBodies(new CacheSpace(1 << 20));
@@ -27,16 +31,16 @@ describe('Glance bodies', () => {
     const serialize = fastJson(LIST_RESPONSE as unknown as Schema);
     const images = [image(1), Object.freeze(image(2))];
     for (const next of [undefined, '/v2/images?limit=2&marker=x']) {
-      const expected = serialize({ images: images.map(imageBody), first: '/v2/images?limit=2', schema: '/v2/schemas/images',
+      const expected = serialize({ images: images.map((i) => imageBody(i, imageTypeFor(owner, i))), first: '/v2/images?limit=2', schema: '/v2/schemas/images',
         ...(next ? { next } : {}) });
-      assert.equal(imageListJson(images, '/v2/images?limit=2', next).toString(), expected);
+      assert.equal(imageListJson(images, owner, '/v2/images?limit=2', next).toString(), expected);
     }
-    assert.equal(imageListJson([], '/v2/images', undefined).toString(),
+    assert.equal(imageListJson([], owner, '/v2/images', undefined).toString(),
       '{"images":[],"first":"/v2/images","schema":"/v2/schemas/images"}');
     const page = Object.freeze([Object.freeze(image(4))]);
-    const body = imageListJson(page, '/v2/images', undefined);
-    assert.equal(imageListJson(page, '/v2/images', undefined), body, 'kept for the same frozen page and links');
-    assert.notEqual(imageListJson(page, '/v2/images?limit=1', undefined).toString(), body.toString());
+    const body = imageListJson(page, owner, '/v2/images', undefined);
+    assert.equal(imageListJson(page, owner, '/v2/images', undefined), body, 'kept for the same frozen page and links');
+    assert.notEqual(imageListJson(page, owner, '/v2/images?limit=1', undefined).toString(), body.toString());
   });
 
   it('a member list is the MEMBERS_RESPONSE serialization', () => {
@@ -53,19 +57,26 @@ describe('Glance bodies', () => {
 
   it('a rendered body is kept for frozen images only', () => {
     const open = image(3);
-    const before = imageJson(open).toString();
+    const before = imageJson(open, owner).toString();
     open.name = 'changed';
-    assert.notEqual(imageJson(open).toString(), before, 'an unfrozen image is rendered each time');
-    assert.equal(JSON.parse(imageJson(open).toString()).name, 'changed');
+    assert.notEqual(imageJson(open, owner).toString(), before, 'an unfrozen image is rendered each time');
+    assert.equal(JSON.parse(imageJson(open, owner).toString()).name, 'changed');
     const kept = Object.freeze(image(5));
-    assert.equal(imageJson(kept), imageJson(kept), 'kept for a frozen image');
+    assert.equal(imageJson(kept, owner), imageJson(kept, owner), 'kept for a frozen image');
+  });
+
+  it("a kept body is the viewer's: __imagetype private to its owner, shared to others", () => {
+    const kept = Object.freeze(image(6));
+    assert.equal(JSON.parse(imageJson(kept, owner).toString()).__imagetype, 'private');
+    assert.equal(JSON.parse(imageJson(kept, other).toString()).__imagetype, 'shared');
+    assert.equal(imageJson(kept, owner), imageJson(kept, owner), 'each variant kept');
   });
 
   it('nothing is kept with a cache budget of 0', () => {
     const off = imageBodies(new CacheSpace(0));
     const kept = Object.freeze(image(5));
-    assert.notEqual(off.imageJson(kept), off.imageJson(kept));
+    assert.notEqual(off.imageJson(kept, owner), off.imageJson(kept, owner));
     const page = Object.freeze([kept]);
-    assert.notEqual(off.imageListJson(page, '/v2/images', undefined), off.imageListJson(page, '/v2/images', undefined));
+    assert.notEqual(off.imageListJson(page, owner, '/v2/images', undefined), off.imageListJson(page, owner, '/v2/images', undefined));
   });
 });

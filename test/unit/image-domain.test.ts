@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { contextFor } from '../../src/domain/context.js';
 import { imageBody, newImage, virtualSizeOf } from '../../src/domain/image.js';
 import { canModify } from '../../src/policy/images.js';
-import { canSee } from '../../src/policy/visibility.js';
+import { canSee, imageTypeFor } from '../../src/policy/visibility.js';
 import { parseCreateBody } from '../../src/domain/image-input.js';
 import { applyChanges, type ChangePolicy, parsePatchBody, patchVersion } from '../../src/domain/image-patch.js';
 import { parseIsoTime, parseListQuery, splitQuoted } from '../../src/domain/image-query.js';
@@ -58,17 +58,26 @@ describe('canSee (glance-members.md §2.1)', () => {
 });
 
 describe('image body', () => {
-  it('has every key, wire timestamps, extra properties at the top level and the derived __imagetype', () => {
-    const body = imageBody(image({ extra: { __os_type: 'Linux' }, tags: ['a'] }));
+  it('has every key, wire timestamps, extra properties at the top level and the given __imagetype', () => {
+    const body = imageBody(image({ extra: { __os_type: 'Linux' }, tags: ['a'] }), 'shared');
     assert.deepEqual(Object.keys(body).sort(), ['__imagetype', '__os_type', 'checksum', 'container_format',
       'created_at', 'disk_format', 'file', 'id', 'min_disk', 'min_ram', 'name', 'os_hash_algo', 'os_hash_value',
       'os_hidden', 'owner', 'protected', 'schema', 'self', 'size', 'status', 'tags', 'updated_at', 'virtual_size',
       'visibility']);
     assert.equal(body.created_at, '2026-01-02T03:04:05Z');
     assert.equal(body.__imagetype, 'shared');
-    assert.equal(imageBody(image({ visibility: 'public' })).__imagetype, 'gold');
-    assert.equal(imageBody(image({ visibility: 'community' })).__imagetype, 'gold');
-    assert.equal(imageBody(image({ visibility: 'private' })).__imagetype, 'private');
+  });
+  it('__imagetype is what the image is to the viewer: gold if public or community, private if its own, shared if '
+    + "another's shared image, else by visibility", () => {
+    const me = { projectId: 'owner', isAdmin: false };
+    const type = (over: Parameters<typeof image>[0], viewer = me) => imageTypeFor(viewer, image({ owner: 'owner', ...over }));
+    assert.equal(type({ visibility: 'public' }), 'gold');
+    assert.equal(type({ visibility: 'community' }), 'gold');
+    assert.equal(type({ visibility: 'shared' }), 'private');
+    assert.equal(type({ visibility: 'private' }), 'private');
+    assert.equal(type({ visibility: 'shared' }, { projectId: 'member', isAdmin: false }), 'shared');
+    assert.equal(type({ visibility: 'private' }, { projectId: 'admin', isAdmin: true }), 'private');
+    assert.equal(type({ visibility: 'shared', owner: null }), 'shared');
   });
   it('virtual size: the size for raw and iso, the qcow2 header size, else null', () => {
     const qcow = Buffer.alloc(64);

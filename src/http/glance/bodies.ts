@@ -1,6 +1,7 @@
 import fastJson, { type Schema } from 'fast-json-stringify';
 import type { CacheSpace } from '../../cache/cache-space.js';
-import { type Image, imageBody, IMAGE_STATUSES, VISIBILITIES } from '../../domain/image.js';
+import { type Image, imageBody, IMAGE_STATUSES, type ImageType, VISIBILITIES } from '../../domain/image.js';
+import { imageTypeFor, type Viewer } from '../../policy/visibility.js';
 import { memberBody } from '../../domain/member.js';
 import type { MemberRow } from '../../repos/member-repo.js';
 
@@ -80,15 +81,22 @@ const COMMA = Buffer.from(',');
 const LIST_HEAD = Buffer.from('{"images":[');
 
 /**
- * The IMAGE_RESPONSE document of an image, as bytes, and the LIST_RESPONSE document of a page, put together
- * by copying them; both kept, in `caches`, for frozen (cached) images and pages: a page's body as long as its
- * links are the same.
+ * The IMAGE_RESPONSE document of an image as the viewer sees it (its `__imagetype` is the viewer's), as bytes,
+ * and the LIST_RESPONSE document of a page, put together by copying them; both kept, in `caches`, for frozen
+ * (cached) images and pages: an image's body per `__imagetype`, a page's body as long as its links are the same
+ * (a kept page is one viewer's).
  */
 export function imageBodies(caches: CacheSpace) {
-  const imageJson = caches.rendered((image: Image) => ownBytes(serializeImage(imageBody(image))));
+  const variants = caches.rendered((_image: Image): Partial<Record<ImageType, Buffer>> => ({}));
+  const imageJson = (image: Image, viewer: Viewer): Buffer => {
+    const type = imageTypeFor(viewer, image);
+    const kept = variants(image);
+    return kept[type] ??= ownBytes(serializeImage(imageBody(image, type)));
+  };
   /** A page's last body and the links it was rendered with: kept with a frozen page, new for any other. */
   const lastList = caches.rendered((_images: readonly Image[]): { links?: string; body?: Buffer } => ({}));
-  const imageListJson = (images: readonly Image[], first: string, next: string | undefined): Buffer => {
+  const imageListJson = (images: readonly Image[], viewer: Viewer, first: string, next: string | undefined)
+    : Buffer => {
     const links = `],"first":${JSON.stringify(first)},"schema":"/v2/schemas/images"${
       next === undefined ? '' : `,"next":${JSON.stringify(next)}`}}`;
     const last = lastList(images);
@@ -96,7 +104,7 @@ export function imageBodies(caches: CacheSpace) {
     const parts: Buffer[] = [LIST_HEAD];
     images.forEach((image, i) => {
       if (i > 0) parts.push(COMMA);
-      parts.push(imageJson(image));
+      parts.push(imageJson(image, viewer));
     });
     parts.push(Buffer.from(links));
     last.links = links;

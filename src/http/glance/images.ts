@@ -8,6 +8,7 @@ import { parsePatchBody, PATCH_MEDIA_TYPES, patchVersion } from '../../domain/im
 import { type ImageListQuery, parseListQuery } from '../../domain/image-query.js';
 import { AppError } from '../../errors/app-error.js';
 import type { ImagePage } from '../../services/image-service.js';
+import type { Viewer } from '../../policy/visibility.js';
 import { BODY_LIMITS } from '../body-limits.js';
 import { rejectOtherMethods } from '../method-guard.js';
 import type { Routes } from '../request-schemas.js';
@@ -81,9 +82,10 @@ function listRequest(url: string, kept: Cache<ListRequest>): ListRequest {
 }
 
 /** `{images, first, next?, schema}` (§3.3): `next` only when the page was full. */
-function listJson(page: ImagePage, request: ListRequest, imageListJson: ImageBodies['imageListJson']): Buffer {
+function listJson(page: ImagePage, viewer: Viewer, request: ListRequest,
+  imageListJson: ImageBodies['imageListJson']): Buffer {
   const next = page.full ? `${request.nextPrefix}${quotePlus(page.images.at(-1)!.id)}` : undefined;
-  return imageListJson(page.images, request.first, next);
+  return imageListJson(page.images, viewer, request.first, next);
 }
 
 const ACCEPT_PATCH = Object.keys(PATCH_MEDIA_TYPES).sort().join(', ');
@@ -128,20 +130,20 @@ export const glanceImageRoutes: Routes = async (app, { container }) => {
   }, async (request, reply) => {
     const image = await images.create(request.ctx, parseCreateBody(request.body));
     reply.header('Location', `${container.urls.publicUrl}/v2/images/${image.id}`);
-    return sendJson(reply, imageJson(image), 201);
+    return sendJson(reply, imageJson(image, request.ctx), 201);
   });
 
   app.get('/images', {
     schema: doc('List images', { querystring: LIST_QUERY, response: { 200: LIST_RESPONSE } }),
   }, async (request, reply) => {
     const list = listRequest(request.url, listRequests);
-    return sendJson(reply, listJson(await images.list(request.ctx, list.query), list, imageListJson));
+    return sendJson(reply, listJson(await images.list(request.ctx, list.query), request.ctx, list, imageListJson));
   });
   rejectOtherMethods(app, '/images', ['GET', 'POST']);
 
   app.get('/images/:id', {
     schema: doc('Show an image', { params: IMAGE_PARAMS, response: { 200: IMAGE_RESPONSE } }),
-  }, async (request, reply) => sendJson(reply, imageJson(await images.show(request.ctx, request.params.id))));
+  }, async (request, reply) => sendJson(reply, imageJson(await images.show(request.ctx, request.params.id), request.ctx)));
 
   app.patch('/images/:id', {
     bodyLimit: BODY_LIMITS.image,
@@ -152,7 +154,7 @@ export const glanceImageRoutes: Routes = async (app, { container }) => {
     }),
   }, async (request, reply) => {
     const changes = parsePatchBody(request.body, patchVersionOf(request));
-    return sendJson(reply, imageJson(await images.update(request.ctx, request.params.id, changes)));
+    return sendJson(reply, imageJson(await images.update(request.ctx, request.params.id, changes), request.ctx));
   });
 
   app.delete('/images/:id', {

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Container } from '../../container.js';
 import { imageBody } from '../../domain/image.js';
+import { imageTypeFor } from '../../policy/visibility.js';
 import { parseListQuery } from '../../domain/image-query.js';
 import { renderUnknownApi } from './errors.js';
 
@@ -18,7 +19,11 @@ export async function cloudImageRoutes(app: FastifyInstance, { container }: { co
     const i = request.url.indexOf('?');
     const pairs: [string, string][] = i < 0 ? [] : [...new URLSearchParams(request.url.slice(i + 1))];
     if (!pairs.some(([k]) => k === 'limit')) pairs.push(['limit', IMS_LIMIT_DEFAULT]);
+    // A member status is a recipient's: with one, IMS lists only images shared with the caller.
+    if (pairs.some(([k]) => k === 'member_status') && !pairs.some(([k]) => k === '__imagetype')) {
+      pairs.push(['__imagetype', 'shared']);
+    }
     const page = await container.images.list(request.ctx, parseListQuery(pairs));
-    return { images: page.images.map(imageBody) };
+    return { images: page.images.map((image) => imageBody(image, imageTypeFor(request.ctx, image))) };
   });
 }

@@ -85,7 +85,8 @@ for (const kind of databaseKinds()) {
       assert.equal(namesOf(await list(t, t.tokens.demo, '')), 'shown');
       assert.equal(namesOf(await list(t, t.tokens.demo, '?os_hidden=true')), 'hidden');
       assert.equal(namesOf(await list(t, t.tokens.demo, '?__os_type=Linux')), 'shown');
-      assert.equal(namesOf(await list(t, t.tokens.demo, '?__imagetype=shared&name=in:shown,x')), 'shown');
+      assert.equal(namesOf(await list(t, t.tokens.demo, '?__imagetype=private&name=in:shown,x')), 'shown');
+      assert.equal(namesOf(await list(t, t.tokens.demo, '?__imagetype=shared')), '', 'its own images are private to it');
       const get = (q: string) => call(t, t.tokens.demo, 'GET', `/v2/images?${q}`);
       const missing = '00000000-0000-4000-8000-000000000001';
       assertGlanceError(await get(`marker=${missing}`), 400, 'Bad Request', `No image found with ID ${missing}`);

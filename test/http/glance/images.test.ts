@@ -23,7 +23,7 @@ for (const kind of databaseKinds()) {
       assert.equal(res.headers['content-type'], 'application/json; charset=utf-8');
       assert.match(body.created_at, WIRE_TIME);
       assert.deepEqual(body, {
-        __imagetype: 'shared', checksum: null, container_format: 'bare', created_at: body.created_at,
+        __imagetype: 'private', checksum: null, container_format: 'bare', created_at: body.created_at,
         disk_format: 'raw', file: `/v2/images/${id}/file`, id, min_disk: 0, min_ram: 0, name: 'probe',
         os_hash_algo: null, os_hash_value: null, os_hidden: false, owner: t.projects.demo, protected: false,
         schema: '/v2/schemas/image', self: `/v2/images/${id}`, size: null, status: 'queued', tags: [],

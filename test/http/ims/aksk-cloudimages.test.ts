@@ -67,6 +67,8 @@ for (const kind of databaseKinds()) {
       const shared = await activeImage(t, t.tokens.demo);
       const pending = await activeImage(t, t.tokens.demo);
       const own = await activeImage(t, t.tokens.alt, { visibility: 'private' });
+      // Glance's default visibility, never shared: the recipient's own, so never in its shared listings.
+      const ownDefault = await activeImage(t, t.tokens.alt);
       for (const id of [shared, pending]) {
         const r = await t.app.inject({ method: 'POST', url: `/v2/images/${id}/members`, headers: { 'x-auth-token': t.tokens.demo },
           payload: { member: t.projects.alt } });
@@ -85,16 +87,22 @@ for (const kind of databaseKinds()) {
       const accepted = await get('member_status=accepted&visibility=shared&__imagetype=shared');
       assert.deepEqual(accepted.map((i) => [i.id, i.__imagetype, i.owner]), [[shared, 'shared', t.projects.demo]]);
       assert.deepEqual((await get('member_status=pending&visibility=shared&__imagetype=shared')).map((i) => i.id), [pending]);
-      assert.deepEqual((await get(`owner=${t.projects.alt}`)).map((i) => i.id), [own]);
-      assert.deepEqual((await get('__imagetype=private')).map((i) => i.id), [own]);
+      assert.deepEqual((await get('member_status=accepted')).map((i) => [i.id, i.__imagetype]), [[shared, 'shared']],
+        'a member status lists images shared with the caller only');
+      assert.deepEqual((await get('__imagetype=shared&member_status=all')).map((i) => i.id).sort(), [shared, pending].sort());
+      assert.deepEqual((await get(`owner=${t.projects.alt}`)).map((i) => i.id).sort(), [own, ownDefault].sort());
+      assert.deepEqual((await get('__imagetype=private')).map((i) => [i.id, i.__imagetype]).sort(),
+        [[own, 'private'], [ownDefault, 'private']].sort());
       const bad = await t.app.inject({ url: '/v2/cloudimages?__imagetype=bogus', headers: { 'x-auth-token': t.tokens.alt } });
       assert.equal(bad.statusCode, 400);
       assert.equal((json(bad) as { error: { code: string } }).error.code, 'IMG.0001');
       // The owner's view, signed with a query the verifier must re-canonicalise (repeated keys, reserved characters).
       const owner = await signed(t, 'GET', '/v2/cloudimages', { query: '__imagetype=shared&visibility=shared&name=a%20b(c)*!&name=i' });
       assert.equal(owner.statusCode, 200, owner.body);
-      const ownerAll = await signed(t, 'GET', '/v2/cloudimages', { query: '__imagetype=shared&visibility=shared' });
+      const ownerAll = await signed(t, 'GET', '/v2/cloudimages', { query: '__imagetype=private&visibility=shared' });
       assert.deepEqual((json(ownerAll) as { images: { id: string }[] }).images.map((i) => i.id).sort(), [shared, pending].sort());
+      const ownerShared = await signed(t, 'GET', '/v2/cloudimages', { query: '__imagetype=shared' });
+      assert.deepEqual((json(ownerShared) as { images: unknown[] }).images, [], 'nothing was shared with the owner');
       const anon = await t.app.inject({ url: '/v2/cloudimages' });
       assert.equal((json(anon) as { error_code: string }).error_code, 'APIGW.0301');
     });
