@@ -14,6 +14,7 @@ import { glancePlugin } from './http/glance/plugin.js';
 import { healthRoutes } from './http/health.js';
 import { identityRoutes } from './http/identity/routes.js';
 import { imsPlugin } from './http/ims/plugin.js';
+import { organizationsPlugin } from './http/organizations/plugin.js';
 import { versionRoutes } from './http/versions.js';
 
 export interface AppOptions {
@@ -92,6 +93,7 @@ export async function buildApp(container: Container, options: AppOptions = {}): 
   await app.register(identityRoutes, { container, prefix: '/v3' });
   await app.register(glancePlugin, { container, prefix: '/v2' });
   await app.register(imsPlugin, { container });
+  await app.register(organizationsPlugin, { container, prefix: '/v1/organizations' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;
 }

@@ -10,12 +10,15 @@ import { ImageRepo } from './repos/image-repo.js';
 import { JobRepo } from './repos/job-repo.js';
 import { KmsGrantRepo } from './repos/kms-grant-repo.js';
 import { MemberRepo } from './repos/member-repo.js';
+import { OrgRepo } from './repos/org-repo.js';
 import { UploadRepo } from './repos/upload-repo.js';
+import { DomainService } from './services/domain-service.js';
 import { IdentityService } from './services/identity-service.js';
 import { ImageService } from './services/image-service.js';
 import { BatchMemberService } from './services/batch-member-service.js';
 import { JobService } from './services/job-service.js';
 import { MemberService } from './services/member-service.js';
+import { OrganizationService } from './services/organization-service.js';
 
 /** Where clients reach us; known once the server is listening (port 0 picks one). */
 export interface Urls {
@@ -31,6 +34,8 @@ export interface Repos {
   grants: KmsGrantRepo;
   jobs: JobRepo;
   uploads: UploadRepo;
+  /** Organizations: who a project reaches (`reachOf`), what a node id or URN names (`orgNode`). */
+  orgs: OrgRepo;
 }
 
 /** The composition root: one store, the repositories on it, and the services built on them. */
@@ -45,6 +50,9 @@ export interface Container {
   urls: Urls;
   repos: Repos;
   identity: IdentityService;
+  /** Keystone domains: the accounts. */
+  domains: DomainService;
+  organizations: OrganizationService;
   images: ImageService;
   members: MemberService;
   jobs: JobService;
@@ -68,6 +76,7 @@ export async function buildContainer(config: Readonly<Config>, options: { clock?
     const repos: Repos = {
       identity: new IdentityRepo(store), images: new ImageRepo(store, caches), members: new MemberRepo(store, caches),
       grants: new KmsGrantRepo(store.db), jobs: new JobRepo(store), uploads: new UploadRepo(store),
+      orgs: new OrgRepo(store),
     };
     const identity = new IdentityService(store, repos.identity, clock, caches, config.tokenTtl, () => urls, box,
       { attempts: config.lockoutFailureAttempts, durationMs: config.lockoutDurationSeconds * 1000 });
@@ -81,8 +90,10 @@ export async function buildContainer(config: Readonly<Config>, options: { clock?
     }, repos);
     const jobs = new JobService(repos.jobs, clock, caches, config.maxQueuedPairs);
     const batch = new BatchMemberService(store, jobs, repos);
+    const domains = new DomainService(repos.identity, clock);
+    const organizations = new OrganizationService(store, repos.orgs, repos.identity, clock);
     return {
-      config, instanceId, store, caches, clock, urls, repos, identity, images, members, jobs, batch,
+      config, instanceId, store, caches, clock, urls, repos, identity, domains, organizations, images, members, jobs, batch,
       close: () => store.close(),
     };
   } catch (err) {

@@ -10,6 +10,7 @@ import * as jobRetries from './migrations/0007-job-retries.js';
 import * as uploads from './migrations/0008-uploads.js';
 import * as userLockout from './migrations/0009-user-lockout.js';
 import * as jobFairness from './migrations/0010-job-fairness.js';
+import * as accountsOrganizations from './migrations/0011-accounts-organizations.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': initial,
@@ -22,6 +23,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0008-uploads': uploads,
   '0009-user-lockout': userLockout,
   '0010-job-fairness': jobFairness,
+  '0011-accounts-organizations': accountsOrganizations,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -142,7 +142,47 @@ export interface ListRevTable {
   rev: number;
 }
 
+/** A Keystone domain: an account (migration 0011). */
+export interface DomainTable {
+  id: string;
+  name: string;
+  description: string;
+  /** 1 or 0: users of a disabled domain cannot log in, nor anyone into its projects. */
+  enabled: number;
+  created_at: string;
+}
+
+/** An organization and its management account (migration 0011). */
+export interface OrganizationTable {
+  id: string;
+  management_domain_id: string;
+  created_at: string;
+}
+
+/** A unit of an organization's tree: its root (no parent) or an OU. */
+export interface OrgUnitTable {
+  id: string;
+  org_id: string;
+  parent_id: string | null;
+  name: string;
+  created_at: string;
+}
+
+/** An account's place in its organization (an account is in at most one). */
+export interface OrgAccountTable {
+  domain_id: string;
+  org_id: string;
+  parent_id: string;
+  /** `created` for the management account, `invited` for the others (Huawei's join methods). */
+  join_method: string;
+  joined_at: string;
+}
+
 export interface Database {
+  domains: DomainTable;
+  organizations: OrganizationTable;
+  org_units: OrgUnitTable;
+  org_accounts: OrgAccountTable;
   projects: ProjectTable;
   users: UserTable;
   role_assignments: RoleAssignmentTable;

@@ -2,9 +2,10 @@ import type { Kysely } from 'kysely';
 import type { Store } from '../db/database.js';
 import type { Db } from '../db/prepared.js';
 import type { Insertable, Selectable } from 'kysely';
-import type { Database, ProjectTable, UserTable } from '../db/schema.js';
+import type { Database, DomainTable, ProjectTable, UserTable } from '../db/schema.js';
 
 export type UserRow = Selectable<UserTable>;
+export type DomainRow = DomainTable;
 
 export const DEFAULT_DOMAIN = { id: 'default', name: 'Default' } as const;
 
@@ -22,12 +23,16 @@ function queries(store: Store) {
       { coalesce: true }),
     userByName: store.prepare((p: Named) => db.selectFrom('users').selectAll()
       .where('domain_id', '=', p.domainId).where('name', '=', p.name), { coalesce: true }),
+    domainById: store.prepare((p: { id: string }) => db.selectFrom('domains').selectAll().where('id', '=', p.id),
+      { coalesce: true }),
+    domainByName: store.prepare((p: { name: string }) => db.selectFrom('domains').selectAll().where('name', '=', p.name),
+      { coalesce: true }),
     rolesOn: store.prepare((p: { userId: string; projectId: string }) => db.selectFrom('role_assignments')
       .select('role').where('user_id', '=', p.userId).where('project_id', '=', p.projectId).orderBy('role')),
   };
 }
 
-/** Projects, users, role assignments, access keys and settings. */
+/** Domains (accounts), projects, users, role assignments, access keys and settings. */
 export class IdentityRepo {
   private readonly db: Kysely<Database>;
   private readonly q: ReturnType<typeof queries>;
@@ -35,6 +40,30 @@ export class IdentityRepo {
   constructor(store: Store) {
     this.db = store.db;
     this.q = queries(store);
+  }
+
+  domainById(id: string, trx?: Db): Promise<DomainRow | undefined> {
+    return this.q.domainById.first({ id }, trx);
+  }
+
+  domainByName(name: string, trx?: Db): Promise<DomainRow | undefined> {
+    return this.q.domainByName.first({ name }, trx);
+  }
+
+  listDomains(filter: { name?: string }, trx: Db = this.db): Promise<DomainRow[]> {
+    let q = trx.selectFrom('domains').selectAll().orderBy('name');
+    if (filter.name !== undefined) q = q.where('name', '=', filter.name);
+    return q.execute();
+  }
+
+  /** Inserts the domain unless its id or name is taken (another process may be inserting it too). */
+  async insertDomain(row: DomainRow, trx: Db = this.db): Promise<void> {
+    await trx.insertInto('domains').values(row).onConflict((oc) => oc.doNothing()).execute();
+  }
+
+  /** The account's projects, in id order. */
+  projectsOfDomain(domainId: string, trx: Db = this.db): Promise<ProjectTable[]> {
+    return trx.selectFrom('projects').selectAll().where('domain_id', '=', domainId).orderBy('id').execute();
   }
 
   projectById(id: string, trx?: Db): Promise<ProjectTable | undefined> {
@@ -45,9 +74,10 @@ export class IdentityRepo {
     return this.q.projectByName.first({ domainId, name }, trx);
   }
 
-  listProjects(filter: { name?: string }, trx: Db = this.db): Promise<ProjectTable[]> {
+  listProjects(filter: { name?: string; domainId?: string }, trx: Db = this.db): Promise<ProjectTable[]> {
     let q = trx.selectFrom('projects').selectAll().orderBy('name');
     if (filter.name !== undefined) q = q.where('name', '=', filter.name);
+    if (filter.domainId !== undefined) q = q.where('domain_id', '=', filter.domainId);
     return q.execute();
   }
 

@@ -5,11 +5,12 @@ import { type TokenClaims, TokenSigner } from '../auth/token.js';
 import type { Cache, CacheSpace } from '../cache/cache-space.js';
 import type { Store } from '../db/database.js';
 import type { ProjectTable } from '../db/schema.js';
-import { type Clock, hexId, isoNow } from '../domain/clock.js';
+import type { Clock } from '../domain/clock.js';
 import { clip } from '../domain/clip.js';
 import { contextFor, type RequestContext } from '../domain/context.js';
 import { AppError, badRequest, forbidden, notFound } from '../errors/app-error.js';
-import { DEFAULT_DOMAIN, IdentityRepo, type UserRow } from '../repos/identity-repo.js';
+import type { DomainRow, IdentityRepo, UserRow } from '../repos/identity-repo.js';
+import { type Bootstrap, Bootstrapper } from './identity-bootstrap.js';
 
 export interface Endpoints {
   publicUrl: string;
@@ -25,12 +26,6 @@ export interface LockoutPolicy {
 export interface IssuedToken {
   token: string;
   body: { token: Record<string, unknown> };
-}
-
-export interface Bootstrap {
-  projects?: { name: string; id?: string }[];
-  users?: { name: string; password: string; project: string; roles?: string[] }[];
-  access_keys?: { access: string; secret: string; user: string }[];
 }
 
 /** The setting holding the token-signing keys, sealed: `[{"key"}, {"key", "until"}, ...]`, the current one first. */
@@ -56,20 +51,21 @@ const unauthorized = () => new AppError('unauthorized', 'The request you have ma
  */
 const stableId = (kind: string, name: string): string => createHash('md5').update(`${kind}:${name}`).digest('hex');
 
+/** Who a token is for: the user and project, each with its domain as the token shows it. */
+interface TokenScope {
+  user: UserRow;
+  userDomain: { id: string; name: string };
+  project: ProjectTable;
+  projectDomain: { id: string; name: string };
+}
+
 type Ref = { id?: unknown; name?: unknown; domain?: { id?: unknown; name?: unknown } };
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function domainMatches(ref: Ref['domain']): boolean {
-  if (ref === undefined) return false;
-  if (!isObject(ref)) return false;
-  if (ref.id !== undefined) return ref.id === DEFAULT_DOMAIN.id;
-  return ref.name === DEFAULT_DOMAIN.name;
-}
-
-/** Keystone v3 subset: password authentication, stateless tokens, projects, the bootstrap file. */
+/** Keystone v3 subset: password authentication, stateless tokens, domains and projects, the bootstrap file. */
 export class IdentityService {
   private signer: TokenSigner | undefined;
   private readonly passwords: PasswordVerifier;
@@ -81,6 +77,7 @@ export class IdentityService {
   private keysLoadedAt = 0;
   /** A hash of a random password: what an unknown user's password is checked against. */
   private readonly dummyHash = hashPassword(randomBytes(16).toString('hex'));
+  private readonly bootstrapper: Bootstrapper;
 
   constructor(
     private readonly store: Store,
@@ -95,6 +92,7 @@ export class IdentityService {
     this.passwords = new PasswordVerifier(caches);
     this.tokens = caches.cache('verified-tokens', () => clock.now().getTime());
     this.catalogs = caches.cache('catalog');
+    this.bootstrapper = new Bootstrapper(repo, clock, box);
   }
 
   /**
@@ -161,6 +159,9 @@ export class IdentityService {
       throw unauthorized();
     }
     if (user.failed_auth_count > 0) await this.repo.clearFailedAuth(user.id);
+    // Keystone: the users of a disabled domain cannot log in, nor anyone into its projects.
+    const userDomain = await this.enabledDomain(user.domain_id);
+    if (!userDomain) throw unauthorized();
 
     const scope = auth!.scope;
     let project: ProjectTable | undefined;
@@ -171,14 +172,15 @@ export class IdentityService {
     } else {
       throw badRequest('Only project scope is supported.');
     }
-    if (!project) throw unauthorized();
+    const projectDomain = project && await this.enabledDomain(project.domain_id);
+    if (!project || !projectDomain) throw unauthorized();
     const roles = await this.repo.rolesOn(user.id, project.id);
     if (roles.length === 0) throw unauthorized();
     const nowSec = Math.floor(this.clock.now().getTime() / 1000);
     const { token, claims } = this.signer!.issue({
       userId: user.id, projectId: project.id, roles, issuedAt: nowSec, expiresAt: nowSec + this.tokenTtl,
     });
-    return { token, body: this.tokenBody(claims, user, project) };
+    return { token, body: this.tokenBody(claims, { user, userDomain, project, projectDomain }) };
   }
 
   /** Keystone's lockout: `attempts` failed password checks in a row lock the account for `durationMs`. */
@@ -246,8 +248,10 @@ export class IdentityService {
     }
     const user = await this.repo.userById(claims.userId);
     const project = await this.repo.projectById(claims.projectId);
-    if (!user || !project) throw notFound('Could not find token.');
-    return this.tokenBody(claims, user, project);
+    const userDomain = user && await this.enabledDomain(user.domain_id);
+    const projectDomain = project && await this.enabledDomain(project.domain_id);
+    if (!user || !project || !userDomain || !projectDomain) throw notFound('Could not find token.');
+    return this.tokenBody(claims, { user, userDomain, project, projectDomain });
   }
 
   issueFor(userId: string, projectId: string, roles: string[]): string {
@@ -266,78 +270,50 @@ export class IdentityService {
   }
 
   /** `GET /v3/projects`: admin only, as in Keystone. */
-  async listProjects(ctx: RequestContext, name: string | undefined): Promise<ProjectTable[]> {
+  async listProjects(ctx: RequestContext, filter: { name?: string; domainId?: string }): Promise<ProjectTable[]> {
     if (!ctx.isAdmin) throw forbidden('You are not authorized to perform the requested action: identity:list_projects.');
-    return this.repo.listProjects({ name });
+    return this.repo.listProjects(filter);
   }
 
-  /**
-   * Applies a bootstrap file: creates or updates, never deletes. Processes starting together may race on
-   * the same rows: a row another process inserted first is taken as found (and updated like one).
-   */
-  async applyBootstrap(spec: Bootstrap): Promise<void> {
-    validateBootstrap(spec);
-    for (const p of spec.projects ?? []) await this.ensureProject(p.name, p.id);
-    for (const u of spec.users ?? []) {
-      const project = await this.ensureProject(u.project);
-      await this.ensureUser(u.name, u.password, project.id, u.roles ?? ['member', 'reader']);
-    }
-    for (const k of spec.access_keys ?? []) {
-      const user = await this.repo.userByName(DEFAULT_DOMAIN.id, k.user);
-      if (!user) throw new Error(`bootstrap: access key ${k.access} names unknown user "${k.user}"`);
-      await this.repo.upsertAccessKey(k.access, this.box.seal(k.secret), user.id, isoNow(this.clock));
-    }
+  /** Applies a bootstrap file (identity-bootstrap.ts). */
+  applyBootstrap(spec: Bootstrap): Promise<void> {
+    return this.bootstrapper.apply(spec);
   }
 
   /** First start with an empty store: project and user `admin` with a random password. */
   async createDefaultAdmin(): Promise<string | undefined> {
     if ((await this.repo.countUsers()) > 0) return undefined;
     const password = randomBytes(18).toString('base64url');
-    const project = await this.ensureProject('admin');
-    await this.ensureUser('admin', password, project.id, ['admin', 'member', 'reader']);
+    const project = await this.bootstrapper.ensureProject('admin');
+    await this.bootstrapper.ensureUser('admin', password, project, ['admin', 'member', 'reader']);
     return password;
-  }
-
-  async ensureProject(name: string, id?: string): Promise<ProjectTable> {
-    let project = await this.repo.projectByName(DEFAULT_DOMAIN.id, name);
-    if (!project) {
-      await this.repo.insertProject({ id: id ?? hexId(), name, domain_id: DEFAULT_DOMAIN.id, created_at: isoNow(this.clock) });
-      project = await this.repo.projectByName(DEFAULT_DOMAIN.id, name);
-      if (!project) throw new Error(`bootstrap: project "${name}" cannot take id ${id}: another project has it`);
-    }
-    if (id !== undefined && project.id !== id) {
-      throw new Error(`bootstrap: project "${name}" already exists with id ${project.id}, not ${id}`);
-    }
-    return project;
-  }
-
-  private async ensureUser(name: string, password: string, projectId: string, roles: string[]): Promise<void> {
-    const hash = await hashPassword(password);
-    let user = await this.repo.userByName(DEFAULT_DOMAIN.id, name);
-    if (!user) {
-      const row = { id: hexId(), name, domain_id: DEFAULT_DOMAIN.id, password_hash: hash, default_project_id: projectId,
-        created_at: isoNow(this.clock) };
-      await this.repo.insertUser(row);
-      user = (await this.repo.userByName(DEFAULT_DOMAIN.id, name))!;
-    }
-    if (user.password_hash !== hash || user.default_project_id !== projectId) {
-      await this.repo.updateUser(user.id, { password_hash: hash, default_project_id: projectId });
-    }
-    await this.repo.setRoles(user.id, projectId, [...new Set(roles)]);
   }
 
   private async findUser(ref: Ref): Promise<UserRow | undefined> {
     if (typeof ref.id === 'string') return this.repo.userById(ref.id);
     if (typeof ref.name !== 'string') throw badRequest('Expecting to find user.id or user.name in request body.');
-    if (!domainMatches(ref.domain)) return undefined;
-    return this.repo.userByName(DEFAULT_DOMAIN.id, ref.name);
+    const domain = await this.domainOf(ref.domain);
+    return domain && this.repo.userByName(domain.id, ref.name);
   }
 
   private async findProject(ref: Ref): Promise<ProjectTable | undefined> {
     if (typeof ref.id === 'string') return this.repo.projectById(ref.id);
     if (typeof ref.name !== 'string') throw badRequest('Expecting to find project.id or project.name in request body.');
-    if (!domainMatches(ref.domain)) return undefined;
-    return this.repo.projectByName(DEFAULT_DOMAIN.id, ref.name);
+    const domain = await this.domainOf(ref.domain);
+    return domain && this.repo.projectByName(domain.id, ref.name);
+  }
+
+  /** The domain a `{"id"}` or `{"name"}` reference names. */
+  private async domainOf(ref: Ref['domain']): Promise<DomainRow | undefined> {
+    if (!isObject(ref)) return undefined;
+    if (ref.id !== undefined) return typeof ref.id === 'string' ? this.repo.domainById(ref.id) : undefined;
+    return typeof ref.name === 'string' ? this.repo.domainByName(ref.name) : undefined;
+  }
+
+  /** An enabled domain's id and name, as tokens show them (undefined: missing or disabled). */
+  private async enabledDomain(id: string): Promise<{ id: string; name: string } | undefined> {
+    const domain = await this.repo.domainById(id);
+    return domain?.enabled ? { id: domain.id, name: domain.name } : undefined;
   }
 
   /** The service catalog: the same for every token while the public URL and region stay the same. */
@@ -357,59 +333,21 @@ export class IdentityService {
     return this.catalogs.set('', where, catalog, 2048 + 12 * where.length);
   }
 
-  private tokenBody(claims: TokenClaims, user: UserRow, project: ProjectTable): IssuedToken['body'] {
+  private tokenBody(claims: TokenClaims, scope: TokenScope): IssuedToken['body'] {
     const iso = (sec: number) => `${new Date(sec * 1000).toISOString().slice(0, 19)}.000000Z`;
+    const { user, project } = scope;
     return {
       token: {
         methods: ['password'],
-        user: { id: user.id, name: user.name, domain: { ...DEFAULT_DOMAIN }, password_expires_at: null },
+        user: { id: user.id, name: user.name, domain: scope.userDomain, password_expires_at: null },
         audit_ids: [claims.auditId],
         expires_at: iso(claims.expiresAt),
         issued_at: iso(claims.issuedAt),
-        project: { id: project.id, name: project.name, domain: { ...DEFAULT_DOMAIN } },
+        project: { id: project.id, name: project.name, domain: scope.projectDomain },
         is_domain: false,
         roles: claims.roles.map((name) => ({ id: stableId('role', name), name })),
         catalog: this.catalog(),
       },
     };
   }
-}
-
-function validateBootstrap(spec: unknown): asserts spec is Bootstrap {
-  const fail = (msg: string): never => { throw new Error(`bootstrap: ${msg}`); };
-  if (!isObject(spec)) fail('the file must hold a JSON object');
-  const s = spec as Record<string, unknown>;
-  for (const key of Object.keys(s)) {
-    if (!['projects', 'users', 'access_keys'].includes(key)) fail(`unknown key "${key}"`);
-  }
-  const list = (key: string) => {
-    const v = s[key];
-    if (v === undefined) return [];
-    if (!Array.isArray(v)) fail(`"${key}" must be an array`);
-    return v as unknown[];
-  };
-  const str = (v: unknown, what: string) => {
-    if (typeof v !== 'string' || v === '') fail(`${what} must be a non-empty string`);
-  };
-  list('projects').forEach((p, i) => {
-    if (!isObject(p)) fail(`projects[${i}] must be an object`);
-    str((p as Ref).name, `projects[${i}].name`);
-    const id = (p as Ref).id;
-    if (id !== undefined && (typeof id !== 'string' || !/^[0-9a-f]{32}$/.test(id))) {
-      fail(`projects[${i}].id must be 32 lowercase hex characters`);
-    }
-  });
-  list('users').forEach((entry, i) => {
-    if (!isObject(entry)) fail(`users[${i}] must be an object`);
-    const u = entry as Record<string, unknown>;
-    for (const k of ['name', 'password', 'project']) str(u[k], `users[${i}].${k}`);
-    if (u.roles !== undefined && (!Array.isArray(u.roles) || u.roles.some((r: unknown) => typeof r !== 'string' || !r))) {
-      fail(`users[${i}].roles must be an array of role names`);
-    }
-  });
-  list('access_keys').forEach((entry, i) => {
-    if (!isObject(entry)) fail(`access_keys[${i}] must be an object`);
-    const k = entry as Record<string, unknown>;
-    for (const f of ['access', 'secret', 'user']) str(k[f], `access_keys[${i}].${f}`);
-  });
 }

@@ -8,6 +8,7 @@ import { rejectOtherMethods } from '../method-guard.js';
 import type { Routes } from '../request-schemas.js';
 import { singleQuery } from '../url-guard.js';
 import { AppError, tooManyRequests } from '../../errors/app-error.js';
+import { domainRoutes } from './domains.js';
 import { renderKeystoneError } from './errors.js';
 import { LoginThrottle } from './login-throttle.js';
 
@@ -62,7 +63,8 @@ export const identityRoutes: Routes = async (app, { container }) => {
   rejectOtherMethods(app, '/auth/tokens', ['GET', 'POST']);
 
   app.get('/projects', { preHandler: auth }, async (request) => {
-    const projects = await identity.listProjects(request.ctx, singleQuery(request, 'name'));
+    const projects = await identity.listProjects(request.ctx,
+      { name: singleQuery(request, 'name'), domainId: singleQuery(request, 'domain_id') });
     return {
       projects: projects.map((p) => projectBody(p, base())),
       links: { self: `${base()}/v3/projects`, previous: null, next: null },
@@ -70,4 +72,5 @@ export const identityRoutes: Routes = async (app, { container }) => {
   });
   app.get('/projects/:id', { preHandler: auth, schema: { params: PROJECT_PARAMS } }, async (request) =>
     ({ project: projectBody(await identity.getProject(request.ctx, request.params.id), base()) }));
+  await app.register(domainRoutes, { container });
 };

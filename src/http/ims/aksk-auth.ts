@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AKSK_REASONS, checkSignatureHeaders, verifySignature } from '../../auth/aksk.js';
 import type { Cache, CacheSpace } from '../../cache/cache-space.js';
 import type { Container } from '../../container.js';
@@ -51,6 +51,25 @@ export function registerRawJsonBody(scope: FastifyInstance): void {
     request.rawBody = body as Buffer;
     done(null, undefined);
   });
+}
+
+/**
+ * Authentication as Huawei's API gateway does it, before the body is read: an X-Auth-Token is verified here
+ * (`request.ctx`); an SDK-HMAC-SHA256 signature's headers and access key are checked here, and the signature
+ * (which covers the body) by akskContext once the raw body is in.
+ */
+export async function gatewayAuth(request: FastifyRequest, container: Pick<Container, 'identity'>, deps: AkskDeps)
+  : Promise<void> {
+  const token = request.headers['x-auth-token'];
+  if (typeof token === 'string' && token !== '') {
+    const ctx = container.identity.verify(token) ?? await container.identity.verifyWithReload(token);
+    if (!ctx) throw new ApigwError('token expires or is invalid', 'token verification failed');
+    request.ctx = ctx;
+  } else if (request.headers.authorization) {
+    await akskPrecheck(request.headers, deps);
+  } else {
+    throw new ApigwError('x-auth-token not found');
+  }
 }
 
 /** The raw JSON body as parseJsonBody reads it (refusals are `IMG.0001`); no body is undefined. */
@@ -133,16 +152,26 @@ export interface AkskDeps {
   maxSkewMs?: number;
 }
 
-/** Dependencies for akskContext; build once per app (its cache, `aksk`, is one of the container's caches). */
+/** The dependencies built for each cache space: the scopes that verify AK/SK (IMS, Organizations) share them. */
+const depsOfSpace = new WeakMap<CacheSpace, AkskDeps>();
+
+/**
+ * Dependencies for akskContext: one per cache space (their cache, `aksk`, is one of the space's caches), built
+ * by the first scope that asks.
+ */
 export function akskDeps(container: Pick<Container, 'identity' | 'clock' | 'repos' | 'caches'>,
   options: { ttlMs?: number } = {}): AkskDeps {
+  const kept = depsOfSpace.get(container.caches);
+  if (kept) return kept;
   const { identity, repos } = container;
   const repo: AkskRepo = {
     accessKey: (access) => identity.accessKey(access),
     rolesOn: (userId, projectId) => repos.identity.rolesOn(userId, projectId),
     projectsOf: (userId) => repos.identity.projectsOf(userId),
   };
-  return { cache: new AkskCache(repo, container.caches, container.clock, options.ttlMs), clock: container.clock };
+  const deps = { cache: new AkskCache(repo, container.caches, container.clock, options.ttlMs), clock: container.clock };
+  depsOfSpace.set(container.caches, deps);
+  return deps;
 }
 
 /** The parts of a Fastify request AK/SK authentication reads. */

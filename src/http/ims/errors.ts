@@ -6,8 +6,11 @@ import { AKSK_REASONS } from '../../auth/aksk.js';
 import { RateLimitError } from '../rate-limits.js';
 import { ApigwError } from './aksk-auth.js';
 
-/** IMS error bodies: `{"error": {"code": "IMG.xxxx", "message": ...}}`; gateway (auth) failures as APIGW bodies. */
-export function renderImsError(err: AppError, request: FastifyRequest, reply: FastifyReply) {
+/**
+ * The API gateway's own answers in front of Huawei's services (a failed authentication, throttling), with the
+ * error's headers; undefined for an error that is the service's to render.
+ */
+export function renderGatewayError(err: AppError, request: FastifyRequest, reply: FastifyReply) {
   const headers = errorHeaders(err);
   if (headers) reply.headers(headers);
   if (err.code === 'unauthorized') {
@@ -19,7 +22,12 @@ export function renderImsError(err: AppError, request: FastifyRequest, reply: Fa
     return reply.status(429).type('application/json')
       .send({ error_msg: err.message, error_code: 'APIGW.0308', request_id: request.id });
   }
-  return reply.status(err.status).type('application/json')
+  return undefined;
+}
+
+/** IMS error bodies: `{"error": {"code": "IMG.xxxx", "message": ...}}`; gateway (auth) failures as APIGW bodies. */
+export function renderImsError(err: AppError, request: FastifyRequest, reply: FastifyReply) {
+  return renderGatewayError(err, request, reply) ?? reply.status(err.status).type('application/json')
     .send({ error: { code: imsCodeOf(err), message: err.message } });
 }
 

@@ -1,0 +1,69 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyRequest } from 'fastify';
+import type { DomainRow } from '../../repos/identity-repo.js';
+import type { DomainInput } from '../../services/domain-service.js';
+import { quoteRepr } from '../../domain/py-repr.js';
+import { badRequest } from '../../errors/app-error.js';
+import { tokenContext } from '../context.js';
+import { rejectOtherMethods } from '../method-guard.js';
+import { type Routes, unparsed } from '../request-schemas.js';
+import { singleQuery } from '../url-guard.js';
+
+const DOMAIN_PARAMS = Type.Object({ id: Type.String({ description: 'Domain id' }) });
+const DOMAINS_QUERY = unparsed(Type.Object({
+  name: Type.Optional(Type.String({ description: 'Only the domain of this name' })),
+}));
+const DOMAIN_BODY = unparsed(Type.Object({
+  domain: Type.Object({
+    name: Type.String({ minLength: 1, maxLength: 64 }),
+    description: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+    enabled: Type.Optional(Type.Boolean()),
+  }),
+}));
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** The body of `POST /v3/domains`, refused as Keystone's JSON schema refuses it. */
+function parseDomainBody(body: unknown): DomainInput {
+  if (!isObject(body) || body.domain === undefined) throw badRequest("'domain' is a required property");
+  const extra = Object.keys(body).find((k) => k !== 'domain');
+  if (extra !== undefined) throw badRequest(`Additional properties are not allowed (${quoteRepr(extra)} was unexpected)`);
+  const domain = body.domain;
+  const field = (name: string) => `Invalid input for field 'domain${name ? `/${name}` : ''}'`;
+  if (!isObject(domain)) throw badRequest(`${field('')}: ${quoteRepr(domain)} is not of type 'object'`);
+  const { name, description = null, enabled = true } = domain;
+  if (name === undefined) throw badRequest(`${field('')}: 'name' is a required property`);
+  if (typeof name !== 'string') throw badRequest(`${field('name')}: ${quoteRepr(name)} is not of type 'string'`);
+  if (description !== null && typeof description !== 'string') {
+    throw badRequest(`${field('description')}: ${quoteRepr(description)} is not of type 'string', 'null'`);
+  }
+  if (typeof enabled !== 'boolean') throw badRequest(`${field('enabled')}: ${quoteRepr(enabled)} is not of type 'boolean'`);
+  return { name, description: description ?? '', enabled };
+}
+
+/** Keystone's domain body. */
+export function domainBody(d: DomainRow, base: string) {
+  return {
+    id: d.id, name: d.name, description: d.description, enabled: d.enabled === 1, tags: [], options: {},
+    links: { self: `${base}/v3/domains/${d.id}` },
+  };
+}
+
+/** `/v3/domains`: accounts as Keystone domains (list, show, create). Registered in the Keystone scope. */
+export const domainRoutes: Routes = async (app, { container }) => {
+  const { domains, identity } = container;
+  const base = () => container.urls.publicUrl;
+  const auth = async (request: FastifyRequest) => tokenContext(identity, request, () => `${base()}/v3`);
+
+  app.get('/domains', { preHandler: auth, schema: { querystring: DOMAINS_QUERY } }, async (request) => ({
+    domains: (await domains.list(request.ctx, singleQuery(request, 'name'))).map((d) => domainBody(d, base())),
+    links: { self: `${base()}/v3/domains`, previous: null, next: null },
+  }));
+  app.post('/domains', { preHandler: auth, schema: { body: DOMAIN_BODY } }, async (request, reply) => {
+    const domain = await domains.create(request.ctx, parseDomainBody(request.body));
+    return reply.status(201).send({ domain: domainBody(domain, base()) });
+  });
+  rejectOtherMethods(app, '/domains', ['GET', 'POST']);
+  app.get('/domains/:id', { preHandler: auth, schema: { params: DOMAIN_PARAMS } }, async (request) =>
+    ({ domain: domainBody(await domains.get(request.ctx, request.params.id), base()) }));
+};
