@@ -114,7 +114,7 @@ export async function bulkAcceptedShares(c: Container, owner: Account, viewer: A
       });
       images.push(toRow(image));
       members.push({ image_id: image.id, member_id: viewer.projectId, status: 'accepted', vault_id: null,
-        image_created_at: at, created_at: at, updated_at: at });
+        member_type: 'project', urn: null, image_created_at: at, created_at: at, updated_at: at });
     }
     await c.store.db.transaction().execute(async (trx) => {
       for (let i = 0; i < images.length; i += 500) await trx.insertInto('images').values(images.slice(i, i + 500)).execute();

@@ -73,10 +73,10 @@ export async function buildContainer(config: Readonly<Config>, options: { clock?
     const urls: Urls = { publicUrl: config.publicUrl ?? `http://${config.host}:${config.port}`, region: config.region };
     const box = new SecretBox(loadMasterKey(config.masterKeyFile, config.masterKey));
     const caches = new CacheSpace(config.cacheMb * 1024 * 1024);
+    const orgs = new OrgRepo(store);
     const repos: Repos = {
-      identity: new IdentityRepo(store), images: new ImageRepo(store, caches), members: new MemberRepo(store, caches),
-      grants: new KmsGrantRepo(store.db), jobs: new JobRepo(store), uploads: new UploadRepo(store),
-      orgs: new OrgRepo(store),
+      identity: new IdentityRepo(store), images: new ImageRepo(store, caches, orgs), members: new MemberRepo(store, caches),
+      grants: new KmsGrantRepo(store.db), jobs: new JobRepo(store), uploads: new UploadRepo(store), orgs,
     };
     const identity = new IdentityService(store, repos.identity, clock, caches, config.tokenTtl, () => urls, box,
       { attempts: config.lockoutFailureAttempts, durationMs: config.lockoutDurationSeconds * 1000 });

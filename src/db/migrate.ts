@@ -11,6 +11,7 @@ import * as uploads from './migrations/0008-uploads.js';
 import * as userLockout from './migrations/0009-user-lockout.js';
 import * as jobFairness from './migrations/0010-job-fairness.js';
 import * as accountsOrganizations from './migrations/0011-accounts-organizations.js';
+import * as memberTypes from './migrations/0012-member-types.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': initial,
@@ -24,6 +25,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0009-user-lockout': userLockout,
   '0010-job-fairness': jobFairness,
   '0011-accounts-organizations': accountsOrganizations,
+  '0012-member-types': memberTypes,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -79,6 +79,10 @@ export interface ImageMemberTable {
   image_created_at: string;
   created_at: string;
   updated_at: string;
+  /** `project`, `domain` (an account) or `organization` (an organization, its root or an OU) (migration 0012). */
+  member_type: string;
+  /** An organization member's URN; null for the others. */
+  urn: string | null;
 }
 
 export interface KmsGrantTable {

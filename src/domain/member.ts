@@ -24,7 +24,20 @@ export function memberQuota(extra: Record<string, string>, quotas: { member: num
 
 export const withinQuota = (quota: number, count: number) => quota < 0 || count < quota;
 
-/** The Glance member object: exactly six keys. */
+/** Whom an image is shared with: a project, an account (a domain), or an organization, its root or an OU. */
+export const MEMBER_TYPES = ['project', 'domain', 'organization'] as const;
+export type MemberType = (typeof MEMBER_TYPES)[number];
+
+/**
+ * The status a new member starts with: a project or an account accepts or rejects the share; an organization's
+ * accounts use it without accepting it (docs/compatibility.md).
+ */
+export const initialStatus = (type: MemberType): MemberStatus => (type === 'organization' ? 'accepted' : 'pending');
+
+/**
+ * The member object of Huawei IMS, native and v1 alike: Glance's six keys, `member_type`, and for an organization
+ * member its `urn`.
+ */
 export function memberBody(m: ImageMemberTable) {
   return {
     created_at: wireTime(m.created_at),
@@ -33,10 +46,7 @@ export function memberBody(m: ImageMemberTable) {
     schema: '/v2/schemas/member',
     status: m.status,
     updated_at: wireTime(m.updated_at),
+    member_type: m.member_type,
+    ...(m.urn === null ? {} : { urn: m.urn }),
   };
-}
-
-/** The newer IMS member object (E4/E5): the Glance keys plus `member_type`. */
-export function imsMemberBody(m: ImageMemberTable) {
-  return { ...memberBody(m), member_type: 'project' };
 }

@@ -66,6 +66,11 @@ export function kindOfId(id: string): OrgNodeKind | undefined {
 
 const URN_RE = /^organizations::[^:/]+:(organization|root|ou):(o-[0-9a-z]+)(?:\/([a-z]+-[0-9a-z]+))?$/;
 
+/** Exactly what `parseNodeRef` accepts, as one pattern (for request schemas). */
+export const NODE_REF_PATTERN = `^(?:${[ORG_ID_RE, ROOT_ID_RE, OU_ID_RE].map((re) => re.source.slice(1, -1)).join('|')}`
+  + `|organizations::[^:/]+:(?:organization:${ORG_ID_RE.source.slice(1, -1)}`
+  + `|root:o-[0-9a-z]+/${ROOT_ID_RE.source.slice(1, -1)}|ou:o-[0-9a-z]+/${OU_ID_RE.source.slice(1, -1)}))$`;
+
 /**
  * The node a bare id or a URN names: its id and kind, and whether it was a URN (which must then equal the
  * node's own URN exactly: the caller compares). Undefined for anything else.

@@ -124,6 +124,10 @@ export const batchUnavailableImage = (id: string) => badRequest(`The image is un
 
 // KMS grants (an operator API).
 
+/** A recipient cannot accept or reject a share with its organization (native API). */
+export const organizationShare = (imageId: string) => forbidden(`Image ${imageId} is shared with your organization: `
+  + 'its accounts use it without accepting it, and cannot reject it.', img('noPermission'));
+
 export const grantsAdminOnly = () =>
   forbidden('You do not have permission: KMS key grants are managed by cloud admins.', img('noPermission'));
 export const kmsKeyIdIncorrect = (keyId: string) => invalidRequest(`The KMS key ID is incorrect: ${clip(keyId)}`);
@@ -157,6 +161,8 @@ const PAIR_CODES: Record<Refusal, ImsCodeName> = {
   kms_not_granted: 'kmsNotGranted',
   quota: 'memberQuota',
   vault_required: 'vaultRequired',
+  organization_share: 'noPermission',
+  target_not_found: 'projectIdIncorrect',
 };
 
 export const pairCode = (refusal: Refusal): ImsCode => img(PAIR_CODES[refusal]);

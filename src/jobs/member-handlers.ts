@@ -10,7 +10,10 @@ import type { ImageRepo } from '../repos/image-repo.js';
 import type { JobOutcome, JobResultInput } from '../repos/job-repo.js';
 import type { KmsGrantRepo } from '../repos/kms-grant-repo.js';
 import type { MemberRow, MemberRepo } from '../repos/member-repo.js';
-import type { PairsPayload, UpdatePayload } from '../services/batch-member-service.js';
+import { type PairsPayload, targetsOf, type UpdatePayload } from '../services/batch-member-service.js';
+import type { Db } from '../db/prepared.js';
+import { initialStatus, type MemberType } from '../domain/member.js';
+import { type OrgNode, parseNodeRef } from '../domain/organization.js';
 import { type JobContext, type JobHandler, SliceOverError } from './runner.js';
 
 /** SUCCESS when every pair succeeded; else FAIL with the first failure's code and reason. */
@@ -86,12 +89,44 @@ async function perImage(ctx: JobContext, images: string[], projects: string[],
   return outcome(ctx);
 }
 
+/** Where a pairs job looks up the accounts and organization nodes it shares with. */
+export interface TargetRepos {
+  identity: { domainById(id: string, trx?: Db): Promise<object | undefined> };
+  orgs: { orgNode(idOrUrn: string, trx?: Db): Promise<OrgNode | undefined> };
+}
+
 /** What the member jobs read and write. */
 export interface MemberJobDeps {
-  repos: { images: ImageRepo; members: MemberRepo; grants: KmsGrantRepo };
+  repos: { images: ImageRepo; members: MemberRepo; grants: KmsGrantRepo } & TargetRepos;
   clock: Clock;
   quotas: MemberQuotas;
 }
+
+/** A target as a member row has it: its id (an organization node's own id, not its URN), type and URN. */
+type Target = { memberId: string; type: MemberType; urn: string | null };
+
+/** The targets of a pairs payload by what was given, looked up once per run: undefined when one does not exist. */
+function targetResolver(repos: TargetRepos, payload: PairsPayload) {
+  const domains = new Set(payload.domains ?? []);
+  const organizations = new Set(payload.organizations ?? []);
+  const known = new Map<string, Target | undefined>();
+  return async (given: string, trx: Db): Promise<Target | undefined> => {
+    if (known.has(given)) return known.get(given);
+    let target: Target | undefined;
+    if (organizations.has(given)) {
+      const node = await repos.orgs.orgNode(given, trx);
+      target = node && { memberId: node.id, type: 'organization', urn: node.urn };
+    } else if (domains.has(given)) {
+      target = (await repos.identity.domainById(given, trx)) ? { memberId: given, type: 'domain', urn: null } : undefined;
+    } else target = { memberId: given, type: 'project', urn: null };
+    known.set(given, target);
+    return target;
+  };
+}
+
+/** The member id a delete names: an organization URN stands for its node's id. */
+const deletedId = (payload: PairsPayload, given: string): string =>
+  (payload.organizations?.includes(given) ? parseNodeRef(given)?.id ?? given : given);
 
 /** Who a pairs job acts as: the project that submitted it, or an admin when an admin did. */
 const submitter = (ctx: JobContext, payload: PairsPayload): Viewer =>
@@ -100,7 +135,9 @@ const submitter = (ctx: JobContext, payload: PairsPayload): Viewer =>
 /** `imsAddImageMembersJob`: re-adding an existing member succeeds and keeps its status. */
 export function addMembersHandler(deps: MemberJobDeps): JobHandler<PairsPayload> {
   const { repos, clock, quotas } = deps;
-  return (payload, ctx) => perImage(ctx, payload.images, payload.projects, async (trx, imageId, pending, results) => {
+  return (payload, ctx) => {
+    const resolve = targetResolver(repos, payload);
+    return perImage(ctx, payload.images, targetsOf(payload), async (trx, imageId, pending, results) => {
     const caller = submitter(ctx, payload);
     const { lock, membership } = await deps.repos.images.lockFor(caller, imageId, trx);
     const refused = addMember(caller, lock?.image, membership) ?? shareAvailable(lock!.image);
@@ -109,32 +146,38 @@ export function addMembersHandler(deps: MemberJobDeps): JobHandler<PairsPayload>
       return;
     }
     const { image } = lock!;
-    const existing = await repos.members.existing(lock!, pending);
+    const targets = await Promise.all(pending.map((given) => resolve(given, trx)));
+    const ids = targets.filter((t) => t !== undefined).map((t) => t.memberId);
+    const existing = await repos.members.existing(lock!, ids);
     const key = kmsKeyOf(image);
-    const granted = key === undefined ? new Set<string>() : await repos.grants.grantedOf(key, pending, trx);
+    const granted = key === undefined ? new Set<string>() : await repos.grants.grantedOf(key, ids, trx);
     let count = lock!.members;
     const now = isoNow(clock);
     const rows: MemberRow[] = [];
-    // A pair that succeeds leaves the project a member of a shared image, re-added ones included.
+    // A pair that succeeds leaves the target a member of a shared image, re-added ones included.
     let shares = false;
-    for (const projectId of pending) {
-      const refusal = existing.has(projectId) ? undefined
-        : shareWith(image, projectId, granted.has(projectId)) ?? withinQuota(image, count, quotas);
+    for (const [i, given] of pending.entries()) {
+      const target = targets[i];
+      const refusal = !target ? 'target_not_found' : existing.has(target.memberId) ? undefined
+        : shareWith(image, target.memberId, granted.has(target.memberId)) ?? withinQuota(image, count, quotas);
       if (refusal) {
-        results.push(failed(imageId, projectId, pairCode(refusal)));
+        results.push(failed(imageId, given, pairCode(refusal)));
         continue;
       }
-      if (!existing.has(projectId)) {
-        rows.push({ image_id: imageId, member_id: projectId, status: 'pending', vault_id: null,
-          image_created_at: image.created_at, created_at: now, updated_at: now });
+      if (!existing.has(target!.memberId)) {
+        existing.add(target!.memberId);
+        rows.push({ image_id: imageId, member_id: target!.memberId, status: initialStatus(target!.type), vault_id: null,
+          member_type: target!.type, urn: target!.urn, image_created_at: image.created_at, created_at: now,
+          updated_at: now });
         count++;
       }
-      results.push(ok(imageId, projectId));
+      results.push(ok(imageId, given));
       shares = true;
     }
     await repos.members.insertMany(lock!, rows);
     if (shares) await repos.images.markShared(lock!, now);
-  });
+    });
+  };
 }
 
 /** `imsUpdateImageMembersJob`: the recipient accepts or rejects (the job acts as it); full-ECS images need a vault. */
@@ -144,22 +187,23 @@ export function updateMembersHandler(deps: MemberJobDeps): JobHandler<UpdatePayl
     async (trx, imageId, [projectId], results) => {
       const member: Viewer = { projectId: projectId!, isAdmin: false };
       const lock = await repos.images.lock(imageId, trx);
-      const membership = lock && await repos.images.memberStatus(imageId, projectId!, trx);
-      const refused = modifyMember(member, lock?.image, membership, projectId!)
+      // Its own membership, or its account's (whose status it sets for the account), or an organization's.
+      const membership = lock && await repos.images.membership(imageId, projectId!, trx);
+      const refused = modifyMember(member, lock?.image, membership?.status, projectId!, membership)
         ?? (membership === undefined ? 'member_not_found' : undefined)
         ?? acceptVault(lock!.image, payload.status, payload.vault_id);
       if (refused) {
         results.push(failed(imageId, projectId!, updatePairCode(refused)));
         return;
       }
-      await repos.members.updateStatus(lock!, projectId!, payload.status, payload.vault_id, isoNow(clock));
+      await repos.members.updateStatus(lock!, membership!.memberId, payload.status, payload.vault_id, isoNow(clock));
       results.push(ok(imageId, projectId!));
     });
 }
 
 /** `imsDelImageMembersJob`: removing a project that is not a member succeeds (the end state holds). */
 export function deleteMembersHandler(deps: MemberJobDeps): JobHandler<PairsPayload> {
-  return (payload, ctx) => perImage(ctx, payload.images, payload.projects, async (trx, imageId, pending, results) => {
+  return (payload, ctx) => perImage(ctx, payload.images, targetsOf(payload), async (trx, imageId, pending, results) => {
     const caller = submitter(ctx, payload);
     const { lock, membership } = await deps.repos.images.lockFor(caller, imageId, trx);
     const refused = ownImage(caller, lock?.image, membership);
@@ -167,7 +211,7 @@ export function deleteMembersHandler(deps: MemberJobDeps): JobHandler<PairsPaylo
       results.push(...pending.map((p) => failed(imageId, p, pairCode(refused))));
       return;
     }
-    await deps.repos.members.deleteMany(lock!, pending);
+    await deps.repos.members.deleteMany(lock!, pending.map((given) => deletedId(payload, given)));
     results.push(...pending.map((p) => ok(imageId, p)));
   });
 }

@@ -34,7 +34,11 @@ export type Refusal =
   /** IMS: the image has all the members its quota allows. */
   | 'quota'
   /** IMS: accepting a full-ECS image made from a CBR backup names a vault. */
-  | 'vault_required';
+  | 'vault_required'
+  /** IMS: a share with an organization needs no acceptance; its accounts do not accept or reject it. */
+  | 'organization_share'
+  /** IMS: the account or organization node to share with does not exist. */
+  | 'target_not_found';
 
 /** What the rules read of an image. */
 export type SharedImage = Pick<Image, 'owner' | 'visibility' | 'status' | 'extra'>;
@@ -90,23 +94,34 @@ export function getMembers(caller: Viewer, image: SharedImage | undefined, membe
     ?? (owns(caller, image!) ? 'all' : 'own');
 }
 
-/** Glance `get_member`: one row, for the owner and admins any, for a member its own. */
-export function getMember(caller: Viewer, image: SharedImage | undefined, membership: Membership, memberId: string)
-  : Refusal | undefined {
+/**
+ * Glance `get_member`: one row, for the owner and admins any, for a member its own: the rows of the member ids it
+ * answers to (`mine`: its project, account and organization nodes, ImageRepo.reachIds).
+ */
+export function getMember(caller: Viewer, image: SharedImage | undefined, membership: Membership, memberId: string,
+  mine: readonly string[] = [caller.projectId]): Refusal | undefined {
   const scope = getMembers(caller, image, membership);
   if (scope !== 'all' && scope !== 'own') return scope;
-  return scope === 'all' || memberId === caller.projectId ? undefined : 'member_not_found';
+  return scope === 'all' || mine.includes(memberId) ? undefined : 'member_not_found';
+}
+
+/** Which member row a recipient's status change applies to: its membership's (its own, its account's...). */
+export interface MembershipRow {
+  memberId: string;
+  memberType: 'project' | 'domain' | 'organization';
 }
 
 /**
  * Glance `modify_member`: a member sets its own status (an admin any member's); the owner cannot, even of a row
- * it could see.
+ * it could see. A project reached through its account names itself or its account (`row`, its membership): an
+ * account's status is the account's, set by any of its projects. A share with an organization needs no acceptance.
  */
 export function modifyMember(caller: Viewer, image: SharedImage | undefined, membership: Membership,
-  memberId: string): Refusal | undefined {
+  memberId: string, row?: MembershipRow): Refusal | undefined {
   return getImage(caller, image, membership) ?? (image!.visibility !== 'shared' ? 'not_shared' : undefined)
     ?? (!caller.isAdmin && image!.owner === caller.projectId ? 'owner_cannot_update' : undefined)
-    ?? (caller.isAdmin || memberId === caller.projectId ? undefined : 'member_not_found');
+    ?? (caller.isAdmin || memberId === caller.projectId || memberId === row?.memberId ? undefined : 'member_not_found')
+    ?? (!caller.isAdmin && row?.memberType === 'organization' ? 'organization_share' : undefined);
 }
 
 /** IMS: the batch APIs share active images only ([REC] ims-sharing.md §5.3). */

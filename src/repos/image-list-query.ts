@@ -29,6 +29,8 @@ export interface ListQuery {
 export interface ImageViewer {
   projectId: string;
   isAdmin: boolean;
+  /** The account and organization nodes above the project, nearest first: their shares reach it too. */
+  reach?: readonly string[];
 }
 
 /** Sort keys that may be NULL compare as Glance's column defaults ('' or 0), in ORDER BY and keyset alike. */
@@ -109,8 +111,13 @@ export function listQuery(db: Kysely<Database>, json: JsonSql, viewer: ImageView
   if (viewer.isAdmin) return scoped(adminScope(viewer, query));
   const branches = userBranches(viewer, query).map(scoped);
   if (sharedWithMe(query)) {
-    const join = membershipJoin(db, viewer, query, columns);
-    branches.push(membershipPage(join, query, filters, marker) ?? page(join));
+    // One branch per member id the viewer answers to, nearest first; an image also shared with a nearer one is
+    // that one's (its membership is the nearest), so the branches stay disjoint.
+    const ids = [viewer.projectId, ...(viewer.reach ?? [])];
+    ids.forEach((memberId, i) => {
+      const join = membershipJoin(db, viewer, query, columns, memberId, ids.slice(0, i));
+      branches.push(membershipPage(join, query, filters, marker) ?? page(join));
+    });
   }
   if (branches.length === 0) return scoped(sql<SqlBool>`1 = 0`);
   if (branches.length === 1) return branches[0]!;
@@ -154,24 +161,30 @@ function userBranches(viewer: ImageViewer, query: ImageListQuery): Condition[] {
   return branches;
 }
 
-function sharedWithMe(query: ImageListQuery): boolean {
+/** Whether the list has images shared with the viewer. */
+export function sharedWithMe(query: ImageListQuery): boolean {
   const type = query.filters.imagetype;
   return (type === undefined || type === 'shared')
     && (query.visibility === undefined || query.visibility === 'all' || query.visibility === 'shared');
 }
 
 /**
- * Shared images the viewer is a member of, driven from its memberships (image_members_member_status_idx)
- * and joined to images by key: CROSS JOIN makes SQLite keep that loop order; PostgreSQL plans it freely.
+ * Shared images of which `memberId` (the viewer, its account or an organization node above it) is a member and
+ * none of the `nearer` ids is, driven from its memberships (image_members_member_status_idx) and joined to images
+ * by key: CROSS JOIN makes SQLite keep that loop order; PostgreSQL plans it freely.
  */
 function membershipJoin(db: Kysely<Database>, viewer: ImageViewer, query: ImageListQuery,
-  columns: `images.${SortKey | 'rev'}`[]): ImageSelect {
+  columns: `images.${SortKey | 'rev'}`[], memberId: string, nearer: readonly string[]): ImageSelect {
   let q = db.selectFrom('image_members as m').crossJoin('images').select(columns)
-    .whereRef('images.id', '=', 'm.image_id').where('m.member_id', '=', viewer.projectId)
+    .whereRef('images.id', '=', 'm.image_id').where('m.member_id', '=', memberId)
     // Ownerless shared images are listed to their members too (policy/visibility.ts).
     .where((eb) => eb.or([eb('images.owner', 'is', null), eb('images.owner', '<>', viewer.projectId)]))
     .where('images.visibility', '=', 'shared');
   if (query.memberStatus !== 'all') q = q.where('m.status', '=', query.memberStatus);
+  if (nearer.length > 0) {
+    q = q.where(({ not, exists, selectFrom }) => not(exists(selectFrom('image_members as n').select('n.image_id')
+      .whereRef('n.image_id', '=', 'm.image_id').where('n.member_id', 'in', nearer))));
+  }
   return q as unknown as ImageSelect;
 }
 

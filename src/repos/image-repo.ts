@@ -6,18 +6,30 @@ import type { Db, Prepared } from '../db/prepared.js';
 import type { Database, ImageRow, NewImageRow } from '../db/schema.js';
 import type { Image, ImageStatus, Visibility } from '../domain/image.js';
 import { type ImageListQuery, SORT_KEYS } from '../domain/image-query.js';
-import type { MemberStatus } from '../domain/member.js';
+import type { MemberStatus, MemberType } from '../domain/member.js';
 import { membershipMatters, type Viewer } from '../policy/visibility.js';
-import { type ImageRef, type ImageViewer, listQuery, type ListQuery, sortValue } from './image-list-query.js';
+import {
+  type ImageRef, type ImageViewer, listQuery, type ListQuery, sharedWithMe, sortValue,
+} from './image-list-query.js';
 import type { Cache, CacheSpace } from '../cache/cache-space.js';
+import { reachIds, type ReachSource } from './reach.js';
 
 export type { ImageViewer } from './image-list-query.js';
 
-/** An image the caller asked for by id: the image, its rev, and the caller's membership status. */
+/** A project's membership of an image: its own, or the nearest share with its account or organization. */
+export interface Membership {
+  status: MemberStatus;
+  /** The member row's id: the project's, its account's, or an organization node's. */
+  memberId: string;
+  memberType: MemberType;
+}
+
+/** An image the caller asked for by id: the image, its rev, and the caller's membership. */
 export interface FoundImage {
   image: Image;
   rev: number;
   memberStatus: MemberStatus | undefined;
+  membership?: Membership;
 }
 
 declare const locked: unique symbol;
@@ -93,7 +105,8 @@ function queries(store: Store) {
       .select(['images.rev', 'm.status as member_status'])
       .where('images.id', '=', p.id), { coalesce: true }),
     memberStatus: store.prepare((p: { imageId: string; memberId: string }) => db.selectFrom('image_members')
-      .select('status').where('image_id', '=', p.imageId).where('member_id', '=', p.memberId), { coalesce: true }),
+      .select(['status', 'member_id', 'member_type']).where('image_id', '=', p.imageId)
+      .where('member_id', '=', p.memberId), { coalesce: true }),
     /** The revs of a project's scope and of everyone's (migrations 0004, 0005), null if none yet. */
     listRevs: store.prepare((p: { scope: string }) => db.selectNoFrom((eb) => [
       eb.selectFrom('list_revs').select('rev').where('scope', '=', p.scope).as('mine'),
@@ -131,7 +144,7 @@ export class ImageRepo {
   /** Pages asked for once: kept from their second request on. */
   private readonly pagesSeen: Cache<true, string>;
 
-  constructor(private readonly store: Store, caches: CacheSpace) {
+  constructor(private readonly store: Store, caches: CacheSpace, private readonly reaches: ReachSource) {
     this.cache = caches.cache('images');
     this.pages = caches.cache('image-pages');
     this.pagesSeen = caches.cache('image-pages-seen');
@@ -153,11 +166,42 @@ export class ImageRepo {
   async getWithMembership(id: string, memberId: string): Promise<FoundImage | undefined> {
     const access = await this.q.access.first({ id, memberId });
     if (!access) return undefined;
-    const memberStatus = (access.member_status ?? undefined) as MemberStatus | undefined;
-    const image = this.cache.get(id, access.rev);
-    if (image) return { image, rev: access.rev, memberStatus };
-    const row = await this.q.byId.first({ id });
-    return row && { image: this.cached(row), rev: row.rev, memberStatus };
+    let image = this.cache.get(id, access.rev);
+    if (!image) {
+      const row = await this.q.byId.first({ id });
+      if (!row) return undefined;
+      image = this.cached(row);
+    }
+    const direct = access.member_status === null ? undefined
+      : { status: access.member_status as MemberStatus, memberId, memberType: 'project' as const };
+    // Shares with the project's account or organization count only where its membership decides.
+    const membership = direct ?? (image.visibility === 'shared' && image.owner !== memberId
+      ? await this.indirectMembership(id, memberId) : undefined);
+    return { image, rev: access.rev, memberStatus: membership?.status, ...(membership ? { membership } : {}) };
+  }
+
+  /** The member ids `projectId` answers to, nearest first (reach.ts). */
+  reachIds(projectId: string, trx?: Db): Promise<string[]> {
+    return reachIds(this.reaches, projectId, trx);
+  }
+
+  /** The project's membership of the image: its own row, else the nearest share with its account or organization. */
+  async membership(imageId: string, projectId: string, trx?: Db): Promise<Membership | undefined> {
+    const row = await this.q.memberStatus.first({ imageId, memberId: projectId }, trx);
+    if (row) return { status: row.status as MemberStatus, memberId: projectId, memberType: 'project' };
+    return this.indirectMembership(imageId, projectId, trx);
+  }
+
+  private async indirectMembership(imageId: string, projectId: string, trx: Db = this.db)
+    : Promise<Membership | undefined> {
+    const ids = (await this.reachIds(projectId, trx)).slice(1);
+    if (ids.length === 0) return undefined;
+    const rows = await trx.selectFrom('image_members').select(['status', 'member_id', 'member_type'])
+      .where('image_id', '=', imageId).where('member_id', 'in', ids).execute();
+    const nearest = ids.map((id) => rows.find((r) => r.member_id === id)).find((r) => r !== undefined);
+    return nearest && {
+      status: nearest.status as MemberStatus, memberId: nearest.member_id, memberType: nearest.member_type as MemberType,
+    };
   }
 
   /** The image of this row, from the cache when it holds this rev. */
@@ -201,8 +245,8 @@ export class ImageRepo {
     : Promise<{ lock: LockedImage | undefined; membership: MemberStatus | undefined }> {
     const lock = await this.lock(id, trx);
     const membership = lock && membershipMatters(viewer, lock.image)
-      ? await this.memberStatus(id, viewer.projectId, trx) : undefined;
-    return { lock, membership };
+      ? await this.membership(id, viewer.projectId, trx) : undefined;
+    return { lock, membership: membership?.status };
   }
 
   /** IMS shares private images: a locked private image that gains a member becomes `shared`. */
@@ -219,10 +263,6 @@ export class ImageRepo {
     return rows.map((row) => this.cached(row));
   }
 
-  async memberStatus(imageId: string, memberId: string, trx?: Db): Promise<MemberStatus | undefined> {
-    const row = await this.q.memberStatus.first({ imageId, memberId }, trx);
-    return row?.status as MemberStatus | undefined;
-  }
 
   /** Inserts a new image; false if the id is taken. */
   async insert(image: Image, trx: Db = this.db): Promise<boolean> {
@@ -268,14 +308,17 @@ export class ImageRepo {
    */
   async list(viewer: ImageViewer, query: ImageListQuery, marker?: Image): Promise<readonly Image[]> {
     if (query.limit === 0) return [];
-    const shape = this.listShape(viewer.isAdmin, query, marker !== undefined);
+    // The account and organization nodes whose shares reach the viewer, read anew for every list.
+    const reach = viewer.isAdmin || !sharedWithMe(query) ? [] : (await this.reachIds(viewer.projectId)).slice(1);
+    const shape = this.listShape(viewer.isAdmin, query, marker !== undefined, reach.length);
     const values: Record<string, unknown> = { me: viewer.projectId };
+    reach.forEach((id, i) => { values[`r${i}`] = id; });
     if (marker) for (const key of SORT_KEYS) values[`marker_${key}`] = sortValue(marker, key);
     const read = async () => this.resolve(await shape.query.all(values));
     // Admins list everything: no one scope versions that.
     if (viewer.isAdmin) return read();
-    const version = await this.listVersion(viewer.projectId);
-    const key = `${viewer.projectId}\u0000${shape.key}\u0000${marker?.id ?? ''}`;
+    const version = await this.listVersion(viewer.projectId, reach);
+    const key = `${[viewer.projectId, ...reach].join(' ')}\u0000${shape.key}\u0000${marker?.id ?? ''}`;
     const kept = this.pages.get(key, version);
     if (kept) return kept;
     const page = await read();
@@ -290,16 +333,27 @@ export class ImageRepo {
     return this.pages.set(key, version, Object.freeze(page), bytes);
   }
 
-  /** The revs of the viewer's scope and of everyone's (migrations 0004, 0005); a scope without a row gets one first. */
-  private async listVersion(scope: string): Promise<string> {
+  /**
+   * The revs of the viewer's scope and of everyone's (migrations 0004, 0005), and of the scopes of its account and
+   * organization nodes (`reach`: their memberships change its shared list); a scope without a row gets one first.
+   */
+  private async listVersion(scope: string, reach: readonly string[]): Promise<string> {
+    const rev = () => Math.floor(Math.random() * 2 ** 52);
     let revs = (await this.q.listRevs.first({ scope }))!;
     if (revs.mine === null || revs.everyone === null) {
-      const rev = () => Math.floor(Math.random() * 2 ** 52);
       if (revs.mine === null) await this.q.addListRev.run({ scope, rev: rev() });
       if (revs.everyone === null) await this.q.addListRev.run({ scope: '', rev: rev() });
       revs = (await this.q.listRevs.first({ scope }))!;
     }
-    return `${revs.mine}:${revs.everyone}`;
+    const version = `${revs.mine}:${revs.everyone}`;
+    if (reach.length === 0) return version;
+    const read = () => this.db.selectFrom('list_revs').select(['scope', 'rev']).where('scope', 'in', reach).execute();
+    let rows = await read();
+    if (rows.length < reach.length) {
+      for (const s of reach) if (!rows.some((r) => r.scope === s)) await this.q.addListRev.run({ scope: s, rev: rev() });
+      rows = await read();
+    }
+    return [version, ...reach.map((s) => rows.find((r) => r.scope === s)?.rev)].join(':');
   }
 
   /**
@@ -307,13 +361,14 @@ export class ImageRepo {
    * part of it, the viewer's project and the marker's sort values are parameters (so every caller, and every
    * page, shares it). Kept in the cache space: planned each run, a dropped shape leaves no statement behind.
    */
-  private listShape(isAdmin: boolean, query: ImageListQuery, paged: boolean): ListShape {
-    const key = `${isAdmin} ${paged} ${query.key}`;
+  private listShape(isAdmin: boolean, query: ImageListQuery, paged: boolean, reached: number): ListShape {
+    const key = `${isAdmin} ${paged} ${reached} ${query.key}`;
     const kept = this.shapes.get(key, 0);
     if (kept) return kept;
     const shape = { key, query: this.store.prepare((p: Record<string, string>) => {
       const marker = paged ? new Proxy({}, { get: (_t, k) => p[`marker_${String(k)}`] }) as Image : undefined;
-      return this.listQuery({ projectId: p.me!, isAdmin }, query, marker);
+      const reach = Array.from({ length: reached }, (_v, i) => p[`r${i}`]!);
+      return this.listQuery({ projectId: p.me!, isAdmin, reach }, query, marker);
     }, { planEachRun: true }) };
     return this.shapes.set(key, 0, shape, shapeBytes(key));
   }

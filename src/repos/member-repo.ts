@@ -37,6 +37,7 @@ function queries(store: Store) {
     insert: store.prepare((p: MemberRow) => db.insertInto('image_members').values({
       image_id: p.image_id, member_id: p.member_id, status: p.status, vault_id: p.vault_id,
       image_created_at: p.image_created_at, created_at: p.created_at, updated_at: p.updated_at,
+      member_type: p.member_type, urn: p.urn,
     }).onConflict((oc) => oc.columns(['image_id', 'member_id']).doNothing())),
     setStatus: store.prepare((p: Key & { status: string; updatedAt: string }) => lockFirst(p.imageId)
       .updateTable('image_members').set({ status: p.status, updated_at: p.updatedAt })
@@ -69,14 +70,15 @@ export class MemberRepo {
   }
 
   /**
-   * Members of an image in creation order; `only` narrows to one member's row (what a member may see).
-   * `rev` is the image's rev as the caller just read it: the full list is kept under it and shared, frozen,
-   * by every caller that reads the same rev.
+   * Members of an image in creation order; `only` narrows to some members' rows (what a member may see: its own,
+   * its account's). `rev` is the image's rev as the caller just read it: the full list is kept under it and
+   * shared, frozen, by every caller that reads the same rev.
    */
-  async list(imageId: string, rev: number, only?: string): Promise<readonly MemberRow[]> {
+  async list(imageId: string, rev: number, only?: readonly string[]): Promise<readonly MemberRow[]> {
     if (only !== undefined) {
-      const row = await this.find(imageId, rev, only);
-      return row ? [row] : [];
+      const rows = await Promise.all([...new Set(only)].map((id) => this.find(imageId, rev, id)));
+      return rows.filter((r) => r !== undefined)
+        .sort((a, b) => a.created_at.localeCompare(b.created_at) || a.member_id.localeCompare(b.member_id));
     }
     const cached = this.lists.get(imageId, rev);
     if (cached) return cached;
@@ -85,18 +87,27 @@ export class MemberRepo {
     return this.lists.set(imageId, rev, Object.freeze(rows), 256 + MEMBER_BYTES * rows.length);
   }
 
-  /** Of `imageIds`, those `memberId` is a member of, with its status. */
-  async memberOf(memberId: string, imageIds: readonly string[]): Promise<Map<string, MemberStatus>> {
-    const rows = await this.db.selectFrom('image_members').select(['image_id', 'status'])
-      .where('member_id', '=', memberId).where('image_id', 'in', imageIds).execute();
-    return new Map(rows.map((r) => [r.image_id, r.status as MemberStatus]));
+  /**
+   * Of `imageIds`, those shared with a project that answers to `reach` (its id, its account, its organization
+   * nodes, nearest first: ImageRepo.reachIds), with the status of its nearest membership.
+   */
+  async memberOf(reach: readonly string[], imageIds: readonly string[]): Promise<Map<string, MemberStatus>> {
+    const rows = await this.db.selectFrom('image_members').select(['image_id', 'member_id', 'status'])
+      .where('member_id', 'in', reach).where('image_id', 'in', imageIds).execute();
+    const nearest = new Map<string, { rank: number; status: MemberStatus }>();
+    for (const r of rows) {
+      const rank = reach.indexOf(r.member_id);
+      const kept = nearest.get(r.image_id);
+      if (!kept || rank < kept.rank) nearest.set(r.image_id, { rank, status: r.status as MemberStatus });
+    }
+    return new Map([...nearest].map(([id, n]) => [id, n.status]));
   }
 
   /** A keyset page in (created_at, member_id) order, after the member `after` (exclusive). */
-  async page(imageId: string, limit: number, after?: MemberRow, only?: string, trx: Db = this.db)
+  async page(imageId: string, limit: number, after?: MemberRow, only?: readonly string[], trx: Db = this.db)
     : Promise<MemberRow[]> {
     let q = trx.selectFrom('image_members').selectAll().where('image_id', '=', imageId);
-    if (only !== undefined) q = q.where('member_id', '=', only);
+    if (only !== undefined) q = q.where('member_id', 'in', only);
     if (after) {
       q = q.where((eb) => eb.or([
         eb('created_at', '>', after.created_at),

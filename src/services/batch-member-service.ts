@@ -13,11 +13,19 @@ export const ADD_JOB = 'imsAddImageMembersJob';
 export const UPDATE_JOB = 'imsUpdateImageMembersJob';
 export const DELETE_JOB = 'imsDelImageMembersJob';
 
-/** E1 and E3 bodies, parsed in the HTTP layer: image and project ids, each once. */
+/** E1 and E3 bodies, parsed in the HTTP layer: image ids, and the projects, accounts and organizations, each once. */
 export interface BatchPairsInput {
   images: string[];
   projects: string[];
+  /** Account (domain) ids. */
+  domains?: string[];
+  /** Organization URNs or bare `o-`/`r-`/`ou-` ids, as given. */
+  organizations?: string[];
 }
+
+/** Every target of a pairs job, in the order its pairs are done: projects, then accounts, then organizations. */
+export const targetsOf = (p: BatchPairsInput): string[] =>
+  [...p.projects, ...(p.domains ?? []), ...(p.organizations ?? [])];
 
 export interface PairsPayload extends BatchPairsInput {
   /** Submitted by a cloud admin, who may act on any project's images. */
@@ -42,32 +50,42 @@ export class BatchMemberService {
     private readonly repos: { images: ImageRepo; members: MemberRepo }) {}
 
   /** E1 `POST /v1/cloudimages/members`. */
-  async add(ctx: RequestContext, { images, projects }: BatchPairsInput): Promise<string> {
+  async add(ctx: RequestContext, input: BatchPairsInput): Promise<string> {
+    const { images, projects } = input;
     // Existence and ownership of every image first, then each image's eligibility in turn.
     for (const image of await this.ownedImages(ctx, images)) {
       const refused = addMember(ctx, image, undefined) ?? shareAvailable(image)
         ?? projects.map((p) => selfShare(image, p)).find(Boolean);
       if (refused) throw batchError(refused, image.id);
     }
-    return this.submit(ctx, ADD_JOB, { images, projects, ...(ctx.isAdmin ? { admin: true } : {}) } satisfies PairsPayload,
-      images.length * projects.length);
+    return this.submitPairs(ctx, ADD_JOB, input);
   }
 
   /** E2 `PUT /v1/cloudimages/members`: the recipient accepts or rejects images shared with it. */
   async update(ctx: RequestContext, payload: UpdatePayload): Promise<string> {
     const { images, project_id: projectId } = payload;
     // As add and delete check their images up front: each must have been shared with the project.
-    const shared = await this.repos.members.memberOf(projectId, images);
+    const shared = await this.repos.members.memberOf(await this.repos.images.reachIds(projectId), images);
     const unknown = images.find((id) => !shared.has(id));
     if (unknown !== undefined) throw batchImageNotFound(unknown);
     return this.submit(ctx, UPDATE_JOB, payload, images.length);
   }
 
   /** E3 `DELETE /v1/cloudimages/members` (a JSON body on DELETE). */
-  async remove(ctx: RequestContext, { images, projects }: BatchPairsInput): Promise<string> {
-    await this.ownedImages(ctx, images);
-    return this.submit(ctx, DELETE_JOB, { images, projects, ...(ctx.isAdmin ? { admin: true } : {}) } satisfies PairsPayload,
-      images.length * projects.length);
+  async remove(ctx: RequestContext, input: BatchPairsInput): Promise<string> {
+    await this.ownedImages(ctx, input.images);
+    return this.submitPairs(ctx, DELETE_JOB, input);
+  }
+
+  /** A pairs job: only the target lists given are in its payload (jobs submitted before accounts had only projects). */
+  private submitPairs(ctx: RequestContext, type: string, input: BatchPairsInput): Promise<string> {
+    const payload: PairsPayload = {
+      images: input.images, projects: input.projects,
+      ...(input.domains?.length ? { domains: input.domains } : {}),
+      ...(input.organizations?.length ? { organizations: input.organizations } : {}),
+      ...(ctx.isAdmin ? { admin: true } : {}),
+    };
+    return this.submit(ctx, type, payload, input.images.length * targetsOf(input).length);
   }
 
   /**
@@ -77,7 +95,8 @@ export class BatchMemberService {
   private async ownedImages(ctx: RequestContext, ids: string[]): Promise<Image[]> {
     const byId = new Map((await this.repos.images.getMany(ids)).map((image) => [image.id, image]));
     const others = [...byId.values()].filter((image) => membershipMatters(ctx, image)).map((image) => image.id);
-    const memberOf = others.length === 0 ? new Map() : await this.repos.members.memberOf(ctx.projectId, others);
+    const memberOf = others.length === 0 ? new Map()
+      : await this.repos.members.memberOf(await this.repos.images.reachIds(ctx.projectId), others);
     for (const id of ids) {
       const image = byId.get(id);
       const refused = ownImage(ctx, image, memberOf.get(id));

@@ -6,7 +6,7 @@ import { AppError, conflict, notFound } from '../errors/app-error.js';
 import {
   cannotAddMembers, cannotDeleteMembers, cannotUpdateMembers, grantNotFound, grantsAdminOnly, kmsKeyIdIncorrect,
   kmsNotGranted, memberImageNotFound, memberMarkerInvalid, memberNotFound, memberQuotaExceeded, membersOnlyShared,
-  projectIdIncorrect, selfShare, vaultRequired, wholeImageUnshareable,
+  organizationShare, projectIdIncorrect, selfShare, vaultRequired, wholeImageUnshareable,
 } from '../errors/catalogue.js';
 import type { FoundImage, ImageRepo } from '../repos/image-repo.js';
 import type { KmsGrantRepo } from '../repos/kms-grant-repo.js';
@@ -62,7 +62,7 @@ export class MemberService {
       if (refusal) throw shareError(refusal, imageId, memberId, key);
       const now = isoNow(this.clock);
       const row: MemberRow = {
-        image_id: imageId, member_id: memberId, status: 'pending', vault_id: null, image_created_at: shared.created_at,
+        image_id: imageId, member_id: memberId, status: 'pending', vault_id: null, member_type: 'project', urn: null, image_created_at: shared.created_at,
         created_at: now, updated_at: now,
       };
       if (!(await this.repos.members.insert(lock!, row))) {
@@ -89,7 +89,7 @@ export class MemberService {
     let marker: MemberRow | undefined;
     if (after !== undefined) {
       marker = isMemberId(after) ? await this.repos.members.get(imageId, after) : undefined;
-      if (!marker || (only !== undefined && marker.member_id !== only)) throw memberMarkerInvalid();
+      if (!marker || (only !== undefined && !only.includes(marker.member_id))) throw memberMarkerInvalid();
     }
     const rows = await this.repos.members.page(imageId, limit + 1, marker, only);
     return { rows: rows.slice(0, limit), more: rows.length > limit };
@@ -98,7 +98,7 @@ export class MemberService {
   /** `GET /v2/images/{id}/members/{member}`: every refusal is a 404, so nothing leaks. */
   async show(ctx: RequestContext, imageId: string, memberId: string): Promise<MemberRow> {
     const found = await this.find(ctx, imageId);
-    const refused = getMember(ctx, found?.image, found?.memberStatus, memberId);
+    const refused = getMember(ctx, found?.image, found?.memberStatus, memberId, mine(ctx, found));
     if (refused === 'image_not_found') throw memberImageNotFound(imageId);
     if (refused === 'not_shared') throw notFound('Only shared images have members.');
     const row = !refused && isMemberId(memberId) ? await this.repos.members.find(imageId, found!.rev, memberId) : undefined;
@@ -110,15 +110,19 @@ export class MemberService {
   async update(ctx: RequestContext, imageId: string, memberId: string, change: StatusChange | AppError)
     : Promise<MemberRow> {
     const found = await this.find(ctx, imageId);
-    const refused = modifyMember(ctx, found?.image, found?.memberStatus, memberId);
+    const refused = modifyMember(ctx, found?.image, found?.memberStatus, memberId, found?.membership);
     if (refused === 'image_not_found') throw memberImageNotFound(imageId);
     if (refused === 'not_shared' || refused === 'owner_cannot_update') throw cannotUpdateMembers(imageId);
-    const row = !refused && isMemberId(memberId) ? await this.repos.members.find(imageId, found!.rev, memberId) : undefined;
+    if (refused === 'organization_share') throw organizationShare(imageId);
+    // A project reached through its account changes the account's row.
+    const target = memberId === ctx.projectId && !ctx.isAdmin && found?.membership ? found.membership.memberId
+      : memberId;
+    const row = !refused && isMemberId(target) ? await this.repos.members.find(imageId, found!.rev, target) : undefined;
     if (!row) throw memberNotFound(imageId, memberId);
     if (change instanceof AppError) throw change;
     const { status, vaultId } = change;
     if (acceptVault(found!.image, status, vaultId)) throw vaultRequired();
-    const updated = await this.repos.members.updateStatus(imageId, memberId, status, vaultId, isoNow(this.clock));
+    const updated = await this.repos.members.updateStatus(imageId, target, status, vaultId, isoNow(this.clock));
     // Removed since it was read: as if the request had come a moment later.
     if (!updated) throw memberNotFound(imageId, memberId);
     return updated;
@@ -154,12 +158,13 @@ export class MemberService {
   }
 
   /** Glance `get_members`: the image, and whose rows the caller lists (undefined: every row). */
-  private async listScope(ctx: RequestContext, imageId: string): Promise<{ found: FoundImage; only?: string }> {
+  private async listScope(ctx: RequestContext, imageId: string)
+    : Promise<{ found: FoundImage; only?: readonly string[] }> {
     const found = await this.find(ctx, imageId);
     const scope = getMembers(ctx, found?.image, found?.memberStatus);
     if (scope === 'image_not_found') throw memberImageNotFound(imageId);
     if (scope !== 'all' && scope !== 'own') throw membersOnlyShared(imageId);
-    return { found: found!, ...(scope === 'own' ? { only: ctx.projectId } : {}) };
+    return { found: found!, ...(scope === 'own' ? { only: mine(ctx, found) } : {}) };
   }
 
   /** The image (its rev, and the caller's membership) if it exists; whether the caller may see it is the policy's. */
@@ -167,6 +172,11 @@ export class MemberService {
     return UUID_RE.test(imageId) ? this.repos.images.getWithMembership(imageId, ctx.projectId) : undefined;
   }
 }
+
+/** The member rows that are the caller's: its own, and its membership's (its account's, an organization's). */
+const mine = (ctx: RequestContext, found: FoundImage | undefined): string[] =>
+  (found?.membership && found.membership.memberId !== ctx.projectId
+    ? [ctx.projectId, found.membership.memberId] : [ctx.projectId]);
 
 function requireAdmin(ctx: RequestContext): void {
   if (!ctx.isAdmin) throw grantsAdminOnly();

@@ -12,7 +12,7 @@ import { gate } from '../helpers/gate.js';
 
 async function openRepo(t: TestContext, kind: DatabaseKind): Promise<{ store: Store; repo: ImageRepo }> {
   const store = await openTestStore(t, kind);
-  return { store, repo: new ImageRepo(store, new CacheSpace(64 * 1024 * 1024)) };
+  return { store, repo: new ImageRepo(store, new CacheSpace(64 * 1024 * 1024), { reachOf: async () => undefined }) };
 }
 
 const T0 = Date.parse('2026-03-01T00:00:00.000Z');
@@ -32,7 +32,7 @@ async function addMember(store: Store, imageId: string, memberId: string, status
   : Promise<void> {
   const image = await trx.selectFrom('images').select('created_at').where('id', '=', imageId).executeTakeFirstOrThrow();
   await trx.insertInto('image_members').values({
-    image_id: imageId, member_id: memberId, status, vault_id: null, image_created_at: image.created_at,
+    image_id: imageId, member_id: memberId, status, vault_id: null, member_type: 'project', urn: null, image_created_at: image.created_at,
     created_at: at(0), updated_at: at(0),
   }).execute();
 }
@@ -68,9 +68,10 @@ for (const kind of databaseKinds()) {
 
       await addMember(store, image.id, 'm1', 'accepted');
       const found = (await repo.getWithMembership(image.id, 'm1'))!;
-      assert.deepEqual({ ...found, rev: undefined }, { image: active, rev: undefined, memberStatus: 'accepted' });
+      assert.deepEqual({ ...found, rev: undefined }, { image: active, rev: undefined, memberStatus: 'accepted',
+        membership: { status: 'accepted', memberId: 'm1', memberType: 'project' } });
       assert.deepEqual(await repo.getWithMembership(image.id, 'm2'), { image: active, rev: found.rev, memberStatus: undefined });
-      assert.equal(await repo.memberStatus(image.id, 'm1'), 'accepted');
+      assert.equal((await repo.membership(image.id, 'm1'))?.status, 'accepted');
       assert.equal(await repo.delete(image.id), true);
       assert.equal(await repo.delete(image.id), false);
       const left = await store.db.selectFrom('image_members').selectAll().execute();
@@ -131,7 +132,7 @@ for (const kind of databaseKinds()) {
       assert.deepEqual([(await lock(1))?.members, (await lock(2))?.members], [3, 1]);
       // One statement for several images and rows, one of them already there (not inserted, not counted).
       const row = (image: number, member: string) => ({ image_id: uuidOf(image), member_id: member, status: 'pending',
-        vault_id: null, image_created_at: at(0), created_at: at(0), updated_at: at(0) });
+        vault_id: null, member_type: 'project', urn: null, image_created_at: at(0), created_at: at(0), updated_at: at(0) });
       await store.db.insertInto('image_members').values([row(1, 'd'), row(2, 'b'), row(2, 'c'), row(1, 'a')])
         .onConflict((oc) => oc.columns(['image_id', 'member_id']).doNothing()).execute();
       assert.deepEqual([(await lock(1))?.members, (await lock(2))?.members], [4, 3]);
@@ -179,7 +180,9 @@ for (const kind of databaseKinds()) {
       assert.deepEqual(await list('visibility=private'), ['img-02']);
       assert.deepEqual(await list('visibility=public'), ['a,b']);
       assert.deepEqual(await list('__imagetype=gold'), ['a,b']);
-      assert.deepEqual(await list('__imagetype=shared'), ['img-01']);
+      // The viewer's own images are private to it, whatever their visibility.
+      assert.deepEqual(await list('__imagetype=private'), ['img-02', 'img-01']);
+      assert.deepEqual(await list('__imagetype=shared'), []);
       assert.deepEqual(await list('__imagetype=market'), []);
       assert.deepEqual(await list(`created_at=${at(2)}`), ['img-02']);
       assert.deepEqual(await list(`created_at=eq:${at(2).slice(0, 19)}Z`), ['img-02']);

@@ -23,6 +23,7 @@ const APPLIED: Record<string, string> = {
   '0009-user-lockout': '63f5249c1d23c8e337f11fa5aaee69effe1ca743a0e3ea718e7d288e0367fca0',
   '0010-job-fairness': '2f7206ad46270f6e05940b8e9a49dd328c07170a643ff1dea0452b4349b5bfea',
   '0011-accounts-organizations': 'c33e4de03016aa4999e62ee2d4b890c68de1b801a38987ce2ab3155d061e5093',
+  '0012-member-types': '397a44bd341db306f65293667c54ebb7f4421ffda55a73ce1a563f385529e33d',
 };
 
 /** The TypeScript sources of the migrations (this file runs from dist/test/contract). */

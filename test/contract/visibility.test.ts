@@ -12,12 +12,24 @@ import { CacheSpace } from '../../src/cache/cache-space.js';
 import { type Image, IMAGE_TYPES, newImage, type Visibility, VISIBILITIES } from '../../src/domain/image.js';
 import { parseListQuery } from '../../src/domain/image-query.js';
 import { type MemberStatus, MEMBER_STATUSES } from '../../src/domain/member.js';
-import { canSee, isListed, type ListScope, type Viewer } from '../../src/policy/visibility.js';
+import type { Reach } from '../../src/domain/organization.js';
+import { canSee, isListed, membershipMatters, type ListScope, type Viewer } from '../../src/policy/visibility.js';
 import { ImageRepo } from '../../src/repos/image-repo.js';
 import { MemberRepo } from '../../src/repos/member-repo.js';
 import { databaseKinds, openTestStore } from '../helpers/databases.js';
 
 const PROJECTS = ['p1', 'p2', 'p3'] as const;
+/**
+ * Every member id an image may be shared with: the projects, their accounts (d12 holds p1, d2 holds p2, d3 holds
+ * p3) and the nodes of one organization (o12, its root r12, an OU ou12 under it).
+ */
+const MEMBER_IDS = [...PROJECTS, 'd12', 'd2', 'd3', 'ou12', 'r12', 'o12'] as const;
+/** Account d12 sits in the OU, d2 under the root; d3 joins the OU and leaves it again as the changes say. */
+const REACH: Record<string, Reach> = {
+  p1: { projectId: 'p1', domainId: 'd12', orgNodes: ['ou12', 'r12', 'o12'] },
+  p2: { projectId: 'p2', domainId: 'd2', orgNodes: ['r12', 'o12'] },
+  p3: { projectId: 'p3', domainId: 'd3', orgNodes: [] },
+};
 const OWNERS = [...PROJECTS, null] as const;
 const VIEWERS: Viewer[] = [...PROJECTS.map((projectId) => ({ projectId, isAdmin: false })),
   { projectId: 'p1', isAdmin: true }];
@@ -31,20 +43,23 @@ const SCOPES: ListScope[] = [undefined, 'all' as const, ...VISIBILITIES].flatMap
 interface ImageSpec {
   owner: (typeof OWNERS)[number];
   visibility: Visibility;
-  /** Status of each project's membership, or null for none. */
+  /** Status of each member id's membership (MEMBER_IDS), or null for none. */
   members: (MemberStatus | null)[];
 }
 
 const imageArb: fc.Arbitrary<ImageSpec> = fc.record({
   owner: fc.constantFrom(...OWNERS),
   visibility: fc.constantFrom(...VISIBILITIES),
-  members: fc.array(fc.constantFrom<MemberStatus | null>(null, null, ...MEMBER_STATUSES), {
-    minLength: PROJECTS.length, maxLength: PROJECTS.length,
+  members: fc.array(fc.constantFrom<MemberStatus | null>(null, null, null, ...MEMBER_STATUSES), {
+    minLength: MEMBER_IDS.length, maxLength: MEMBER_IDS.length,
   }),
 });
 
-/** A change between two rounds of questions: the image at `index` (modulo the count) gets `spec`. */
-const changeArb = fc.record({ index: fc.nat(), spec: imageArb });
+/**
+ * A change between two rounds of questions: the image at `index` (modulo the count) gets `spec`; with `move`,
+ * account d3 joins the OU (or leaves the organization).
+ */
+const changeArb = fc.record({ index: fc.nat(), spec: imageArb, move: fc.boolean() });
 
 const id = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 const listQuery = (scope: ListScope) => parseListQuery([
@@ -58,7 +73,8 @@ for (const kind of databaseKinds()) {
     it('lists and shows exactly what the TypeScript rule says, before and after changes', async (t) => {
       const store = await openTestStore(t, kind);
       const caches = new CacheSpace(16 * 1024 * 1024);
-      const images = new ImageRepo(store, caches);
+      const reach = structuredClone(REACH);
+      const images = new ImageRepo(store, caches, { reachOf: async (projectId) => reach[projectId] });
       const members = new MemberRepo(store, caches);
       let clock = Date.parse('2026-01-01T00:00:00.000Z');
       const now = () => new Date(clock += 1000).toISOString();
@@ -73,10 +89,10 @@ for (const kind of databaseKinds()) {
         else assert.ok(await images.insert(image));
         await store.transaction(async (trx) => {
           const lock = (await images.lock(image.id, trx))!;
-          await members.deleteMany(lock, PROJECTS.filter((_p, i) => spec.members[i] === null));
-          const wanted = PROJECTS.flatMap((p, i) => (spec.members[i] ? [[p, spec.members[i]!] as const] : []));
+          await members.deleteMany(lock, MEMBER_IDS.filter((_p, i) => spec.members[i] === null));
+          const wanted = MEMBER_IDS.flatMap((p, i) => (spec.members[i] ? [[p, spec.members[i]!] as const] : []));
           await members.insertMany(lock, wanted.map(([p, status]) => ({ image_id: image.id, member_id: p, status,
-            vault_id: null, image_created_at: image.created_at, created_at: at, updated_at: at })));
+            vault_id: null, member_type: 'project', urn: null, image_created_at: image.created_at, created_at: at, updated_at: at })));
           for (const [p, status] of wanted) await members.updateStatus(lock, p, status, undefined, at);
         });
         return image;
@@ -85,7 +101,11 @@ for (const kind of databaseKinds()) {
       /** Every viewer's every list, and every image by id, against the rule. */
       const check = async (model: { image: Image; spec: ImageSpec }[]) => {
         for (const viewer of VIEWERS) {
-          const membership = (spec: ImageSpec) => spec.members[PROJECTS.indexOf(viewer.projectId as 'p1')] ?? undefined;
+          // The nearest of the member ids the viewer answers to: its project, its account, its organization nodes.
+          const { domainId, orgNodes } = reach[viewer.projectId]!;
+          const mine = [viewer.projectId, domainId, ...orgNodes];
+          const membership = (spec: ImageSpec) => mine.map((m) => spec.members[MEMBER_IDS.indexOf(m as 'p1')])
+            .find((s) => s !== null && s !== undefined) ?? undefined;
           for (const scope of SCOPES) {
             const expected = model.filter(({ image, spec }) => isListed(viewer, image, membership(spec), scope))
               .map(({ image }) => image.id).sort();
@@ -98,7 +118,10 @@ for (const kind of databaseKinds()) {
           for (const { image, spec } of model) {
             const found = await images.getWithMembership(image.id, viewer.projectId);
             assert.ok(found, image.id);
-            assert.equal(found.memberStatus, membership(spec), `membership of ${viewer.projectId} in ${image.id}`);
+            // Shares with its account or organization are looked up only where the membership decides.
+            if (membershipMatters(viewer, image)) {
+              assert.equal(found.memberStatus, membership(spec), `membership of ${viewer.projectId} in ${image.id}`);
+            }
             assert.equal(found.image.visibility, image.visibility);
             assert.equal(found.image.owner, image.owner);
             assert.equal(canSee(viewer, found.image, found.memberStatus), canSee(viewer, image, membership(spec)));
@@ -110,13 +133,15 @@ for (const kind of databaseKinds()) {
       await fc.assert(fc.asyncProperty(fc.array(imageArb, { minLength: 1, maxLength: 8 }),
         fc.array(changeArb, { maxLength: 4 }), async (specs, changes) => {
           await store.db.deleteFrom('images').execute();
+          reach.p3!.orgNodes = [];
           const model: { image: Image; spec: ImageSpec }[] = [];
           for (const [n, spec] of specs.entries()) model.push({ image: await apply(runs * 100 + n, spec), spec });
           await check(model);
-          for (const { index, spec } of changes) {
+          for (const { index, spec, move } of changes) {
             const entry = model[index % model.length]!;
             entry.image = await apply(0, spec, entry.image);
             entry.spec = spec;
+            if (move) reach.p3!.orgNodes = reach.p3!.orgNodes.length ? [] : ['ou12', 'r12', 'o12'];
           }
           if (changes.length > 0) await check(model);
           runs++;

@@ -30,9 +30,10 @@ describe('/openapi.json', () => {
 
     for (const method of ['post', 'delete']) {
       const pairs = body(op('/v1/cloudimages/members', method));
-      assert.deepEqual(pairs.required, ['images', 'projects']);
+      assert.deepEqual(pairs.required, ['images']);
       assert.equal(pairs.properties.images.maxItems, 1000);
       assert.equal(pairs.properties.projects.items.pattern, '^[0-9a-f]{32}$');
+      assert.deepEqual(Object.keys(pairs.properties), ['images', 'projects', 'domains', 'organizations']);
     }
     const update = body(op('/v1/cloudimages/members', 'put'));
     assert.deepEqual(update.required, ['images', 'project_id', 'status']);

@@ -196,7 +196,7 @@ async function imageFor(w: World, c: Case): Promise<string> {
     const lock = (await repos.images.lock(id, trx))!;
     const now = new Date().toISOString();
     await repos.members.insertMany(lock, members.map(([actor, status]) => ({ image_id: id, member_id: w.project[actor],
-      status, vault_id: null, image_created_at: lock.image.created_at, created_at: now, updated_at: now })));
+      status, vault_id: null, member_type: 'project', urn: null, image_created_at: lock.image.created_at, created_at: now, updated_at: now })));
   });
   if (c.granted) await repos.grants.grant(c.extra!.__system__cmkid!, w.project.target, new Date().toISOString());
   return id;

@@ -16,6 +16,7 @@ const image = (n: number) => newImage({
 
 const member = (n: number): MemberRow => ({
   image_id: 'i', member_id: `m"${n}`, status: 'pending', vault_id: null, image_created_at: '2026-03-01T00:00:00.000Z',
+  member_type: 'project', urn: null,
   created_at: '2026-03-01T00:00:01.500Z', updated_at: '2026-03-01T00:00:02.000Z',
 });
 
@@ -46,13 +47,16 @@ describe('Glance bodies', () => {
   it('a member list is the MEMBERS_RESPONSE serialization', () => {
     const serialize = fastJson(MEMBERS_RESPONSE as unknown as Schema);
     const rows = Object.freeze([member(1), member(2)]);
-    const expected = serialize({ members: rows.map(memberBody), schema: '/v2/schemas/members' });
+    const expected = serialize({ members: rows.map(memberBody), schema: '/v2/schemas/members',
+      page_info: { current_count: 2 } });
     assert.equal(memberListJson(rows), expected);
     // The rows themselves are not frozen: a change to one shows whether the list's body was rendered again.
     (rows[0] as { status: string }).status = 'accepted';
     assert.equal(memberListJson(rows), expected, 'kept for the same frozen list');
     assert.notEqual(memberBodies(new CacheSpace(0)).memberListJson(rows), expected, 'rendered again without caches');
-    assert.equal(memberListJson([]), '{"members":[],"schema":"/v2/schemas/members"}');
+    assert.equal(memberListJson([]), '{"members":[],"schema":"/v2/schemas/members","page_info":{"current_count":0}}');
+    assert.equal(memberListJson(rows, true), expected.replace('"page_info":{',
+      `"page_info":{"next_marker":"${Buffer.from('m"2').toString('base64')}",`), 'a page with another after');
   });
 
   it('a rendered body is kept for frozen images only', () => {

@@ -63,14 +63,28 @@ const bodyOf = (keys: Record<string, fc.Arbitrary<unknown>>) =>
   mostly(fc.record(keys), fc.record(keys, { requiredKeys: [] }), junk);
 
 describe('IMS batch bodies', () => {
-  it('E1/E3: parsed exactly when PAIRS_BODY holds, ids once each', () => {
-    const unsupported = mostly(fc.constantFrom(undefined, null, []), junk, fc.constant(['d']));
-    fc.assert(fc.property(bodyOf({ images: imageList, projects: projectList, domains: unsupported,
-      organizations: unsupported }), (body) => {
-      const parsed = outcome(() => parsePairsBody(body));
-      assert.equal(parsed !== undefined, check(PAIRS_BODY, body));
-      if (parsed) assert.deepEqual(parsed, { images: fields(body).images, projects: fields(body).projects });
-    }), { numRuns: 500 });
+  it('E1/E3: parsed exactly when PAIRS_BODY and its two counting rules hold, ids once each', () => {
+    const none = fc.constantFrom(undefined, null, []);
+    const domains = mostly(listOf(fc.constantFrom(hex32(7), 'default'), ['Default', hex32(7).slice(1), 'o-abcd'],
+      MAX_PROJECTS, Array.from({ length: MAX_PROJECTS + 1 }, (_, i) => hex32(i + 5000))), none);
+    const urn = (kind: string, id: string) => `organizations::${hex32(9)}:${kind}:o-${'a'.repeat(32)}${id}`;
+    const organizations = mostly(listOf(fc.constantFrom(`ou-${'c'.repeat(32)}`, `r-${'b'.repeat(4)}`, urn('organization', ''),
+      urn('ou', `/ou-${'c'.repeat(8)}`), urn('root', `/r-${'b'.repeat(32)}`)), ['d', urn('ou', `/r-${'b'.repeat(32)}`),
+      urn('organization', '/ou-1'), `ou-${'c'.repeat(7)}`, `${urn('root', '/r-bbbb')}${'x'.repeat(255)}`, `O-${'a'.repeat(8)}`],
+    MAX_PROJECTS, Array.from({ length: MAX_PROJECTS + 1 }, (_, i) => `ou-${i.toString(36).padStart(8, '0')}`)), none);
+    const targets = (b: Record<string, unknown>) => ['projects', 'domains', 'organizations']
+      .map((k) => (Array.isArray(b[k]) ? (b[k] as unknown[]).length : 0)).reduce((a, n) => a + n, 0);
+    fc.assert(fc.property(bodyOf({ images: imageList, projects: mostly(projectList, none), domains, organizations }),
+      (body) => {
+        const parsed = outcome(() => parsePairsBody(body));
+        const counted = check(PAIRS_BODY, body) && targets(fields(body)) >= 1 && targets(fields(body)) <= MAX_PROJECTS;
+        assert.equal(parsed !== undefined, counted, String(JSON.stringify(body)).slice(0, 300));
+        if (parsed) {
+          const f = fields(body);
+          assert.deepEqual(parsed, { images: f.images, projects: f.projects ?? [], domains: f.domains ?? [],
+            organizations: f.organizations ?? [] });
+        }
+      }), { numRuns: 1000 });
   });
 
   it('E2: parsed exactly when UPDATE_BODY holds and project_id is the caller\'s (any, for admins)', () => {

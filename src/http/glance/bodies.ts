@@ -59,12 +59,22 @@ export const MEMBER_RESPONSE = {
   properties: {
     created_at: { type: 'string' }, image_id: { type: 'string' }, member_id: { type: 'string' },
     schema: { type: 'string' }, status: { type: 'string' }, updated_at: { type: 'string' },
+    member_type: { type: 'string', enum: ['project', 'domain', 'organization'] },
+    urn: { type: 'string', description: 'An organization member\'s URN' },
   },
+} as const;
+
+/** Huawei's paging of member lists (E4, E7): the next page's base64 marker, if any, and this page's count. */
+export const PAGE_INFO = {
+  type: 'object',
+  properties: { next_marker: { type: 'string' }, current_count: { type: 'integer' } },
 } as const;
 
 export const MEMBERS_RESPONSE = {
   type: 'object',
-  properties: { members: { type: 'array', items: MEMBER_RESPONSE }, schema: { type: 'string' } },
+  properties: {
+    members: { type: 'array', items: MEMBER_RESPONSE }, schema: { type: 'string' }, page_info: PAGE_INFO,
+  },
 } as const;
 
 const serializeImage = fastJson(IMAGE_RESPONSE as unknown as Schema);
@@ -116,10 +126,20 @@ export function imageBodies(caches: CacheSpace) {
 
 export type ImageBodies = ReturnType<typeof imageBodies>;
 
-/** The MEMBER_RESPONSE document, and the MEMBERS_RESPONSE document; kept, in `caches`, for frozen (cached) rows. */
+/** The marker of the page after `row`: its member id, base64-encoded (Huawei's form). */
+export const memberMarker = (row: MemberRow) => Buffer.from(row.member_id).toString('base64');
+
+/**
+ * The MEMBER_RESPONSE document, and the MEMBERS_RESPONSE document of a page (`more`: another one follows); the
+ * members part kept, in `caches`, for frozen (cached) rows.
+ */
 export function memberBodies(caches: CacheSpace) {
   const memberJson = caches.rendered((row: MemberRow) => serializeMember(memberBody(row)));
-  const memberListJson = caches.rendered((rows: readonly MemberRow[]) =>
-    `{"members":[${rows.map(memberJson).join(',')}],"schema":"/v2/schemas/members"}`);
+  const membersPart = caches.rendered((rows: readonly MemberRow[]) =>
+    `{"members":[${rows.map(memberJson).join(',')}],"schema":"/v2/schemas/members"`);
+  const memberListJson = (rows: readonly MemberRow[], more = false) => {
+    const next = more && rows.length > 0 ? `"next_marker":${JSON.stringify(memberMarker(rows.at(-1)!))},` : '';
+    return `${membersPart(rows)},"page_info":{${next}"current_count":${rows.length}}}`;
+  };
   return { memberJson, memberListJson };
 }

@@ -4,6 +4,8 @@ import { type Routes, unparsed } from '../request-schemas.js';
 import { MEMBER_RESPONSE, memberBodies, MEMBERS_RESPONSE } from './bodies.js';
 import { NEW_MEMBER_BODY, parseNewMember, parseStatusChange, STATUS_BODY } from './member-input.js';
 import { IMAGE_PARAMS, MEMBER_PARAMS } from './params.js';
+import { MEMBERS_QUERY } from '../ims/params.js';
+import { memberPage } from '../member-paging.js';
 
 const doc = <T extends object>(summary: string, extra: T) => ({ tags: ['glance'], summary, ...extra });
 
@@ -22,8 +24,13 @@ export const glanceMemberRoutes: Routes = async (app, { container }) => {
   });
 
   app.get('/images/:id/members', {
-    schema: doc('List the members of an image', { params: IMAGE_PARAMS, response: { 200: MEMBERS_RESPONSE } }),
-  }, async (request, reply) => sendJson(reply, memberListJson(await members.list(request.ctx, request.params.id))));
+    schema: doc('List the members of an image (all of them, or a page with limit and a base64 marker)', {
+      params: IMAGE_PARAMS, querystring: MEMBERS_QUERY, response: { 200: MEMBERS_RESPONSE },
+    }),
+  }, async (request, reply) => {
+    const { rows, more } = await memberPage(members, request, request.params.id);
+    return sendJson(reply, memberListJson(rows, more));
+  });
   rejectOtherMethods(app, '/images/:id/members', ['GET', 'POST']);
 
   app.get('/images/:id/members/:member', {

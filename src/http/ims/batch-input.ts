@@ -1,7 +1,9 @@
 import { type TSchema, Type } from '@sinclair/typebox';
 import { PROJECT_ID_RE, UUID_RE } from '../../domain/clock.js';
 import type { RequestContext } from '../../domain/context.js';
+import { clip } from '../../domain/clip.js';
 import { NO_CONTROL_PATTERN } from '../../domain/control.js';
+import { DOMAIN_ID_RE, NODE_REF_PATTERN, parseNodeRef } from '../../domain/organization.js';
 import { isMemberId, MAX_MEMBER_ID } from '../../domain/member.js';
 import {
   emptyBody, imageIdIncorrect, invalidRequest, projectIdIncorrect, projectMismatch,
@@ -16,18 +18,21 @@ const orNull = (schema: TSchema) => Type.Union([schema, Type.Null()]);
 const IMAGES = Type.Array(Type.String({ pattern: UUID_RE.source }),
   { minItems: 1, maxItems: MAX_IMAGES, description: 'Image ids (an id given twice counts once)' });
 const projectId = (description: string) => Type.String({ pattern: PROJECT_ID_RE.source, description });
-const UNSUPPORTED = Type.Optional(orNull(Type.Array(Type.String(), {
-  maxItems: 0, description: 'Not supported: images are shared with the projects listed in projects',
-})));
+const targets = (items: TSchema, description: string) =>
+  Type.Optional(orNull(Type.Array(items, { maxItems: MAX_PROJECTS, description })));
 
-/** E1 `POST` and E3 `DELETE /v1/cloudimages/members`: every image with every project. */
+/**
+ * E1 `POST` and E3 `DELETE /v1/cloudimages/members`: every image with every project, account and organization
+ * node. Two rules no schema keyword says: at least one target, and at most MAX_PROJECTS targets in all.
+ */
 export const PAIRS_BODY = Type.Object({
   images: IMAGES,
-  projects: Type.Array(projectId('A project to share the images with'),
-    { minItems: 1, maxItems: MAX_PROJECTS, description: 'Project ids (an id given twice counts once)' }),
-  domains: UNSUPPORTED,
-  organizations: UNSUPPORTED,
-});
+  projects: targets(projectId('A project to share the images with'), 'Project ids (an id given twice counts once)'),
+  domains: targets(Type.String({ pattern: DOMAIN_ID_RE.source }), 'Account (domain) ids: every project of each'),
+  organizations: targets(Type.String({ pattern: NODE_REF_PATTERN, maxLength: MAX_MEMBER_ID }), 'Organization URNs '
+    + '(an organization, its root or an OU: every project of every account below it); bare o-/r-/ou- ids too'),
+}, { description: `At least one of projects, domains and organizations is not empty; at most ${MAX_PROJECTS} `
+  + 'targets in all.' });
 
 /** E2 `PUT /v1/cloudimages/members`: the recipient accepts or rejects images shared with it. */
 export const UPDATE_BODY = Type.Object({
@@ -68,23 +73,36 @@ function imageIds(body: Record<string, unknown>): string[] {
   return images;
 }
 
-function projectIds(body: Record<string, unknown>): string[] {
+/** The projects, accounts and organization nodes of a PAIRS_BODY: at least one, at most MAX_PROJECTS in all. */
+function targetIds(body: Record<string, unknown>): Omit<BatchPairsInput, 'images'> {
   const projects = stringList(body, 'projects', MAX_PROJECTS, false);
-  const others = ['domains', 'organizations'].filter((k) => stringList(body, k, MAX_PROJECTS, false).length > 0);
-  if (others.length > 0) {
-    throw invalidRequest(`The request message format is invalid: sharing with ${others.join(' and ')} is not supported `
-      + 'by this service; list project IDs in projects.');
+  const domains = stringList(body, 'domains', MAX_PROJECTS, false);
+  const organizations = stringList(body, 'organizations', MAX_PROJECTS, false);
+  const count = projects.length + domains.length + organizations.length;
+  if (count === 0) {
+    throw invalidRequest('The request message format is invalid: projects, domains and organizations are all empty.');
   }
-  if (projects.length === 0) throw invalidRequest('The request message format is invalid: projects is empty.');
+  if (count > MAX_PROJECTS) {
+    throw invalidRequest(`The request message format is invalid: at most ${MAX_PROJECTS} projects, domains and `
+      + 'organizations per request.');
+  }
   for (const p of projects) if (!PROJECT_ID_RE.test(p)) throw projectIdIncorrect(p);
-  return projects;
+  for (const d of domains) {
+    if (!DOMAIN_ID_RE.test(d)) throw invalidRequest(`The request message format is invalid: domain ID ${clip(d)} is incorrect.`);
+  }
+  for (const o of organizations) {
+    if (o.length > MAX_MEMBER_ID || !parseNodeRef(o)) {
+      throw invalidRequest(`The request message format is invalid: organization URN ${clip(o)} is incorrect.`);
+    }
+  }
+  return { projects, domains, organizations };
 }
 
-/** A PAIRS_BODY's images and projects, or its first failing check in IMS's order. */
+/** A PAIRS_BODY's images and targets, or its first failing check in IMS's order. */
 export function parsePairsBody(body: unknown): BatchPairsInput {
   const b = requireBody(body);
   const images = imageIds(b);
-  return { images, projects: projectIds(b) };
+  return { images, ...targetIds(b) };
 }
 
 /**

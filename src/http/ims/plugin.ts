@@ -3,14 +3,14 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { TSchema } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { RequestContext } from '../../domain/context.js';
-import { imsMemberBody } from '../../domain/member.js';
-import { invalidRequest, projectMismatch, roleInvalid } from '../../errors/catalogue.js';
+import { projectMismatch, roleInvalid } from '../../errors/catalogue.js';
+import { memberBodies } from '../glance/bodies.js';
+import { memberPage } from '../member-paging.js';
 import { accessOf, allows } from '../../policy/roles.js';
 import type { JobView } from '../../services/job-service.js';
 import { appErrorOf } from '../errors.js';
 import { BODY_LIMITS } from '../body-limits.js';
 import { rejectOtherMethods } from '../method-guard.js';
-import { singleQuery } from '../url-guard.js';
 import { sendJson } from '../rendered.js';
 import { type Routes, unparsed } from '../request-schemas.js';
 import { PAIRS_BODY, parsePairsBody, parseUpdateBody, UPDATE_BODY } from './batch-input.js';
@@ -43,24 +43,11 @@ const batchRoute = (summary: string, body: TSchema) => ({
   bodyLimit: BODY_LIMITS.batch, schema: doc(summary, { body: unparsed(body), response: { 200: JOB_ID_SCHEMA } }),
 });
 
-function decodeMarker(marker: string): string {
-  const decoded = Buffer.from(marker, 'base64').toString('utf8');
-  if (!marker || Buffer.from(decoded, 'utf8').toString('base64').replace(/=+$/, '') !== marker.replace(/=+$/, '')) {
-    throw invalidRequest('The marker is invalid: it must be base64-encoded.');
-  }
-  return decoded;
-}
-
-function limitParam(raw: string | undefined): number {
-  if (raw === undefined) return 500;
-  const n = /^\d+$/.test(raw) ? Number(raw) : NaN;
-  if (!(n >= 1 && n <= 1000)) throw invalidRequest('The limit must be an integer from 1 to 1000.');
-  return n;
-}
 
 /** The IMS extension (prefix-less: /v1/... and /v2/cloudimages): IMG errors, token or AK/SK auth. */
 export const imsPlugin: Routes = async (app, { container }) => {
   const { batch, jobs, members } = container;
+  const { memberJson, memberListJson } = memberBodies(container.caches);
   const deps = akskDeps(container);
   /** The E13 job body; kept for finished jobs, which never change. */
   const jobJson = container.caches.rendered((job: JobView) => JSON.stringify(job));
@@ -128,27 +115,15 @@ export const imsPlugin: Routes = async (app, { container }) => {
     v1.get('/:project_id/cloudimages/:image_id/members', {
       schema: doc('E4: list the members of an image, a page at a time',
         { params: MEMBERS_PARAMS, querystring: MEMBERS_QUERY }),
-    }, async (request) => {
-      const { image_id: imageId } = request.params;
-      const limit = limitParam(singleQuery(request, 'limit'));
-      const marker = singleQuery(request, 'marker');
-      const after = marker === undefined ? undefined : decodeMarker(marker);
-      const { rows, more } = await members.page(request.ctx, imageId, limit, after);
-      const last = rows[rows.length - 1];
-      return {
-        members: rows.map(imsMemberBody),
-        schema: '/v2/schemas/members',
-        page_info: {
-          ...(more && last ? { next_marker: Buffer.from(last.member_id).toString('base64') } : {}),
-          current_count: rows.length,
-        },
-      };
+    }, async (request, reply) => {
+      const { rows, more } = await memberPage(members, request, request.params.image_id, 500);
+      return sendJson(reply, memberListJson(rows, more));
     });
     v1.get('/:project_id/cloudimages/:image_id/members/:member_id', {
       schema: doc('E5: show a member of an image', { params: MEMBER_PARAMS }),
-    }, async (request) => {
+    }, async (request, reply) => {
       const { image_id: imageId, member_id: memberId } = request.params;
-      return imsMemberBody(await members.show(request.ctx, imageId, memberId));
+      return sendJson(reply, memberJson(await members.show(request.ctx, imageId, memberId)));
     });
     await v1.register(kmsGrantRoutes, { container });
   }, { prefix: '/v1' });

@@ -23,7 +23,10 @@ for (const kind of databaseKinds()) {
         { member: t.projects.alt, status: 'accepted' });
       assert.equal(added.statusCode, 200);
       const member = json(added) as Record<string, string>;
-      assert.deepEqual(Object.keys(member).sort(), ['created_at', 'image_id', 'member_id', 'schema', 'status', 'updated_at']);
+      // Glance's six keys and Huawei's member_type.
+      assert.deepEqual(Object.keys(member).sort(), ['created_at', 'image_id', 'member_id', 'member_type', 'schema', 'status',
+        'updated_at']);
+      assert.equal(member.member_type, 'project');
       assert.equal(member.status, 'pending');
       assert.equal(member.image_id, id);
       assert.equal(member.member_id, t.projects.alt);
@@ -32,7 +35,7 @@ for (const kind of databaseKinds()) {
 
       const list = await call(t, t.tokens.demo, 'GET', `/v2/images/${id}/members`);
       assert.equal(list.statusCode, 200);
-      assert.deepEqual(json(list), { members: [member], schema: '/v2/schemas/members' });
+      assert.deepEqual(json(list), { members: [member], schema: '/v2/schemas/members', page_info: { current_count: 1 } });
 
       const shown = await call(t, t.tokens.alt, 'GET', `/v2/images/${id}/members/${t.projects.alt}`);
       assert.equal(shown.statusCode, 200);
@@ -48,7 +51,7 @@ for (const kind of databaseKinds()) {
       // What was read before the change is never shown again.
       assert.deepEqual(json(await call(t, t.tokens.alt, 'GET', `/v2/images/${id}/members/${t.projects.alt}`)), u);
       assert.deepEqual(json(await call(t, t.tokens.demo, 'GET', `/v2/images/${id}/members`)),
-        { members: [u], schema: '/v2/schemas/members' });
+        { members: [u], schema: '/v2/schemas/members', page_info: { current_count: 1 } });
 
       const del = await call(t, t.tokens.demo, 'DELETE', `/v2/images/${id}/members/${t.projects.alt}`);
       assert.equal(del.statusCode, 204);
@@ -57,7 +60,7 @@ for (const kind of databaseKinds()) {
       assert.equal((await call(t, t.tokens.alt, 'GET', `/v2/images/${id}`)).statusCode, 404);
       assert.equal((await call(t, t.tokens.demo, 'GET', `/v2/images/${id}/members/${t.projects.alt}`)).statusCode, 404);
       assert.deepEqual(json(await call(t, t.tokens.demo, 'GET', `/v2/images/${id}/members`)),
-        { members: [], schema: '/v2/schemas/members' });
+        { members: [], schema: '/v2/schemas/members', page_info: { current_count: 0 } });
     });
 
     it('POST check order (§1.2): body checks, 404, 403, quota before duplicate', async (tc) => {
@@ -276,7 +279,7 @@ for (const kind of databaseKinds()) {
         locked.open();
         await release.wait;
         const row = { image_id: id, member_id: t.projects.alt, status: 'pending', vault_id: null,
-          image_created_at: '2026-01-01T00:00:00.000Z', created_at: '2026-01-01T00:00:00.000Z', updated_at: '2026-01-01T00:00:00.000Z' };
+          member_type: 'project', urn: null, image_created_at: '2026-01-01T00:00:00.000Z', created_at: '2026-01-01T00:00:00.000Z', updated_at: '2026-01-01T00:00:00.000Z' };
         return t.container.repos.members.insert(lock!, row);
       });
       await locked.wait;
