@@ -85,8 +85,20 @@ export function judgeTargets(r: BenchResults): Target[] {
         met: run.ratio >= min });
     }
   }
-  if (r.database !== 'sqlite') return targets;
   const shared = (label: string) => r.scenarios.find((s) => s.name === `shared-list-${label}`);
+  // Issue 13: a recipient reached through an organization lists within 1.5x of a direct share, on both engines.
+  // Compared as each scenario's ratio to the ceiling measured beside it: the two scenarios run minutes apart, and
+  // this shared machine's speed drifts by a third in that time (the ceiling's own req/s shows it).
+  for (const [direct, org] of [['100k', '100k-org'], ['100k-cold', '100k-org-cold']] as const) {
+    for (const run of shared(org)?.runs ?? []) {
+      const base = shared(direct)?.runs.find((x) => x.connections === run.connections);
+      if (!base) continue;
+      const slower = base.ratio / run.ratio;
+      targets.push({ target: `shared-list-${org} @${run.connections} conn within 1.5x of shared-list-${direct} `
+        + '(ratio to the ceiling)', value: `${fmt(slower, 2)}x`, met: slower <= 1.5 });
+    }
+  }
+  if (r.database !== 'sqlite') return targets;
   const small = shared('1k');
   const large = shared('100k');
   for (const s of [small, large]) {

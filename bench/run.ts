@@ -19,9 +19,12 @@ import { analyzeProfile, nowUs, profileMarkdown, type Window } from './profile.j
 import {
   type BenchResults, type BatchResult, judgeTargets, markdownTable, median, type ScenarioResult, textTable,
 } from './report.js';
-import { baseScenarios, type Scenario, type Seeded, sharedListScenario, sharedPagesScenario } from './scenarios.js';
 import {
-  type Accounts, addMembers, bulkAcceptedShares, createImages, newestShares, projectId, seedAccounts, share,
+  baseScenarios, type Scenario, type Seeded, sharedListName, sharedListScenario, sharedPagesScenario,
+} from './scenarios.js';
+import {
+  type Accounts, addMembers, bulkAcceptedShares, createImages, newestShares, projectId, projectTarget, seedAccounts,
+  seedOrganizationViewer, share,
 } from './seed.js';
 import { type ServerProcess, startCeiling, startIms, waitIdle } from './servers.js';
 
@@ -241,7 +244,7 @@ async function main(): Promise<number> {
     const large = sharedListScenario(seeded, largeShares);
     if (wanted(large.name) && largeShares > smallShares) {
       t = performance.now();
-      await bulkAcceptedShares(c, owner, viewer, largeShares - smallShares);
+      await bulkAcceptedShares(c, owner, projectTarget(viewer), largeShares - smallShares);
       results.seed.acceptedSharesOfViewer = largeShares;
       results.seed.images += largeShares - smallShares;
       await analyze(c);
@@ -283,11 +286,25 @@ async function main(): Promise<number> {
     // Last, so the issue's RSS target is judged on its own scenarios: a client walking a long list pages
     // through images ims keeps for no one else, and leaves the allocator holding freed memory (bench/README.md).
     if (wanted(large.name) && largeShares > smallShares) {
-      const cold = sharedPagesScenario(seeded, largeShares, await newestShares(c, viewer, 20_000));
+      const cold = sharedPagesScenario(seeded, largeShares, await newestShares(c, projectTarget(viewer), 20_000));
       if (wanted(cold.name)) {
         await runScenario(cold);
         results.server.imsPeakRssMbWithCold = ims.memory()?.peakMb;
       }
+    }
+    // The same listings for a viewer the shares reach through an OU above its account (issue 13: within 1.5x).
+    if (largeShares > smallShares && [false, true].some((cold) => wanted(sharedListName(largeShares, true, cold)))) {
+      t = performance.now();
+      const { viewer: orgViewer, ou } = await seedOrganizationViewer(c);
+      await bulkAcceptedShares(c, owner, ou, largeShares);
+      results.seed.images += largeShares;
+      await analyze(c);
+      log(`bulk-inserted ${largeShares} shares with an OU in ${Math.round(performance.now() - t)} ms`);
+      const through = { viewer: orgViewer };
+      const list = sharedListScenario(seeded, largeShares, through);
+      if (wanted(list.name)) await runScenario(list);
+      const cold = sharedPagesScenario(seeded, largeShares, await newestShares(c, ou, 20_000), through);
+      if (wanted(cold.name)) await runScenario(cold);
     }
   } finally {
     results.machine.loadavgEnd = os.loadavg().map((l) => Math.round(l * 100) / 100);

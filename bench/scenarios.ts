@@ -125,15 +125,29 @@ export function baseScenarios(s: Seeded): Scenario[] {
   ];
 }
 
-/** "Images shared with me", accepted, 25 a page, as the viewer holding `shares` accepted shares. */
-export function sharedListScenario(s: Seeded, shares: number): Scenario {
+/** `shared-list-100k`, `shared-list-100k-org`, `shared-list-100k-org-cold`... */
+export function sharedListName(shares: number, org: boolean, cold: boolean): string {
   const label = shares >= 1000 && shares % 1000 === 0 ? `${shares / 1000}k` : String(shares);
+  return `shared-list-${label}${org ? '-org' : ''}${cold ? '-cold' : ''}`;
+}
+
+/** A viewer the shares reach through an organization node above its account, not directly. */
+export interface Through {
+  viewer: Account;
+}
+
+/**
+ * "Images shared with me", accepted, 25 a page, as the viewer holding `shares` accepted shares (or, `through`, the
+ * viewer whose account sits below the OU that holds them).
+ */
+export function sharedListScenario(s: Seeded, shares: number, through?: Through): Scenario {
   return {
-    name: `shared-list-${label}`, title: `list images shared with me (${shares.toLocaleString('en')} accepted shares)`,
+    name: sharedListName(shares, through !== undefined, false),
+    title: `list images shared with me (${shares.toLocaleString('en')} accepted shares${through ? ', through an OU' : ''})`,
     kind: 'read', route: 'GET /v2/images', status: 200,
     request: {
       method: 'GET', path: '/v2/images?member_status=accepted&visibility=shared&limit=25',
-      headers: headers(s.accounts.viewer),
+      headers: headers(through?.viewer ?? s.accounts.viewer),
     },
     check: (b) => (b?.images?.length === 25 && typeof b?.next === 'string' ? undefined
       : `${b?.images?.length} images${b?.next ? '' : ', no next link'}`),
@@ -144,15 +158,16 @@ export function sharedListScenario(s: Seeded, shares: number): Scenario {
  * The same listing, a different page each request: the marker moves one share at a time over the newest
  * `markers`, more pages than ims keeps (5,000), so every request runs the page query.
  */
-export function sharedPagesScenario(s: Seeded, shares: number, markers: string[]): Scenario {
+export function sharedPagesScenario(s: Seeded, shares: number, markers: string[], through?: Through): Scenario {
   const path = (marker: string) => `/v2/images?member_status=accepted&visibility=shared&limit=25&marker=${marker}`;
   let i = 0;
   return {
-    name: `shared-list-${shares / 1000}k-cold`,
-    title: `list images shared with me, a new page each request (${shares.toLocaleString('en')} shares)`,
+    name: sharedListName(shares, through !== undefined, true),
+    title: `list images shared with me, a new page each request (${shares.toLocaleString('en')} shares`
+      + `${through ? ', through an OU' : ''})`,
     kind: 'cold', route: 'GET /v2/images', status: 200,
     request: {
-      method: 'GET', path: path(markers[0]!), headers: headers(s.accounts.viewer),
+      method: 'GET', path: path(markers[0]!), headers: headers(through?.viewer ?? s.accounts.viewer),
       next: () => ({ path: path(markers[i++ % markers.length]!) }),
     },
     check: (b) => (b?.images?.length === 25 ? undefined : `${b?.images?.length} images`),

@@ -5,6 +5,7 @@ import type { NewImageRow } from '../src/db/schema.js';
 import { uuid } from '../src/domain/clock.js';
 import { contextFor, type RequestContext } from '../src/domain/context.js';
 import { newImage } from '../src/domain/image.js';
+import { newNodeId, nodeUrn } from '../src/domain/organization.js';
 import { DEFAULT_DOMAIN } from '../src/repos/identity-repo.js';
 import { toRow } from '../src/repos/image-repo.js';
 import type { MemberRow } from '../src/repos/member-repo.js';
@@ -91,12 +92,21 @@ export async function addMembers(c: Container, owner: Account, imageId: string, 
   return members;
 }
 
+/** Whom bulk shares go to: a project (a direct share), or an organization node. */
+export interface ShareTarget {
+  memberId: string;
+  type: 'project' | 'organization';
+  urn: string | null;
+}
+
+export const projectTarget = (account: Account): ShareTarget => ({ memberId: account.projectId, type: 'project', urn: null });
+
 /**
- * Bulk seeding for the large share counts: `count` active shared images of `owner`, each with `viewer`
- * as an accepted member, inserted with Kysely in multi-row INSERTs, `perTransaction` images per
- * transaction. The rows are what the services would write (same row builders), only much faster.
+ * Bulk seeding for the large share counts: `count` active shared images of `owner`, each shared (accepted) with
+ * `target`, inserted with Kysely in multi-row INSERTs, `perTransaction` images per transaction. The rows are what
+ * the services would write (same row builders), only much faster.
  */
-export async function bulkAcceptedShares(c: Container, owner: Account, viewer: Account, count: number,
+export async function bulkAcceptedShares(c: Container, owner: Account, target: ShareTarget, count: number,
   perTransaction = 10_000): Promise<void> {
   const start = Date.now() - 86_400_000;
   const step = 86_400_000 / Math.max(count, 1);
@@ -113,8 +123,8 @@ export async function bulkAcceptedShares(c: Container, owner: Account, viewer: A
         os_hash_value: '0'.repeat(128),
       });
       images.push(toRow(image));
-      members.push({ image_id: image.id, member_id: viewer.projectId, status: 'accepted', vault_id: null,
-        member_type: 'project', urn: null, image_created_at: at, created_at: at, updated_at: at });
+      members.push({ image_id: image.id, member_id: target.memberId, status: 'accepted', vault_id: null,
+        member_type: target.type, urn: target.urn, image_created_at: at, created_at: at, updated_at: at });
     }
     await c.store.db.transaction().execute(async (trx) => {
       for (let i = 0; i < images.length; i += 500) await trx.insertInto('images').values(images.slice(i, i + 500)).execute();
@@ -125,10 +135,43 @@ export async function bulkAcceptedShares(c: Container, owner: Account, viewer: A
   }
 }
 
-/** The ids of the viewer's newest accepted shares, newest first (the order of its "shared with me" pages). */
-export async function newestShares(c: Container, viewer: Account, count: number): Promise<string[]> {
+/**
+ * A viewer reached through an organization: account `bench-org-viewer` (its project and user) placed in an OU two
+ * levels below the root of an organization that `bench-org-admin` manages. The target is the OU.
+ */
+export async function seedOrganizationViewer(c: Container): Promise<{ viewer: Account; ou: ShareTarget }> {
+  const name = 'bench-org-viewer';
+  await c.identity.applyBootstrap({
+    domains: [{ name: 'bench-org-admin' }, { name }],
+    projects: [{ name, domain: name }],
+    users: [{ name, password: PASSWORD, project: name, domain: name, roles: ['member', 'reader'] }],
+  });
+  const admin = (await c.repos.identity.domainByName('bench-org-admin'))!;
+  const domain = (await c.repos.identity.domainByName(name))!;
+  const at = new Date().toISOString();
+  const org = { id: newNodeId('o'), management_domain_id: admin.id, created_at: at };
+  const root = { id: newNodeId('r'), org_id: org.id, parent_id: null, name: 'Root', created_at: at };
+  const dept = { id: newNodeId('ou'), org_id: org.id, parent_id: root.id, name: 'dept', created_at: at };
+  const team = { id: newNodeId('ou'), org_id: org.id, parent_id: dept.id, name: 'team', created_at: at };
+  await c.store.transaction(async (trx) => {
+    await c.repos.orgs.insertOrganization(org, root, trx);
+    await c.repos.orgs.insertUnit(dept, trx);
+    await c.repos.orgs.insertUnit(team, trx);
+    await c.repos.orgs.insertAccount({ domain_id: domain.id, org_id: org.id, parent_id: team.id, join_method: 'invited',
+      joined_at: at }, trx);
+  });
+  const project = (await c.repos.identity.projectByName(domain.id, name))!;
+  const user = (await c.repos.identity.userByName(domain.id, name))!;
+  const roles = await c.repos.identity.rolesOn(user.id, project.id);
+  const viewer: Account = { name, password: PASSWORD, projectId: project.id, userId: user.id,
+    ctx: contextFor(user.id, project.id, roles), token: c.identity.issueFor(user.id, project.id, roles) };
+  return { viewer, ou: { memberId: dept.id, type: 'organization', urn: nodeUrn('ou', admin.id, org.id, dept.id) } };
+}
+
+/** The ids of the target's newest accepted shares, newest first (the order of its "shared with me" pages). */
+export async function newestShares(c: Container, target: ShareTarget, count: number): Promise<string[]> {
   const rows = await c.store.db.selectFrom('image_members').select('image_id')
-    .where('member_id', '=', viewer.projectId).where('status', '=', 'accepted')
+    .where('member_id', '=', target.memberId).where('status', '=', 'accepted')
     .orderBy('image_created_at', 'desc').orderBy('image_id', 'desc').limit(count).execute();
   return rows.map((r) => r.image_id);
 }

@@ -12,7 +12,7 @@ import {
   type ImageRef, type ImageViewer, listQuery, type ListQuery, sharedWithMe, sortValue,
 } from './image-list-query.js';
 import type { Cache, CacheSpace } from '../cache/cache-space.js';
-import { reachIds, type ReachSource } from './reach.js';
+import { type LazyReach, lazyReach, reachIds, type ReachSource } from './reach.js';
 
 export type { ImageViewer } from './image-list-query.js';
 
@@ -107,11 +107,6 @@ function queries(store: Store) {
     memberStatus: store.prepare((p: { imageId: string; memberId: string }) => db.selectFrom('image_members')
       .select(['status', 'member_id', 'member_type']).where('image_id', '=', p.imageId)
       .where('member_id', '=', p.memberId), { coalesce: true }),
-    /** The revs of a project's scope and of everyone's (migrations 0004, 0005), null if none yet. */
-    listRevs: store.prepare((p: { scope: string }) => db.selectNoFrom((eb) => [
-      eb.selectFrom('list_revs').select('rev').where('scope', '=', p.scope).as('mine'),
-      eb.selectFrom('list_revs').select('rev').where('scope', '=', '').as('everyone'),
-    ]), { coalesce: true }),
     /** Gives a scope its row, so the triggers renew it from now on. */
     addListRev: store.prepare((p: { scope: string; rev: number }) => db.insertInto('list_revs')
       .values({ scope: p.scope, rev: p.rev }).onConflict((oc) => oc.column('scope').doNothing())),
@@ -141,6 +136,8 @@ export class ImageRepo {
   private readonly shapes: Cache<ListShape>;
   /** List pages (arrays of cached images, and their rendered body) by viewer, request and marker. */
   private readonly pages: Cache<readonly Image[], string>;
+  /** listVersion's statements by scope count (the viewer's, everyone's, and one per account or node above it). */
+  private readonly revStatements = new Map<number, Prepared<Record<string, string>, { scope: string; rev: number; used: unknown }>>();
   /** Pages asked for once: kept from their second request on. */
   private readonly pagesSeen: Cache<true, string>;
 
@@ -163,7 +160,8 @@ export class ImageRepo {
    * The image and the status of `memberId`'s membership of it: the rev and the membership are read, and the
    * full row only when the cached image is not that rev.
    */
-  async getWithMembership(id: string, memberId: string): Promise<FoundImage | undefined> {
+  async getWithMembership(id: string, memberId: string, reach = this.reachFor(memberId))
+    : Promise<FoundImage | undefined> {
     const access = await this.q.access.first({ id, memberId });
     if (!access) return undefined;
     let image = this.cache.get(id, access.rev);
@@ -176,7 +174,7 @@ export class ImageRepo {
       : { status: access.member_status as MemberStatus, memberId, memberType: 'project' as const };
     // Shares with the project's account or organization count only where its membership decides.
     const membership = direct ?? (image.visibility === 'shared' && image.owner !== memberId
-      ? await this.indirectMembership(id, memberId) : undefined);
+      ? await this.indirectMembership(id, reach) : undefined);
     return { image, rev: access.rev, memberStatus: membership?.status, ...(membership ? { membership } : {}) };
   }
 
@@ -185,16 +183,21 @@ export class ImageRepo {
     return reachIds(this.reaches, projectId, trx);
   }
 
+  /** `reachIds`, read when first needed and kept: pass it along to the calls of one request. */
+  reachFor(projectId: string, trx?: Db): LazyReach {
+    return lazyReach(this.reaches, projectId, trx);
+  }
+
   /** The project's membership of the image: its own row, else the nearest share with its account or organization. */
   async membership(imageId: string, projectId: string, trx?: Db): Promise<Membership | undefined> {
     const row = await this.q.memberStatus.first({ imageId, memberId: projectId }, trx);
     if (row) return { status: row.status as MemberStatus, memberId: projectId, memberType: 'project' };
-    return this.indirectMembership(imageId, projectId, trx);
+    return this.indirectMembership(imageId, this.reachFor(projectId, trx), trx);
   }
 
-  private async indirectMembership(imageId: string, projectId: string, trx: Db = this.db)
+  private async indirectMembership(imageId: string, reach: LazyReach, trx: Db = this.db)
     : Promise<Membership | undefined> {
-    const ids = (await this.reachIds(projectId, trx)).slice(1);
+    const ids = (await reach()).slice(1);
     if (ids.length === 0) return undefined;
     const rows = await trx.selectFrom('image_members').select(['status', 'member_id', 'member_type'])
       .where('image_id', '=', imageId).where('member_id', 'in', ids).execute();
@@ -306,19 +309,22 @@ export class ImageRepo {
    * is one branch per index (public, community, owned, shared-with-me), each ordered, keyset-filtered and
    * limited on its own, then merged (UNION ALL of disjoint branches): no branch reads rows the viewer cannot see.
    */
-  async list(viewer: ImageViewer, query: ImageListQuery, marker?: Image): Promise<readonly Image[]> {
+  async list(viewer: ImageViewer, query: ImageListQuery, marker?: Image, reach = this.reachFor(viewer.projectId))
+    : Promise<readonly Image[]> {
     if (query.limit === 0) return [];
-    // The account and organization nodes whose shares reach the viewer, read anew for every list.
-    const reach = viewer.isAdmin || !sharedWithMe(query) ? [] : (await this.reachIds(viewer.projectId)).slice(1);
-    const shape = this.listShape(viewer.isAdmin, query, marker !== undefined, reach.length);
     const values: Record<string, unknown> = { me: viewer.projectId };
-    reach.forEach((id, i) => { values[`r${i}`] = id; });
     if (marker) for (const key of SORT_KEYS) values[`marker_${key}`] = sortValue(marker, key);
-    const read = async () => this.resolve(await shape.query.all(values));
     // Admins list everything: no one scope versions that.
-    if (viewer.isAdmin) return read();
-    const version = await this.listVersion(viewer.projectId, reach);
-    const key = `${[viewer.projectId, ...reach].join(' ')}\u0000${shape.key}\u0000${marker?.id ?? ''}`;
+    if (viewer.isAdmin) return this.resolve(await this.listShape(true, query, marker !== undefined, 0).query.all(values));
+    // The account and organization nodes whose shares reach the viewer, read anew for every list; a branch is
+    // walked for those that are members of anything (the version covers them all, so a first share counts).
+    const ids = sharedWithMe(query) ? (await reach()).slice(1) : [];
+    const { version, used } = await this.listVersion(viewer.projectId, ids);
+    const walked = ids.filter((id) => used.has(id));
+    walked.forEach((id, i) => { values[`r${i}`] = id; });
+    const shape = this.listShape(false, query, marker !== undefined, walked.length);
+    const read = async () => this.resolve(await shape.query.all(values));
+    const key = `${[viewer.projectId, ...walked].join(' ')}\u0000${shape.key}\u0000${marker?.id ?? ''}`;
     const kept = this.pages.get(key, version);
     if (kept) return kept;
     const page = await read();
@@ -334,26 +340,37 @@ export class ImageRepo {
   }
 
   /**
-   * The revs of the viewer's scope and of everyone's (migrations 0004, 0005), and of the scopes of its account and
-   * organization nodes (`reach`: their memberships change its shared list); a scope without a row gets one first.
+   * The revs of the viewer's scope, of everyone's (''), and of its account's and organization nodes' (`reach`:
+   * their memberships change its shared list) (migrations 0004, 0005), in one statement that also tells which
+   * of `reach` are members of any image (`used`); a scope without a row gets one first.
    */
-  private async listVersion(scope: string, reach: readonly string[]): Promise<string> {
-    const rev = () => Math.floor(Math.random() * 2 ** 52);
-    let revs = (await this.q.listRevs.first({ scope }))!;
-    if (revs.mine === null || revs.everyone === null) {
-      if (revs.mine === null) await this.q.addListRev.run({ scope, rev: rev() });
-      if (revs.everyone === null) await this.q.addListRev.run({ scope: '', rev: rev() });
-      revs = (await this.q.listRevs.first({ scope }))!;
-    }
-    const version = `${revs.mine}:${revs.everyone}`;
-    if (reach.length === 0) return version;
-    const read = () => this.db.selectFrom('list_revs').select(['scope', 'rev']).where('scope', 'in', reach).execute();
+  private async listVersion(scope: string, reach: readonly string[]): Promise<{ version: string; used: Set<string> }> {
+    const scopes = [scope, '', ...reach];
+    const read = () => this.revsOf(scopes.length).all(Object.fromEntries(scopes.map((s, i) => [`s${i}`, s])));
     let rows = await read();
-    if (rows.length < reach.length) {
-      for (const s of reach) if (!rows.some((r) => r.scope === s)) await this.q.addListRev.run({ scope: s, rev: rev() });
+    if (rows.length < scopes.length) {
+      const rev = () => Math.floor(Math.random() * 2 ** 52);
+      for (const s of scopes) if (!rows.some((r) => r.scope === s)) await this.q.addListRev.run({ scope: s, rev: rev() });
       rows = await read();
     }
-    return [version, ...reach.map((s) => rows.find((r) => r.scope === s)?.rev)].join(':');
+    const byScope = new Map(rows.map((r) => [r.scope, r]));
+    return {
+      version: scopes.map((s) => byScope.get(s)?.rev).join(':'),
+      used: new Set(reach.filter((s) => Number(byScope.get(s)?.used) === 1)),
+    };
+  }
+
+  /** The statement of listVersion for `n` scopes, compiled once per count. */
+  private revsOf(n: number): Prepared<Record<string, string>, { scope: string; rev: number; used: unknown }> {
+    let kept = this.revStatements.get(n);
+    if (!kept) {
+      kept = this.store.prepare((p: Record<string, string>) => this.db.selectFrom('list_revs')
+        .select((eb) => ['scope', 'rev', eb.exists(eb.selectFrom('image_members').select('image_id')
+          .whereRef('image_members.member_id', '=', 'list_revs.scope')).as('used')])
+        .where('scope', 'in', Array.from({ length: n }, (_v, i) => p[`s${i}`]!)));
+      this.revStatements.set(n, kept);
+    }
+    return kept;
   }
 
   /**

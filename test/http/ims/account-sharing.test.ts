@@ -25,14 +25,14 @@ type Job = { status: string; error_code: string | null; entities: { results: { p
 async function seedAccounts(t: TestApp) {
   const db = t.container.store.db;
   const [a, b, c] = [hex(0xa), hex(0xb), hex(0xc)];
-  await db.insertInto('domains' as never).values([a, b, c].map((id, i) =>
-    ({ id, name: `acct-${i}`, description: '', enabled: 1, created_at: T0 })) as never).execute();
-  await db.insertInto('organizations' as never).values({ id: ORG, management_domain_id: a, created_at: T0 } as never)
+  await db.insertInto('domains').values([a, b, c].map((id, i) =>
+    ({ id, name: `acct-${i}`, description: '', enabled: 1, created_at: T0 }))).execute();
+  await db.insertInto('organizations').values({ id: ORG, management_domain_id: a, created_at: T0 })
     .execute();
-  await db.insertInto('org_units' as never).values([
+  await db.insertInto('org_units').values([
     { id: ROOT, org_id: ORG, parent_id: null, name: 'Root', created_at: T0 },
     { id: OU, org_id: ORG, parent_id: ROOT, name: 'ou', created_at: T0 },
-  ] as never).execute();
+  ]).execute();
   const project = async (id: string, domain: string) => {
     await db.insertInto('projects').values({ id, name: `p-${id.slice(-4)}`, domain_id: domain, created_at: T0 }).execute();
   };
@@ -40,8 +40,8 @@ async function seedAccounts(t: TestApp) {
   await project(hex(0xb2), b);
   await project(hex(0xc1), c);
   const join = async (domain: string, parent: string) => {
-    await db.insertInto('org_accounts' as never).values({ domain_id: domain, org_id: ORG, parent_id: parent,
-      join_method: 'invited', joined_at: T0 } as never).execute();
+    await db.insertInto('org_accounts').values({ domain_id: domain, org_id: ORG, parent_id: parent,
+      join_method: 'invited', joined_at: T0 }).execute();
   };
   await join(b, OU);
   await join(c, ROOT);
@@ -155,12 +155,12 @@ for (const kind of databaseKinds()) {
 
       // C moves into the OU: reached at once; B leaves the organization: no longer reached.
       const db = t.container.store.db;
-      await db.updateTable('org_accounts' as never).set({ parent_id: OU } as never).where('domain_id' as never, '=', c as never)
+      await db.updateTable('org_accounts').set({ parent_id: OU }).where('domain_id', '=', c)
         .execute();
       assert.deepEqual(await ids(t, c1, '__imagetype=shared'), [image]);
       await project(hex(0xc2), c);
       assert.deepEqual(await ids(t, await tokenFor(t, hex(0xc2)), '__imagetype=shared'), [image]);
-      await db.deleteFrom('org_accounts' as never).where('domain_id' as never, '=', b as never).execute();
+      await db.deleteFrom('org_accounts').where('domain_id', '=', b).execute();
       assert.deepEqual(await ids(t, b1, '__imagetype=shared'), []);
       assert.equal((await call(t, b1, 'GET', `/v2/images/${image}`)).statusCode, 404);
 
