@@ -56,8 +56,8 @@ export async function buildApp(container: Container, options: AppOptions = {}): 
   // strings); none is compiled: each dialect checks bodies and query strings in code, in its own order and
   // with its own messages, which ajv's would not match.
   app.setValidatorCompiler(() => () => true);
-  // Outside the dialect scopes (/healthz, /readyz, /versions, unknown paths): errors in the path's dialect,
-  // never Fastify's own body (which quotes the whole URL of a 404).
+  // Outside the dialect scopes (/healthz, /readyz, /versions, unknown paths): errors in the path's dialect (a
+  // signed caller's in IMS's), never Fastify's own body (which quotes the whole URL of a 404).
   app.setErrorHandler((error, request, reply) => renderError(appErrorOf(error, request), request, reply));
   app.setNotFoundHandler((request, reply) => renderError(notFound('The resource could not be found.'), request, reply));
   // First, so that every answer carries it, refusals of the hooks below included.
