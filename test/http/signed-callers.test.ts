@@ -133,6 +133,9 @@ for (const kind of databaseKinds()) {
       assertApigw(await signed(t, 'POST', '/v2/images', { body: { name: 'a' }, sent: '{"name":"b"}' }), fail);
       assertApigw(await signed(t, 'GET', '/v2/images', { key: { access: 'AKNOBODY', secret: 's' } }), 'ak AKNOBODY not exist');
       assertApigw(await signed(t, 'GET', '/v2/images', { date: new Date(Date.now() - 16 * 60_000) }), 'signature expired');
+      // A GET body is read for the signature only up to the route's limit.
+      assertIms(await signed(t, 'GET', `/v2/images/${id}`, { body: 'x'.repeat(64 * 1024 + 1) }), 413, 'IMG.0001',
+        'Request body is too large.');
       assert.equal(await imageCount(t), 1);
       assert.equal(ok(await signed(t, 'GET', `/v2/images/${id}`)).name, 'i');
     });
