@@ -4,13 +4,14 @@ import { orgInvalid } from '../../errors/organizations.js';
 import type { PageRequest } from '../../repos/org-repo.js';
 import type { Handshake, OrgCaller } from '../../services/organization-service.js';
 import { appErrorOf } from '../errors.js';
-import { akskContext, akskDeps, ApigwError, gatewayAuth, parseRawJsonBody, registerRawJsonBody } from '../ims/aksk-auth.js';
+import { AKSK_REASONS } from '../../auth/aksk.js';
+import { ApigwError } from '../aksk-auth.js';
+import { renderError } from '../dialect.js';
 import { renderUnknownApi } from '../ims/errors.js';
 import { rejectOtherMethods } from '../method-guard.js';
-import { type Routes, unparsed } from '../request-schemas.js';
+import { type ScopeRoutes, unparsed } from '../request-schemas.js';
 import { singleQuery } from '../url-guard.js';
 import { accountBody, handshakeBody, organizationBody, pageInfo, rootBody, unitBody } from './bodies.js';
-import { renderOrgError } from './errors.js';
 
 const doc = <T extends object>(summary: string, extra: T = {} as T) => ({ tags: ['organizations'], summary, ...extra });
 
@@ -69,19 +70,14 @@ function inviteTarget(body: unknown): { target: Handshake['target']; notes: stri
  * for an account: the one `X-Domain-Id` names (as Huawei's SDKs send for global services), else the account of
  * the caller's project.
  */
-export const organizationsPlugin: Routes = async (app, { container }) => {
+export const organizationsPlugin: ScopeRoutes = async (app, { container, authenticator }) => {
   const { organizations: orgs } = container;
-  const deps = akskDeps(container);
-  registerRawJsonBody(app);
-  app.setErrorHandler((error, request, reply) => {
-    if (error instanceof ApigwError && error.detail) request.log.info({ detail: error.detail }, 'authentication failed');
-    return renderOrgError(appErrorOf(error, request), request, reply);
-  });
+  app.setErrorHandler((error, request, reply) =>
+    renderError(appErrorOf(error, request), request, reply, 'organizations'));
   app.setNotFoundHandler((request, reply) => renderUnknownApi(request, reply));
-  app.addHook('onRequest', async (request) => gatewayAuth(request, container, deps));
-  app.addHook('preValidation', async (request) => {
-    request.ctx ??= await akskContext(request, deps);
-    request.body = parseRawJsonBody(request.rawBody);
+  authenticator.register(app, {
+    refuse: (why) => (why === 'missing' ? new ApigwError(AKSK_REASONS.missing)
+      : new ApigwError('token expires or is invalid', 'token verification failed')),
   });
   const caller = (request: FastifyRequest): Promise<OrgCaller> => {
     const header = request.headers['x-domain-id'];
