@@ -255,13 +255,13 @@ describe('Huawei SDK core: IMS and native OpenStack APIs with AK/SK', () => {
       { op: 'add', path: '/__os_version', value: 'Ubuntu 22.04 server 64bit' },
     ] });
     assert.deepEqual([patched.name, patched.__os_version], ['catalog-renamed', 'Ubuntu 22.04 server 64bit']);
-    assert.deepEqual(await sdk.owner.call('GlanceCreateTag', { image_id: created.id, tag: 'tier=gold' }),
+    assert.deepEqual(await sdk.owner.call('GlanceCreateTag', { image_id: created.id, tag: 'gold' }),
       { httpStatusCode: 204 });
     assert.deepEqual((await sdk.owner.call('GlanceShowImage', { image_id: created.id })).tags.sort(),
-      ['env=test', 'tier=gold']);
-    assert.deepEqual(await sdk.owner.call('GlanceDeleteTag', { image_id: created.id, tag: 'env=test' }),
+      ['env=test', 'gold']);
+    assert.deepEqual(await sdk.owner.call('GlanceDeleteTag', { image_id: created.id, tag: 'gold' }),
       { httpStatusCode: 204 });
-    assert.deepEqual((await sdk.owner.call('GlanceShowImage', { image_id: created.id })).tags, ['tier=gold']);
+    assert.deepEqual((await sdk.owner.call('GlanceShowImage', { image_id: created.id })).tags, ['env=test']);
 
     assert.deepEqual(await sdk.owner.call('GlanceDeleteImage', { image_id: created.id }), { httpStatusCode: 204 });
     assert.deepEqual(await sdk.owner.refused('GlanceShowImage', { image_id: created.id }),
