@@ -3,9 +3,10 @@ import swagger from '@fastify/swagger';
 import type { Container } from './container.js';
 import { uuid } from './domain/clock.js';
 import { notFound } from './errors/app-error.js';
+import { Authenticator } from './http/authentication.js';
 import { BODY_LIMITS } from './http/body-limits.js';
 import { registerBodyParsers } from './http/body-parsers.js';
-import { renderForPath } from './http/dialect.js';
+import { renderError } from './http/dialect.js';
 import { appErrorOf } from './http/errors.js';
 import { registerRateLimits } from './http/rate-limits.js';
 import { registerRequestTimeouts } from './http/timeouts.js';
@@ -57,8 +58,8 @@ export async function buildApp(container: Container, options: AppOptions = {}): 
   app.setValidatorCompiler(() => () => true);
   // Outside the dialect scopes (/healthz, /readyz, /versions, unknown paths): errors in the path's dialect,
   // never Fastify's own body (which quotes the whole URL of a 404).
-  app.setErrorHandler((error, request, reply) => renderForPath(appErrorOf(error, request), request, reply));
-  app.setNotFoundHandler((request, reply) => renderForPath(notFound('The resource could not be found.'), request, reply));
+  app.setErrorHandler((error, request, reply) => renderError(appErrorOf(error, request), request, reply));
+  app.setNotFoundHandler((request, reply) => renderError(notFound('The resource could not be found.'), request, reply));
   // First, so that every answer carries it, refusals of the hooks below included.
   app.addHook('onRequest', async (request, reply) => {
     reply.header('X-Request-Id', request.id);
@@ -89,9 +90,10 @@ export async function buildApp(container: Container, options: AppOptions = {}): 
   });
   await app.register(healthRoutes, { container });
   await app.register(versionRoutes, { container });
-  await app.register(identityRoutes, { container, prefix: '/v3' });
-  await app.register(glancePlugin, { container, prefix: '/v2' });
-  await app.register(imsPlugin, { container });
+  const authenticator = new Authenticator(container);
+  await app.register(identityRoutes, { container, authenticator, prefix: '/v3' });
+  await app.register(glancePlugin, { container, authenticator, prefix: '/v2' });
+  await app.register(imsPlugin, { container, authenticator });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;
 }

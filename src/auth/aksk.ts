@@ -274,6 +274,12 @@ export interface ReceivedRequest {
   headers: Readonly<Record<string, string | readonly string[] | undefined>>;
   /** Exact body bytes; undefined or empty when there is none. */
   body?: string | Uint8Array;
+  /**
+   * The body is streamed to its route, not read before the check (image data): its hash can only be the declared
+   * X-Sdk-Content-Sha256, `UNSIGNED-PAYLOAD` or a hex hash the route then checks the bytes against as they arrive.
+   * Without one the signature cannot be checked before the body is read, and is refused.
+   */
+  streamed?: boolean;
 }
 
 /** The secret key of an access key, or undefined when the access key does not exist. */
@@ -349,10 +355,11 @@ export async function verifySignature(req: ReceivedRequest, lookupSecret: Secret
   let payloadHash: string;
   const declared = singleHeader(req.headers, 'x-sdk-content-sha256')?.trim();
   if (declared === undefined) {
+    if (req.streamed) return fail(AKSK_REASONS.signature, 'a streamed body without X-Sdk-Content-Sha256');
     payloadHash = body.length === 0 ? EMPTY_BODY_SHA256 : sha256Hex(body);
   } else if (declared === UNSIGNED_PAYLOAD) {
     payloadHash = declared;
-  } else if (HEX64_RE.test(declared) && declared.toLowerCase() === sha256Hex(body)) {
+  } else if (HEX64_RE.test(declared) && (req.streamed || declared.toLowerCase() === sha256Hex(body))) {
     payloadHash = declared;
   } else {
     return fail(AKSK_REASONS.signature, 'X-Sdk-Content-Sha256 does not match the body');

@@ -1,22 +1,28 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppError } from '../errors/app-error.js';
+import { isSigned } from './aksk-auth.js';
 import { renderGlanceError } from './glance/errors.js';
 import { renderKeystoneError } from './identity/errors.js';
 import { renderImsError } from './ims/errors.js';
 
+export type Dialect = 'keystone' | 'glance' | 'ims';
+
 /** The wire dialect a path belongs to. */
-export function dialectOf(url: string): 'keystone' | 'glance' | 'ims' {
+export function dialectOf(url: string): Dialect {
   if (url.startsWith('/v3')) return 'keystone';
   if (url.startsWith('/v1/') || url.startsWith('/v2/cloudimages')) return 'ims';
   return url.startsWith('/v2') ? 'glance' : 'keystone';
 }
 
 /**
- * An error in the dialect of the request's path, for errors raised before any route scope is chosen
- * (the router's own: a bad percent-escape, an overlong path parameter).
+ * An error in the caller's dialect, the one place it is chosen. A Huawei-SDK caller (it signs with
+ * `SDK-HMAC-SHA256`) gets the IMS body on every path, which its SDK reads (`error.code`/`error.message`, or the
+ * gateway's `error_code`/`error_msg`: docs/compatibility.md); any other caller the dialect of the path, `path`
+ * (by default the one its URL belongs to, for errors raised before a scope is chosen).
  */
-export function renderForPath(err: AppError, request: FastifyRequest, reply: FastifyReply) {
-  switch (dialectOf(request.url)) {
+export function renderError(err: AppError, request: FastifyRequest, reply: FastifyReply,
+  path: Dialect = dialectOf(request.url)) {
+  switch (isSigned(request) ? 'ims' : path) {
     case 'glance': return renderGlanceError(err, request, reply);
     case 'ims': return renderImsError(err, request, reply);
     default: return renderKeystoneError(err, reply);

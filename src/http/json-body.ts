@@ -44,10 +44,10 @@ function refusal(value: unknown): string | undefined {
 /**
  * A JSON request body: empty text is no body (clients send Content-Type: application/json on GET and
  * DELETE); malformed JSON, `__proto__` and `constructor.prototype` keys (prototype poisoning), nesting past
- * MAX_JSON_DEPTH, NUL characters and lone surrogates are a 400 (with `img`, the IMS code, where the dialect
- * has codes).
+ * MAX_JSON_DEPTH, NUL characters and lone surrogates are a 400 (`IMG.0001` in the IMS dialect, its code for
+ * a malformed request).
  */
-export function parseJsonBody(text: string, img?: string): unknown {
+export function parseJsonBody(text: string): unknown {
   if (text.length === 0) return undefined;
   let value: unknown;
   try {
@@ -55,9 +55,9 @@ export function parseJsonBody(text: string, img?: string): unknown {
   } catch (err) {
     const poisoned = err instanceof SyntaxError && /prototype/.test(err.message);
     throw new AppError('bad_request', poisoned ? 'The request body has a forbidden "__proto__" or "constructor" key.'
-      : 'Malformed JSON in request body.', { img });
+      : 'Malformed JSON in request body.');
   }
   const refused = refusal(value);
-  if (refused) throw new AppError('bad_request', refused, { img });
+  if (refused) throw new AppError('bad_request', refused);
   return value;
 }

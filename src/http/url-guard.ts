@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from '../errors/app-error.js';
 import { hasControl } from '../domain/control.js';
-import { renderForPath } from './dialect.js';
+import { renderError } from './dialect.js';
 
 /** Longest path parameter routed; past it the router answers 414 (an id, a name or a tag is far shorter). */
 export const MAX_PARAM_LENGTH = 1024;
@@ -42,10 +42,10 @@ export function registerUrlGuard(app: FastifyInstance): void {
   app.addHook<AnyUrl>('onRequest', (request, _reply, done) => done(badUrl(request)));
 }
 
-/** Fastify's `frameworkErrors`: the router's errors as AppErrors, in the dialect of the path. */
-export function frameworkError(error: Error & { code?: string }, request: FastifyRequest, reply: Parameters<typeof renderForPath>[2]) {
+/** Fastify's `frameworkErrors`: the router's errors as AppErrors, in the dialect of the path (or the caller's). */
+export function frameworkError(error: Error & { code?: string }, request: FastifyRequest, reply: Parameters<typeof renderError>[2]) {
   const err = error.code === 'FST_ERR_MAX_PARAM_LENGTH'
     ? new AppError('uri_too_long', `A path segment is longer than ${MAX_PARAM_LENGTH} characters.`)
     : new AppError('bad_request', 'The URL is not valid: it has a malformed percent-escape.');
-  return renderForPath(err, request, reply);
+  return renderError(err, request, reply);
 }

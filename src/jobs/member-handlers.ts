@@ -3,7 +3,8 @@ import type { Database } from '../db/schema.js';
 import { type Clock, isoNow } from '../domain/clock.js';
 import { img, pairCode, reasonOf, updatePairCode } from '../errors/catalogue.js';
 import {
-  acceptVault, addMember, kmsKeyOf, type MemberQuotas, modifyMember, ownImage, shareAvailable, shareWith, withinQuota,
+  acceptVault, batchAddMember, batchMembershipMatters, batchOwnImage, kmsKeyOf, type MemberQuotas, modifyMember,
+  shareAvailable, shareWith, withinQuota,
 } from '../policy/sharing.js';
 import type { Viewer } from '../policy/visibility.js';
 import type { ImageRepo } from '../repos/image-repo.js';
@@ -102,8 +103,8 @@ export function addMembersHandler(deps: MemberJobDeps): JobHandler<PairsPayload>
   const { repos, clock, quotas } = deps;
   return (payload, ctx) => perImage(ctx, payload.images, payload.projects, async (trx, imageId, pending, results) => {
     const caller = submitter(ctx, payload);
-    const { lock, membership } = await deps.repos.images.lockFor(caller, imageId, trx);
-    const refused = addMember(caller, lock?.image, membership) ?? shareAvailable(lock!.image);
+    const { lock, membership } = await deps.repos.images.lockFor(caller, imageId, trx, batchMembershipMatters);
+    const refused = batchAddMember(caller, lock?.image, membership) ?? shareAvailable(lock!.image);
     if (refused) {
       results.push(...pending.map((p) => failed(imageId, p, pairCode(refused))));
       return;
@@ -161,8 +162,8 @@ export function updateMembersHandler(deps: MemberJobDeps): JobHandler<UpdatePayl
 export function deleteMembersHandler(deps: MemberJobDeps): JobHandler<PairsPayload> {
   return (payload, ctx) => perImage(ctx, payload.images, payload.projects, async (trx, imageId, pending, results) => {
     const caller = submitter(ctx, payload);
-    const { lock, membership } = await deps.repos.images.lockFor(caller, imageId, trx);
-    const refused = ownImage(caller, lock?.image, membership);
+    const { lock, membership } = await deps.repos.images.lockFor(caller, imageId, trx, batchMembershipMatters);
+    const refused = batchOwnImage(caller, lock?.image, membership);
     if (refused) {
       results.push(...pending.map((p) => failed(imageId, p, pairCode(refused))));
       return;

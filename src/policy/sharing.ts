@@ -59,9 +59,12 @@ export function getImage(caller: Viewer, image: SharedImage | undefined, members
  */
 export function addMember(caller: Viewer, image: SharedImage | undefined, membership: Membership)
   : Refusal | undefined {
-  return ownImage(caller, image, membership)
-    ?? (image!.visibility === 'public' || image!.visibility === 'community' ? 'not_shareable' : undefined);
+  return ownImage(caller, image, membership) ?? shareable(image!);
 }
+
+/** Public and community images are everyone's: they are not shared with members. */
+const shareable = (image: SharedImage): Refusal | undefined =>
+  (image.visibility === 'public' || image.visibility === 'community' ? 'not_shareable' : undefined);
 
 /** Glance `delete_member`: the owner (or an admin) of a shared image. */
 export function deleteMember(caller: Viewer, image: SharedImage | undefined, membership: Membership)
@@ -78,6 +81,26 @@ export function deleteMember(caller: Viewer, image: SharedImage | undefined, mem
 export function ownImage(caller: Viewer, image: SharedImage | undefined, membership: Membership)
   : Refusal | undefined {
   return getImage(caller, image, membership) ?? (!owns(caller, image!) ? 'not_owner' : undefined);
+}
+
+/** Whose membership the IMS batch rules read: a non-admin's, of any image not its own (whatever its visibility). */
+export const batchMembershipMatters = (caller: Viewer, image: Pick<SharedImage, 'owner'>): boolean =>
+  !caller.isAdmin && image.owner !== caller.projectId;
+
+/**
+ * IMS batch delete (E3), and the ownership part of batch add (E1): `ownImage`, but a project the image is shared
+ * with (any status, whatever the image's visibility now) knows the image exists, and is refused as not its owner
+ * (IMG.0047) rather than told it does not exist (IMG.0027).
+ */
+export function batchOwnImage(caller: Viewer, image: SharedImage | undefined, membership: Membership)
+  : Refusal | undefined {
+  return image && membership !== undefined && !owns(caller, image) ? 'not_owner' : ownImage(caller, image, membership);
+}
+
+/** IMS batch add (E1): `batchOwnImage`, and a shareable image, as `addMember`. */
+export function batchAddMember(caller: Viewer, image: SharedImage | undefined, membership: Membership)
+  : Refusal | undefined {
+  return batchOwnImage(caller, image, membership) ?? shareable(image!);
 }
 
 /**

@@ -194,13 +194,14 @@ export class ImageRepo {
   }
 
   /**
-   * `lock`, and the viewer's membership of the image where it decides whether the viewer sees it (the policy's
-   * `membershipMatters`); undefined otherwise.
+   * `lock`, and the viewer's membership of the image where the rule applied decides with it (`matters`: by
+   * default the policy's `membershipMatters`, whether the viewer sees it); undefined otherwise.
    */
-  async lockFor(viewer: Viewer, id: string, trx: Transaction<Database>)
+  async lockFor(viewer: Viewer, id: string, trx: Transaction<Database>,
+    matters: (viewer: Viewer, image: Image) => boolean = membershipMatters)
     : Promise<{ lock: LockedImage | undefined; membership: MemberStatus | undefined }> {
     const lock = await this.lock(id, trx);
-    const membership = lock && membershipMatters(viewer, lock.image)
+    const membership = lock && matters(viewer, lock.image)
       ? await this.memberStatus(id, viewer.projectId, trx) : undefined;
     return { lock, membership };
   }

@@ -4,8 +4,7 @@ import type { Image } from '../domain/image.js';
 import { batchError, batchImageNotFound } from '../errors/catalogue.js';
 import type { ImageRepo } from '../repos/image-repo.js';
 import type { MemberRepo } from '../repos/member-repo.js';
-import { addMember, ownImage, selfShare, shareAvailable } from '../policy/sharing.js';
-import { membershipMatters } from '../policy/visibility.js';
+import { addMember, batchMembershipMatters, batchOwnImage, selfShare, shareAvailable } from '../policy/sharing.js';
 import type { JobService } from './job-service.js';
 
 /** Job types of the IMS batch member APIs (E1-E3). */
@@ -72,15 +71,15 @@ export class BatchMemberService {
 
   /**
    * Every image must exist for the caller and be its own (admins may act on any): the images, in the request's
-   * order. An image shared with the caller exists for it, and is refused for not being its own.
+   * order. An image shared with the caller exists for it, and is refused for not being its own (`batchOwnImage`).
    */
   private async ownedImages(ctx: RequestContext, ids: string[]): Promise<Image[]> {
     const byId = new Map((await this.repos.images.getMany(ids)).map((image) => [image.id, image]));
-    const others = [...byId.values()].filter((image) => membershipMatters(ctx, image)).map((image) => image.id);
+    const others = [...byId.values()].filter((image) => batchMembershipMatters(ctx, image)).map((image) => image.id);
     const memberOf = others.length === 0 ? new Map() : await this.repos.members.memberOf(ctx.projectId, others);
     for (const id of ids) {
       const image = byId.get(id);
-      const refused = ownImage(ctx, image, memberOf.get(id));
+      const refused = batchOwnImage(ctx, image, memberOf.get(id));
       if (refused) throw batchError(refused, id);
     }
     return ids.map((id) => byId.get(id)!);

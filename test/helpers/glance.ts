@@ -45,9 +45,9 @@ export async function share(t: TestApp, ownerToken: string, id: string, member: 
 export const glanceError = (status: number, title: string, message: string) =>
   ({ message: `${message}<br /><br />\n\n\n`, code: `${status} ${title}`, title });
 
-/** Asserts status, JSON content type and the exact webob body. */
+/** Asserts status, webob's JSON content type (no charset) and the exact webob body. */
 export function assertGlanceError(res: LightMyRequestResponse, status: number, title: string, message: string) {
   assert.equal(res.statusCode, status, res.body);
-  assert.equal(res.headers['content-type'], 'application/json; charset=utf-8');
+  assert.equal(res.headers['content-type'], 'application/json');
   assert.deepEqual(json(res), glanceError(status, title, message));
 }

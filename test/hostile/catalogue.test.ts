@@ -748,7 +748,9 @@ const FAMILIES: [string, (f: Fixtures) => Case[]][] = [
       body('PUT', `/v2/images/${img}/members/${p.alt}`, 64 * KIB + 1, glance(413, tooLarge), { as: 'alt' }),
       body('PUT', `/v2/images/${img}/tags/x`, 64 * KIB + 1, notExpected),
       body('POST', `/v2/images/${img}/actions/deactivate`, 64 * KIB + 1, notExpected),
-      body('GET', '/v2/images', 64 * KIB + 1, notExpected),
+      body('GET', `/v2/images/${img}`, 64 * KIB + 1, notExpected),
+      // The image list ignores a body (no body_reject in Glance's router), and does not read it.
+      body('GET', '/v2/images', 64 * KIB + 1, ok((b) => assert.deepEqual(b.images.map((i: { id: string }) => i.id), [img]))),
       body('DELETE', `/v2/images/${img}`, 64 * KIB + 1, notExpected),
       body('POST', '/v3/auth/tokens', 112 * KIB + 1, keystone(413, tooLarge), { as: null }),
       body('POST', '/v3/auth/tokens', 112 * KIB, keystone(400, 'Expecting to find auth.identity in request body.'), { as: null }),
@@ -778,6 +780,11 @@ const FAMILIES: [string, (f: Fixtures) => Case[]][] = [
       ['PUT', `/v1/kms-grants/k/projects/${p.alt}`],
       ['DELETE', `/v1/kms-grants/k/projects/${p.alt}`],
       ['GET', '/v2/cloudimages'],
+      ['GET', '/v2/images'],
+      ['GET', `/v2/images/${img}`],
+      ['POST', `/v2/images/${img}/members`, JSON.stringify({ member: p.other })],
+      ['GET', '/v2/schemas/image'],
+      ['GET', `/v3/projects/${p.demo}`],
     ];
     const now = t.container.clock.now().getTime();
     const fail = apigw('verify aksk signature fail');
@@ -802,8 +809,10 @@ const FAMILIES: [string, (f: Fixtures) => Case[]][] = [
       { name: 'control: GET /v1/{project}/cloudimages/{image}/members, signed now',
         ...signed(t, 'GET', `/v1/${p.demo}/cloudimages/${img}/members`),
         expect: ok((b) => assert.equal(b.page_info.current_count, 1)) },
-      { name: 'AK/SK on a Glance path', ...signed(t, 'GET', '/v2/images'), expect: glance401 },
-      { name: 'AK/SK on a Keystone path', ...signed(t, 'GET', '/v3/projects'), expect: keystone(401, AUTH_REQUIRED) },
+      { name: 'control: GET /v2/images/{image}, signed now', ...signed(t, 'GET', `/v2/images/${img}`),
+        expect: ok((b) => assert.equal(b.id, img)) },
+      { name: 'control: GET /v3/projects/{project}, signed now', ...signed(t, 'GET', `/v3/projects/${p.demo}`),
+        expect: ok((b) => assert.equal(b.project.id, p.demo)) },
     ];
   }],
 
@@ -964,8 +973,10 @@ function assertAnswer(res: LightMyRequestResponse, expect: Answer): void {
     assert.equal(res.headers['content-type'], expect.text.type);
     assert.equal(res.body, expect.text.body);
   } else {
-    assert.equal(res.headers['content-type'], 'application/json; charset=utf-8');
     const body = json(res) as Record<string, unknown>;
+    // webob's JSON errors carry no charset; every other JSON answer is Fastify's.
+    const webob = typeof body.code === 'string' && typeof body.title === 'string';
+    assert.equal(res.headers['content-type'], webob ? 'application/json' : 'application/json; charset=utf-8');
     if (expect.body !== undefined) {
       const want = (expect.body as { request_id?: string }).request_id === REQUEST_ID
         ? { ...(expect.body as object), request_id: res.headers['x-request-id'] } : expect.body;

@@ -24,6 +24,7 @@ type Actor = 'O' | 'A' | 'Mp' | 'Ma' | 'Mr' | 'U';
 type Vis = 'shared' | 'private' | 'public' | 'community';
 
 const ACTORS: Actor[] = ['O', 'A', 'Mp', 'Ma', 'Mr', 'U'];
+const MEMBERS: Actor[] = ['Mp', 'Ma', 'Mr'];
 const ABBREVIATIONS: Record<string, Verdict> = {
   ok: 'ok', '404': 'image_not_found', own: 'not_owner', pub: 'not_shareable', nsh: 'not_shared',
   oup: 'owner_cannot_update', mnf: 'member_not_found',
@@ -97,12 +98,17 @@ const CASES: Case[] = [
 /**
  * Cells where a path applies a rule of its own, with the verdict it gives there:
  * - native add follows Glance, which shares images in any status (tempest adds members to queued images);
+ * - batch add and delete (E1, E3) refuse a member of the image as not its owner (IMG.0047) whatever the image's
+ *   visibility now is, where Glance hides a private image from its members (policy `batchOwnImage`);
  * - batch delete (E3) removes members whatever the image's visibility now is (policy `ownImage`);
  * - batch update (E2) names the project it acts for: an owner names its own, which is no member (IMG.0027 at
  *   submit, "not shared with you"); a job queued past the submit still meets `modify_member`.
  */
 function difference(c: Case, path: Path): Verdict | undefined {
   if (c.expected === 'unavailable' && path === 'native') return 'ok';
+  if (c.op !== 'update' && path !== 'native' && c.expected === 'image_not_found' && MEMBERS.includes(c.actor)) {
+    return 'not_owner';
+  }
   if (c.op === 'remove' && path !== 'native' && c.expected === 'not_shared') {
     return c.actor === 'O' || c.actor === 'A' ? 'ok' : 'not_owner';
   }

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import Fastify from 'fastify';
-import { sign } from '../../src/auth/aksk.js';
+import { Readable } from 'node:stream';
+import { buffer } from 'node:stream/consumers';
+import { sha256Hex, sign } from '../../src/auth/aksk.js';
 import { CacheSpace } from '../../src/cache/cache-space.js';
 import { AppError } from '../../src/errors/app-error.js';
-import { registerBodyParsers } from '../../src/http/body-parsers.js';
 import {
-  akskContext, AkskCache, akskDeps, type AkskRepo, type AkskRequest, ApigwError, parseRawJsonBody, registerRawJsonBody,
-} from '../../src/http/ims/aksk-auth.js';
+  akskContext, AkskCache, akskDeps, type AkskRepo, type AkskRequest, ApigwError, checkedStream, isSigned,
+} from '../../src/http/aksk-auth.js';
 import { BOOTSTRAP, buildTestApp } from '../helpers/app.js';
 import { FakeClock } from '../helpers/clock.js';
 import { databaseKinds } from '../helpers/databases.js';
@@ -186,69 +186,35 @@ describe('akskContext', () => {
   });
 });
 
-describe('registerRawJsonBody', () => {
-  async function scopedApp() {
-    const app = Fastify();
-    registerBodyParsers(app);
-    const { deps } = fixture();
-    app.setErrorHandler((err, request, reply) => {
-      if (err instanceof ApigwError) return reply.status(err.status).send(err.body(request.id));
-      if (err instanceof AppError) return reply.status(err.status).send({ error: { code: err.img, message: err.message } });
-      return reply.status(500).send({ message: 'internal' });
-    });
-    await app.register(async (ims) => {
-      registerRawJsonBody(ims);
-      ims.post('/v1/cloudimages/members', async (request) => {
-        // As the IMS scope does: the signature over the raw bytes first, then the parse.
-        const ctx = await akskContext(request, deps);
-        return { ctx, raw: request.rawBody?.toString('utf8') ?? null, body: parseRawJsonBody(request.rawBody) };
-      });
-    });
-    await app.register(async (glance) => {
-      glance.post('/v2/images/:id/members', async (request) => ({ raw: request.rawBody === undefined, body: request.body }));
-    });
-    return app;
-  }
+describe('isSigned', () => {
+  it('is an SDK-HMAC-SHA256 Authorization header, and nothing else', () => {
+    const signed = (authorization?: string) => isSigned({ headers: authorization === undefined ? {} : { authorization } });
+    assert.equal(signed(signedRequest().headers.authorization as string), true);
+    assert.equal(signed('SDK-HMAC-SHA256 garbage'), true);
+    for (const other of [undefined, '', 'Basic dXNlcjpwdw==', 'Bearer x', 'sdk-hmac-sha256 Access=A']) {
+      assert.equal(signed(other), false, String(other));
+    }
+  });
+});
 
-  it('keeps the exact bytes in the IMS scope so a signed JSON body verifies', async (t) => {
-    const app = await scopedApp();
-    t.after(() => app.close());
-    const body = '{ "images": ["d164b5df-1bc3-4c3f-893e-3e471fd16e64"],\n  "projects": [] }';
-    const req = signedRequest({ body });
-    // light-my-request stamps its own host and user-agent; the signed host must match.
-    const res = await app.inject({ method: 'POST', url: req.raw.url!, headers: req.headers as Record<string, string>,
-      payload: body });
-    assert.equal(res.statusCode, 200, res.body);
-    assert.deepEqual(res.json(), {
-      ctx: { userId: 'u1', projectId: P1, roles: ['member', 'reader'], isAdmin: false }, raw: body,
-      body: { images: ['d164b5df-1bc3-4c3f-893e-3e471fd16e64'], projects: [] },
-    });
+describe('checkedStream', () => {
+  const data = Buffer.from('image data');
+  it('passes UNSIGNED-PAYLOAD bodies through as they are', async () => {
+    const body = Readable.from([data]);
+    assert.equal(checkedStream(body, { 'x-sdk-content-sha256': 'UNSIGNED-PAYLOAD' }), body);
   });
 
-  it('renders a tampered body as the APIGW 401 and malformed signed JSON as IMG.0001', async (t) => {
-    const app = await scopedApp();
-    t.after(() => app.close());
-    const req = signedRequest();
-    const tampered = await app.inject({ method: 'POST', url: req.raw.url!, headers: req.headers as Record<string, string>,
-      payload: req.rawBody!.toString().replace('["d164', '[ "d164') });
-    assert.equal(tampered.statusCode, 401);
-    assert.deepEqual(tampered.json(), { error_msg: 'Incorrect IAM authentication information: verify aksk signature fail',
-      error_code: 'APIGW.0301', request_id: tampered.json().request_id });
-    assert.match(tampered.json().request_id, /^req-/);
-    const malformed = signedRequest({ body: '{"images":' });
-    const bad = await app.inject({ method: 'POST', url: malformed.raw.url!, headers: malformed.headers as Record<string, string>,
-      payload: '{"images":' });
-    assert.equal(bad.statusCode, 400);
-    assert.deepEqual(bad.json(), { error: { code: 'IMG.0001', message: 'Malformed JSON in request body.' } });
+  it('passes bytes matching the declared hash, and fails with the APIGW 401 at the end when they do not', async () => {
+    assert.deepEqual(await buffer(checkedStream(Readable.from([data]), { 'x-sdk-content-sha256': sha256Hex(data) })),
+      data);
+    await rejects(buffer(checkedStream(Readable.from([data, Buffer.from('!')]),
+      { 'x-sdk-content-sha256': sha256Hex(data).toUpperCase() })), apigw('verify aksk signature fail'));
   });
 
-  it('leaves other scopes on the shared string parser', async (t) => {
-    const app = await scopedApp();
-    t.after(() => app.close());
-    const res = await app.inject({ method: 'POST', url: '/v2/images/x/members',
-      headers: { 'content-type': 'application/json; charset=UTF-8' }, payload: '{"member":"p"}' });
-    assert.equal(res.statusCode, 200);
-    assert.deepEqual(res.json(), { raw: true, body: { member: 'p' } });
+  it('fails when the body does', async () => {
+    const body = new Readable({ read() { this.destroy(new Error('client gone')); } });
+    await rejects(buffer(checkedStream(body, { 'x-sdk-content-sha256': sha256Hex(data) })),
+      (err) => assert.equal((err as Error).message, 'client gone'));
   });
 });
 

@@ -29,12 +29,14 @@ export function renderGlanceError(err: AppError, request: FastifyRequest, reply:
   const code = `${err.status} ${title}`;
   reply.status(err.status);
   if (err.code === 'unauthorized') {
-    // keystonemiddleware answers before Glance does, with Keystone's JSON body.
+    // keystonemiddleware answers before Glance does, with Keystone's JSON body (docs/compatibility.md).
     return reply.type('application/json').send({ error: { code: 401, title, message: err.message } });
   }
   const format = errorFormat(request.headers.accept);
   if (format === 'json') {
-    return reply.type('application/json').send({ message: `${err.message}<br /><br />\n\n\n`, code, title });
+    // webob's content type, without a charset (Fastify adds one to a string it sends as JSON; not to bytes).
+    return reply.header('content-type', 'application/json')
+      .send(Buffer.from(JSON.stringify({ message: `${err.message}<br /><br />\n\n\n`, code, title })));
   }
   if (format === 'plain') {
     return reply.type('text/plain; charset=UTF-8').send(`${code}\n\n${err.message}\n\n   `);

@@ -1,19 +1,12 @@
 import type { Static } from '@sinclair/typebox';
-import type { FastifyRequest } from 'fastify';
 import type { ImageAction } from '../../domain/image-status.js';
-import { badRequest, notFound } from '../../errors/app-error.js';
-import { hasBody } from '../body-parsers.js';
+import { notFound } from '../../errors/app-error.js';
 import { rejectOtherMethods } from '../method-guard.js';
 import type { Routes } from '../request-schemas.js';
+import { rejectBody } from './body-reject.js';
 import { IMAGE_PARAMS, TAG_PARAMS } from './params.js';
 
 const NO_CONTENT = { 204: { type: 'null' } } as const;
-
-/** Glance's `body_reject=True` on these PUT and POST routes (GET and DELETE are covered by the scope). */
-async function rejectBody(request: FastifyRequest, _reply: unknown, payload: unknown) {
-  if (hasBody(request)) throw badRequest('A body is not expected with this request.');
-  return payload;
-}
 
 /**
  * The tag of `/images/{id}/tags/*`. A wildcard rather than a `:tag` parameter because the router caps

@@ -1,11 +1,12 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Container } from '../../container.js';
-import { AppError, badRequest, forbidden, notFound } from '../../errors/app-error.js';
+import type { FastifyRequest } from 'fastify';
+import { AppError, forbidden, notFound } from '../../errors/app-error.js';
 import { accessOf, allows, GLANCE_RULES } from '../../policy/roles.js';
-import { tokenContext } from '../context.js';
+import { authRequired } from '../authentication.js';
+import { parseJson } from '../body-parsers.js';
+import { renderError } from '../dialect.js';
 import { appErrorOf } from '../errors.js';
-import { hasBody, parseJson } from '../body-parsers.js';
-import { renderGlanceError } from './errors.js';
+import type { ScopeRoutes } from '../request-schemas.js';
+import { rejectBody } from './body-reject.js';
 import { glanceImageActionRoutes } from './image-actions.js';
 import { glanceImageRoutes } from './images.js';
 import { glanceMemberRoutes } from './members.js';
@@ -26,35 +27,33 @@ function glanceError(error: unknown, request: FastifyRequest): AppError {
   return err;
 }
 
-/** The Glance v2 scope (prefix /v2): token auth on every route, webob-style errors, Glance's body rules. */
-export async function glancePlugin(app: FastifyInstance, { container }: { container: Container }) {
-  app.setErrorHandler((error, request, reply) => {
-    const err = glanceError(error, request);
-    return renderGlanceError(err, request, reply);
-  });
+/** The image list: the one GET route of Glance's router without `body_reject`. */
+const IMAGE_LIST = '/v2/images';
+
+/** The Glance v2 scope (prefix /v2): token or AK/SK auth on every route, webob-style errors, Glance's body rules. */
+export const glancePlugin: ScopeRoutes = async (app, { container, authenticator }) => {
+  app.setErrorHandler((error, request, reply) => renderError(glanceError(error, request), request, reply, 'glance'));
   // Glance reads any request body as JSON, whatever its Content-Type says.
-  app.addContentTypeParser('*', { parseAs: 'string' }, parseJson);
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, parseJson);
   const authUrl = () => `${container.urls.publicUrl}/v3`;
-  // The caller, then what its roles allow (reader reads, member writes), before anything else.
-  app.addHook('onRequest', async (request) => {
-    await tokenContext(container.identity, request, authUrl);
-    const rule = GLANCE_RULES[`${request.method} ${request.routeOptions.url}`];
-    if (rule !== undefined && !allows(request.ctx, accessOf(request.method))) {
-      throw forbidden(`You are not authorized to complete ${rule} action.`);
-    }
+  authenticator.register(app, {
+    refuse: () => authRequired(authUrl()),
+    // What the caller's roles allow (reader reads, member writes), before anything else.
+    authorize: (request) => {
+      const rule = GLANCE_RULES[`${request.method} ${request.routeOptions.url}`];
+      if (rule !== undefined && !allows(request.ctx, accessOf(request.method))) {
+        throw forbidden(`You are not authorized to complete ${rule} action.`);
+      }
+    },
   });
-  // GET and DELETE routes are `body_reject=True` in Glance's router.
-  app.addHook('preParsing', async (request, _reply, payload) => {
-    if ((request.method === 'GET' || request.method === 'DELETE') && hasBody(request)) {
-      throw badRequest('A body is not expected with this request.');
-    }
-    return payload;
-  });
+  app.addHook('preParsing', async (request, reply, payload) =>
+    ((request.method === 'GET' || request.method === 'DELETE') && request.routeOptions.url !== IMAGE_LIST
+      ? rejectBody(request, reply, payload) : payload));
   app.setNotFoundHandler((request, reply) =>
-    renderGlanceError(notFound('The resource could not be found.'), request, reply));
+    renderError(notFound('The resource could not be found.'), request, reply, 'glance'));
 
   await app.register(glanceImageRoutes, { container });
   await app.register(glanceImageActionRoutes, { container });
   await app.register(glanceMemberRoutes, { container });
   await app.register(glanceSchemaRoutes);
-}
+};

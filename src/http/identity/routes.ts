@@ -1,14 +1,14 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import type { FastifyRequest } from 'fastify';
 import type { ProjectTable } from '../../db/schema.js';
-import { tokenContext } from '../context.js';
-import { appErrorOf, toAppError } from '../errors.js';
+import { authRequired } from '../authentication.js';
+import { renderError } from '../dialect.js';
+import { appErrorOf } from '../errors.js';
 import { BODY_LIMITS } from '../body-limits.js';
 import { rejectOtherMethods } from '../method-guard.js';
-import type { Routes } from '../request-schemas.js';
+import type { ScopeRoutes } from '../request-schemas.js';
 import { singleQuery } from '../url-guard.js';
-import { AppError, tooManyRequests } from '../../errors/app-error.js';
-import { renderKeystoneError } from './errors.js';
+import { AppError, notFound, tooManyRequests } from '../../errors/app-error.js';
 import { LoginThrottle } from './login-throttle.js';
 
 function projectBody(p: ProjectTable, base: string) {
@@ -21,16 +21,12 @@ function projectBody(p: ProjectTable, base: string) {
 const PROJECT_PARAMS = Type.Object({ id: Type.String({ description: 'Project id' }) });
 
 /** Keystone v3 subset; registered with prefix /v3. */
-export const identityRoutes: Routes = async (app, { container }) => {
+export const identityRoutes: ScopeRoutes = async (app, { container, authenticator }) => {
   const { identity } = container;
   const base = () => container.urls.publicUrl;
-  app.setErrorHandler((error, request, reply) => {
-    const err = appErrorOf(error, request);
-    return renderKeystoneError(err, reply);
-  });
-  app.setNotFoundHandler((_req, reply) => renderKeystoneError(toAppError({ statusCode: 404, message:
-    'The resource could not be found.' }), reply));
-  const auth = async (request: FastifyRequest) => tokenContext(identity, request, () => `${base()}/v3`);
+  app.setErrorHandler((error, request, reply) => renderError(appErrorOf(error, request), request, reply, 'keystone'));
+  app.setNotFoundHandler((request, reply) =>
+    renderError(notFound('The resource could not be found.'), request, reply, 'keystone'));
 
   const versionDoc = () => ({
     version: {
@@ -54,20 +50,28 @@ export const identityRoutes: Routes = async (app, { container }) => {
     }
     return reply.status(201).header('X-Subject-Token', issued.token).send(issued.body);
   });
-  app.get('/auth/tokens', { preHandler: auth }, async (request, reply) => {
-    const subject = request.headers['x-subject-token'];
-    const body = await identity.describe(request.ctx, typeof subject === 'string' ? subject : '');
-    return reply.header('X-Subject-Token', subject).send(body);
-  });
   rejectOtherMethods(app, '/auth/tokens', ['GET', 'POST']);
 
-  app.get('/projects', { preHandler: auth }, async (request) => {
-    const projects = await identity.listProjects(request.ctx, singleQuery(request, 'name'));
-    return {
-      projects: projects.map((p) => projectBody(p, base())),
-      links: { self: `${base()}/v3/projects`, previous: null, next: null },
-    };
+  // What needs a caller: a token, or (as Huawei's SDKs look projects up) an AK/SK signature.
+  await app.register(async (scope) => {
+    const authed = scope.withTypeProvider<TypeBoxTypeProvider>();
+    authenticator.register(authed, {
+      refuse: () => authRequired(`${base()}/v3`),
+      pathProject: (request) => (request.params as { id?: string }).id,
+    });
+    authed.get('/auth/tokens', async (request, reply) => {
+      const subject = request.headers['x-subject-token'];
+      const body = await identity.describe(request.ctx, typeof subject === 'string' ? subject : '');
+      return reply.header('X-Subject-Token', subject).send(body);
+    });
+    authed.get('/projects', async (request) => {
+      const projects = await identity.listProjects(request.ctx, singleQuery(request, 'name'));
+      return {
+        projects: projects.map((p) => projectBody(p, base())),
+        links: { self: `${base()}/v3/projects`, previous: null, next: null },
+      };
+    });
+    authed.get('/projects/:id', { schema: { params: PROJECT_PARAMS } }, async (request) =>
+      ({ project: projectBody(await identity.getProject(request.ctx, request.params.id), base()) }));
   });
-  app.get('/projects/:id', { preHandler: auth, schema: { params: PROJECT_PARAMS } }, async (request) =>
-    ({ project: projectBody(await identity.getProject(request.ctx, request.params.id), base()) }));
 };

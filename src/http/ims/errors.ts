@@ -4,7 +4,7 @@ import { errorHeaders } from '../errors.js';
 import { imsCodeOf } from '../../errors/catalogue.js';
 import { AKSK_REASONS } from '../../auth/aksk.js';
 import { RateLimitError } from '../rate-limits.js';
-import { ApigwError } from './aksk-auth.js';
+import { ApigwError } from '../aksk-auth.js';
 
 /** IMS error bodies: `{"error": {"code": "IMG.xxxx", "message": ...}}`; gateway (auth) failures as APIGW bodies. */
 export function renderImsError(err: AppError, request: FastifyRequest, reply: FastifyReply) {
@@ -12,6 +12,7 @@ export function renderImsError(err: AppError, request: FastifyRequest, reply: Fa
   if (headers) reply.headers(headers);
   if (err.code === 'unauthorized') {
     const apigw = err instanceof ApigwError ? err : new ApigwError(AKSK_REASONS.missing);
+    if (apigw.detail) request.log.info({ detail: apigw.detail }, 'authentication failed');
     return reply.status(401).type('application/json').send(apigw.body(request.id));
   }
   // Throttling is the API gateway's, as in Huawei Cloud.

@@ -1,23 +1,25 @@
 import { Readable } from 'node:stream';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { TSchema } from '@sinclair/typebox';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply } from 'fastify';
+import { AKSK_REASONS } from '../../auth/aksk.js';
 import type { RequestContext } from '../../domain/context.js';
 import { imsMemberBody } from '../../domain/member.js';
 import { invalidRequest, projectMismatch, roleInvalid } from '../../errors/catalogue.js';
 import { accessOf, allows } from '../../policy/roles.js';
 import type { JobView } from '../../services/job-service.js';
+import { ApigwError } from '../aksk-auth.js';
 import { appErrorOf } from '../errors.js';
 import { BODY_LIMITS } from '../body-limits.js';
+import { renderError } from '../dialect.js';
 import { rejectOtherMethods } from '../method-guard.js';
 import { singleQuery } from '../url-guard.js';
 import { sendJson } from '../rendered.js';
-import { type Routes, unparsed } from '../request-schemas.js';
+import { type ScopeRoutes, unparsed } from '../request-schemas.js';
 import { PAIRS_BODY, parsePairsBody, parseUpdateBody, UPDATE_BODY } from './batch-input.js';
 import { cloudImageRoutes } from './cloudimages.js';
 import { kmsGrantRoutes } from './kms-grants.js';
-import { akskContext, akskDeps, akskPrecheck, ApigwError, parseRawJsonBody, registerRawJsonBody } from './aksk-auth.js';
-import { renderImsError, renderUnknownApi } from './errors.js';
+import { renderUnknownApi } from './errors.js';
 import { JOB_PARAMS, MEMBER_PARAMS, MEMBERS_PARAMS, MEMBERS_QUERY, PROJECT_JOB_PARAMS } from './params.js';
 
 /** The E13 body of a large job, a page of results at a time: `entities.results` is the view's last member. */
@@ -59,49 +61,27 @@ function limitParam(raw: string | undefined): number {
 }
 
 /** The IMS extension (prefix-less: /v1/... and /v2/cloudimages): IMG errors, token or AK/SK auth. */
-export const imsPlugin: Routes = async (app, { container }) => {
+export const imsPlugin: ScopeRoutes = async (app, { container, authenticator }) => {
   const { batch, jobs, members } = container;
-  const deps = akskDeps(container);
   /** The E13 job body; kept for finished jobs, which never change. */
   const jobJson = container.caches.rendered((job: JobView) => JSON.stringify(job));
-  registerRawJsonBody(app);
-  app.setErrorHandler((error, request, reply) => {
-    const err = appErrorOf(error, request);
-    if (error instanceof ApigwError && error.detail) request.log.info({ detail: error.detail }, 'authentication failed');
-    return renderImsError(err, request, reply);
-  });
+  app.setErrorHandler((error, request, reply) => renderError(appErrorOf(error, request), request, reply, 'ims'));
 
-  /**
-   * Authentication comes before the body is read: an X-Auth-Token is verified here; an SDK-HMAC-SHA256
-   * signature's headers and access key are checked here, and the signature (which covers the body) once
-   * the raw body is in, before it is parsed (preHandler).
-   */
-  app.addHook('onRequest', async (request: FastifyRequest) => {
-    const token = request.headers['x-auth-token'];
-    if (typeof token === 'string' && token !== '') {
-      const ctx = container.identity.verify(token) ?? await container.identity.verifyWithReload(token);
-      if (!ctx) throw new ApigwError('token expires or is invalid', 'token verification failed');
-      request.ctx = ctx;
-    } else if (request.headers.authorization) {
-      await akskPrecheck(request.headers, deps);
-    } else {
-      throw new ApigwError('x-auth-token not found');
-    }
+  authenticator.register(app, {
+    refuse: (why) => (why === 'missing' ? new ApigwError(AKSK_REASONS.missing)
+      : new ApigwError('token expires or is invalid', 'token verification failed')),
+    authorize: (request) => {
+      if (!allows(request.ctx, accessOf(request.method))) {
+        throw roleInvalid(`The role is invalid: ${accessOf(request.method) === 'read' ? 'reading needs the reader' : 'this '
+          + 'operation needs the member'} role in the project.`);
+      }
+    },
+    pathProject: (request) => (request.params as { project_id?: string }).project_id,
   });
-
-  /** The signature, then the JSON body; a `{project_id}` in the path must be the caller's. */
-  // preValidation: the caller is known before any preHandler (the per-project rate limit's).
+  /** A `{project_id}` in the path must be the caller's (after the authentication's preValidation, and the body). */
   app.addHook<{ Params: { project_id?: string } }>('preValidation', async (request) => {
     const pathProject = request.params.project_id;
-    if (request.ctx === undefined) request.ctx = await akskContext(request, deps, { pathProjectId: pathProject });
-    if (!allows(request.ctx, accessOf(request.method))) {
-      throw roleInvalid(`The role is invalid: ${accessOf(request.method) === 'read' ? 'reading needs the reader' : 'this '
-        + 'operation needs the member'} role in the project.`);
-    }
-    request.body = parseRawJsonBody(request.rawBody);
-    if (pathProject !== undefined && pathProject !== request.ctx.projectId) {
-      throw projectMismatch();
-    }
+    if (pathProject !== undefined && pathProject !== request.ctx.projectId) throw projectMismatch();
   });
 
   await app.register(async (scope) => {

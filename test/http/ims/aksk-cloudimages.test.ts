@@ -1,22 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { sign } from '../../../src/auth/aksk.js';
-import { BOOTSTRAP, buildTestApp, json, type TestApp } from '../../helpers/app.js';
+import { DEMO_KEY as KEY, HOST, signed } from '../../helpers/aksk.js';
+import { buildTestApp, json } from '../../helpers/app.js';
 import { databaseKinds } from '../../helpers/databases.js';
 import { activeImage } from '../../helpers/ims.js';
-
-const KEY = BOOTSTRAP.access_keys[0]!;
-const HOST = 'ims.test:9292';
-
-/** A request signed the way the Huawei node SDK signs it. */
-function signed(t: TestApp, method: string, path: string, options: { query?: string; body?: unknown; projectId?: string;
-  date?: Date; sk?: string } = {}) {
-  const body = options.body === undefined ? undefined : JSON.stringify(options.body);
-  const s = sign({ method, host: HOST, path, query: options.query, body, projectId: options.projectId, ak: KEY.access,
-    sk: options.sk ?? KEY.secret, date: options.date ?? new Date() });
-  return t.app.inject({ method: method as 'GET', url: s.query ? `${path}?${s.query}` : path,
-    headers: { ...s.headers, host: HOST, accept: 'application/json' }, ...(body === undefined ? {} : { payload: body }) });
-}
 
 for (const kind of databaseKinds()) {
   describe(`IMS AK/SK and /v2/cloudimages (${kind.name})`, () => {
@@ -42,7 +30,7 @@ for (const kind of databaseKinds()) {
       const image = await activeImage(t, t.tokens.demo);
       const body = { images: [image], projects: [t.projects.alt] };
       const cases = [
-        signed(t, 'POST', '/v1/cloudimages/members', { body, sk: 'wrong' }),
+        signed(t, 'POST', '/v1/cloudimages/members', { body, key: { ...KEY, secret: 'wrong' } }),
         signed(t, 'POST', '/v1/cloudimages/members', { body, date: new Date(Date.now() - 16 * 60_000) }),
         signed(t, 'POST', '/v1/cloudimages/members', { body, date: new Date(Date.now() + 16 * 60_000) }),
         signed(t, 'POST', '/v1/cloudimages/members', { body, projectId: t.projects.alt }),

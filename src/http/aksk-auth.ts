@@ -1,19 +1,29 @@
+import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import type { FastifyInstance } from 'fastify';
-import { AKSK_REASONS, checkSignatureHeaders, verifySignature } from '../../auth/aksk.js';
-import type { Cache, CacheSpace } from '../../cache/cache-space.js';
-import type { Container } from '../../container.js';
-import type { Clock } from '../../domain/clock.js';
-import { contextFor, type RequestContext } from '../../domain/context.js';
-import { AppError } from '../../errors/app-error.js';
-import { img, projectAmbiguous } from '../../errors/catalogue.js';
-import { parseJsonBody } from '../json-body.js';
+import { Transform, type Readable } from 'node:stream';
+import { ALGORITHM, AKSK_REASONS, checkSignatureHeaders, UNSIGNED_PAYLOAD, verifySignature } from '../auth/aksk.js';
+import type { Cache, CacheSpace } from '../cache/cache-space.js';
+import type { Container } from '../container.js';
+import type { Clock } from '../domain/clock.js';
+import { contextFor, type RequestContext } from '../domain/context.js';
+import { AppError } from '../errors/app-error.js';
+import { projectAmbiguous } from '../errors/catalogue.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** The exact JSON body bytes, kept only in scopes that called registerRawJsonBody (AK/SK needs them). */
+    /** A signed caller's body bytes, kept unparsed until the signature (which covers them) is verified. */
     rawBody?: Buffer;
   }
+}
+
+/**
+ * A Huawei-SDK caller: its Authorization header names the `SDK-HMAC-SHA256` scheme. The OpenStack clients
+ * (tempest, openstacksdk, the openstack CLI) never sign a request; this is what chooses the error dialect
+ * (http/dialect.ts) and keeps a body as bytes until its signature is verified (http/body-parsers.ts).
+ */
+export function isSigned(request: { headers: IncomingHttpHeaders }): boolean {
+  const value = request.headers.authorization;
+  return typeof value === 'string' && value.trimStart().startsWith(ALGORITHM);
 }
 
 const APIGW_PREFIX = 'Incorrect IAM authentication information: ';
@@ -38,24 +48,6 @@ export class ApigwError extends AppError {
   body(requestId: string): { error_msg: string; error_code: string; request_id: string } {
     return { error_msg: this.message, error_code: this.apigwCode, request_id: requestId };
   }
-}
-
-/**
- * Keeps the exact bytes of JSON bodies as `request.rawBody` (a Buffer) in this scope only, unparsed: they are
- * parsed (`parseRawJsonBody`) only once the caller is authenticated, since an AK/SK signature covers the
- * bytes. Call it inside the IMS plugin; scopes that do not call it (Glance) keep the string parser.
- */
-export function registerRawJsonBody(scope: FastifyInstance): void {
-  scope.removeContentTypeParser('application/json');
-  scope.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
-    request.rawBody = body as Buffer;
-    done(null, undefined);
-  });
-}
-
-/** The raw JSON body as parseJsonBody reads it (refusals are `IMG.0001`); no body is undefined. */
-export function parseRawJsonBody(raw: Buffer | undefined): unknown {
-  return raw === undefined ? undefined : parseJsonBody(raw.toString('utf8'), img('invalid'));
 }
 
 /**
@@ -156,6 +148,8 @@ export interface AkskRequest {
 export interface AkskOptions {
   /** `{project_id}` of the route, if it has one: the project when X-Project-Id is absent and the user has a role on it. */
   pathProjectId?: string;
+  /** The body is streamed to the route, not in `rawBody` (see `verifySignature` and `checkedStream`). */
+  streamed?: boolean;
 }
 
 const PROJECT_HEADER_RE = /^[A-Za-z0-9_-]{1,64}$/;
@@ -169,7 +163,8 @@ export async function akskContext(request: AkskRequest, deps: AkskDeps, options:
   : Promise<RequestContext> {
   let key: AccessKeyRow | undefined;
   const result = await verifySignature(
-    { method: request.method, url: request.raw.url ?? '/', headers: request.headers, body: request.rawBody },
+    { method: request.method, url: request.raw.url ?? '/', headers: request.headers, body: request.rawBody,
+      streamed: options.streamed },
     async (access) => (key = await deps.cache.accessKey(access))?.secret,
     { now: deps.clock.now(), maxSkewMs: deps.maxSkewMs },
   );
@@ -200,4 +195,27 @@ export async function akskContext(request: AkskRequest, deps: AkskDeps, options:
     throw new ApigwError(`ak ${access} has no project`, 'the user holds no role on any project');
   }
   return contextFor(userId, projectId, roles);
+}
+
+/**
+ * A streamed body as its route reads it. Signed with `UNSIGNED-PAYLOAD`, the stream itself; signed over the hash
+ * X-Sdk-Content-Sha256 declares, the bytes pass through and the stream fails at its end with the APIGW 401 when
+ * they do not hash to it (the upload reading it then fails, and keeps nothing).
+ */
+export function checkedStream(body: Readable, headers: IncomingHttpHeaders): Readable {
+  const declared = headers['x-sdk-content-sha256'];
+  if (typeof declared !== 'string' || declared.trim() === UNSIGNED_PAYLOAD) return body;
+  const hash = createHash('sha256');
+  const check = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      hash.update(chunk);
+      done(null, chunk);
+    },
+    flush(done) {
+      done(hash.digest('hex') === declared.trim().toLowerCase() ? null
+        : new ApigwError(AKSK_REASONS.signature, 'the streamed body does not match X-Sdk-Content-Sha256'));
+    },
+  });
+  body.once('error', (err) => check.destroy(err));
+  return body.pipe(check);
 }
