@@ -270,12 +270,12 @@ describe('Huawei SDK core: IMS and native OpenStack APIs with AK/SK', () => {
       [b, c].sort());
   });
 
-  it('GlanceDeleteImage with the body Huawei documents ({"delete_backup": bool})', {
-    todo: 'ims refuses any body on DELETE /v2/images/{id} (400, Glance\'s body_reject)',
-  }, async () => {
+  it('GlanceDeleteImage with the body Huawei documents ({"delete_backup": bool})', async () => {
     const id = await activeImage('delete-backup');
     assert.deepEqual(await sdk.owner.call('GlanceDeleteImage', { image_id: id, body: { delete_backup: false } }),
       { httpStatusCode: 204 });
+    assert.deepEqual(await sdk.owner.refused('GlanceShowImage', { image_id: id }),
+      imsRefusal(404, 'IMG.0086', `No image found with ID ${id}`));
   });
 
   it('schemas: GlanceShowImageSchemas, GlanceListImageSchemas, GlanceShowImageMemberSchemas, '
