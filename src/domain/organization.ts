@@ -62,7 +62,8 @@ export const memberUrn = (kind: 'root' | 'ou' | 'account' | 'handshake', managem
 
 /** The URN of a node. */
 export function nodeUrn(kind: OrgNodeKind, managementDomainId: string, orgId: string, id: string): string {
-  return kind === 'organization' ? organizationUrn(managementDomainId, orgId) : memberUrn(kind, managementDomainId, orgId, id);
+  return kind === 'organization' ? organizationUrn(managementDomainId, orgId)
+    : memberUrn(kind, managementDomainId, orgId, id);
 }
 
 /** The kind of a bare node id, or undefined when it is none. */

@@ -75,11 +75,19 @@ for (const kind of databaseKinds()) {
         { domain: body });
       const disabled = await post({ domain: { name: 'off', enabled: false, description: null } });
       assert.deepEqual([(json(disabled) as Json).domain.enabled, (json(disabled) as Json).domain.description], [false, '']);
+      const explicit = 'e0000000000000000000000000000001';
+      const chosen = await post({ domain: { name: 'chosen', explicit_domain_id: explicit } });
+      assert.equal(chosen.statusCode, 201);
+      assert.equal((json(chosen) as Json).domain.id, explicit);
 
       const before = await stateDigest(t);
       const refusals: [unknown, number, string, string, string?][] = [
         [{ domain: { name: 'globex' } }, 409, 'Conflict', 'Conflict occurred attempting to store domain - Duplicate entry '
           + 'found with name globex.'],
+        [{ domain: { name: 'other', explicit_domain_id: 'e0000000000000000000000000000001' } }, 409, 'Conflict',
+          'Conflict occurred attempting to store domain - Duplicate ID, e0000000000000000000000000000001.'],
+        [{ domain: { name: 'x', explicit_domain_id: 'XYZ' } }, 400, 'Bad Request',
+          "Invalid input for field 'domain/explicit_domain_id': 'XYZ' does not match '^[a-f0-9]{32}$'"],
         [{ domain: { name: 'x' } }, 403, 'Forbidden', 'You are not authorized to perform the requested action: '
           + 'identity:create_domain.', t.tokens.demo],
         [{}, 400, 'Bad Request', "'domain' is a required property"],
