@@ -93,7 +93,8 @@ export async function buildContainer(config: Readonly<Config>, options: { clock?
     const domains = new DomainService(repos.identity, clock);
     const organizations = new OrganizationService(store, repos.orgs, repos.identity, clock);
     return {
-      config, instanceId, store, caches, clock, urls, repos, identity, domains, organizations, images, members, jobs, batch,
+      config, instanceId, store, caches, clock, urls, repos, identity, domains, organizations, images, members, jobs,
+      batch,
       close: () => store.close(),
     };
   } catch (err) {

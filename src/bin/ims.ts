@@ -5,6 +5,7 @@ import path from 'node:path';
 import { Command, Option } from 'commander';
 import { pino } from 'pino';
 import { buildApp } from '../app.js';
+import { addAccountCommands } from './accounts.js';
 import { SecretBoxError } from '../auth/secret-box.js';
 import { type Config, ConfigError, type ConfigFlags, loadConfig, publicUrlFor } from '../config.js';
 import { buildContainer, type Container, storeOptions } from '../container.js';
@@ -229,6 +230,8 @@ withConfigFlags(kms.command('remove').argument('<key-id>').argument('<project-id
   .action((key: string, project: string, opts: ConfigFlags) => kmsGrant('remove', [key, project], opts));
 withConfigFlags(kms.command('list').argument('[key-id]').description('list grants (key, project, time)'))
   .action((key: string | undefined, opts: ConfigFlags) => kmsGrant('list', key === undefined ? [] : [key], opts));
+
+addAccountCommands(program, withConfigFlags, async (flags) => buildContainer(config(flags)));
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   const message = err instanceof ConfigError || err instanceof SecretBoxError

@@ -40,9 +40,17 @@ export const DOMAIN_ID_RE = /^(?:[0-9a-f]{32}|default)$/;
 
 const ALPHABET = '0123456789abcdefghijklmnopqrstuvwxyz';
 
-/** A new id: the prefix and 32 random lowercase letters and digits. */
+/** The last id's time part (microseconds): ids made later in this process sort after it. */
+let lastMicros = 0;
+
+/**
+ * A new id: the prefix and 32 lowercase letters and digits, the first 11 a time in microseconds (later ids
+ * sort after earlier ones, so listings by id are in creation order), the rest random.
+ */
 export function newNodeId(prefix: 'o' | 'r' | 'ou' | 'h'): string {
-  return `${prefix}-${[...randomBytes(32)].map((b) => ALPHABET[b % ALPHABET.length]).join('')}`;
+  lastMicros = Math.max(Date.now() * 1000, lastMicros + 1);
+  const random = [...randomBytes(21)].map((b) => ALPHABET[b % ALPHABET.length]).join('');
+  return `${prefix}-${lastMicros.toString(36).padStart(11, '0')}${random}`;
 }
 
 export const organizationUrn = (managementDomainId: string, orgId: string) =>
@@ -54,7 +62,8 @@ export const memberUrn = (kind: 'root' | 'ou' | 'account' | 'handshake', managem
 
 /** The URN of a node. */
 export function nodeUrn(kind: OrgNodeKind, managementDomainId: string, orgId: string, id: string): string {
-  return kind === 'organization' ? organizationUrn(managementDomainId, orgId) : memberUrn(kind, managementDomainId, orgId, id);
+  return kind === 'organization' ? organizationUrn(managementDomainId, orgId)
+    : memberUrn(kind, managementDomainId, orgId, id);
 }
 
 /** The kind of a bare node id, or undefined when it is none. */

@@ -37,7 +37,8 @@ export const policyDenies = (action: string) => new OrgError('forbidden', 'Organ
   `Policy doesn't allow '${action}' to be performed.`);
 
 /** Huawei (401, as Huawei answers it): the account is in no organization. */
-export const organizationNotFound = () => new OrgError('unauthorized', 'Organizations.1015', 'The organization is not found.');
+export const organizationNotFound = () => new OrgError('unauthorized', 'Organizations.1015',
+  'The organization is not found.');
 
 /** ims. */
 export const alreadyInOrganization = (accountId: string) => new OrgError('conflict', 'Organizations.1101',

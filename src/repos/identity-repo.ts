@@ -56,9 +56,10 @@ export class IdentityRepo {
     return q.execute();
   }
 
-  /** Inserts the domain unless its id or name is taken (another process may be inserting it too). */
-  async insertDomain(row: DomainRow, trx: Db = this.db): Promise<void> {
-    await trx.insertInto('domains').values(row).onConflict((oc) => oc.doNothing()).execute();
+  /** Inserts the domain unless its id or name is taken (another process may be inserting it too): whether it did. */
+  async insertDomain(row: DomainRow, trx: Db = this.db): Promise<boolean> {
+    const res = await trx.insertInto('domains').values(row).onConflict((oc) => oc.doNothing()).executeTakeFirst();
+    return Number(res.numInsertedOrUpdatedRows ?? 0n) > 0;
   }
 
   /** The account's projects, in id order. */

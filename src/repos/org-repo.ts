@@ -69,7 +69,10 @@ export class OrgRepo {
     this.q = queries(store);
   }
 
-  /** Who the project reaches (one query, not cached: a move is seen at once by every process); undefined if no such project. */
+  /**
+   * Who the project reaches: one query, not cached (a move is seen at once by every process); undefined if there
+   * is no such project.
+   */
   async reachOf(projectId: string, trx?: Db): Promise<Reach | undefined> {
     const rows = await this.q.reach.all({ projectId }, trx);
     const first = rows[0];

@@ -9,6 +9,8 @@ import { MAX_DOMAIN_NAME } from './identity-bootstrap.js';
 
 /** A new domain as `POST /v3/domains` (or `ims domain create`) gives it. */
 export interface DomainInput {
+  /** Keystone's `explicit_domain_id`: the id to use instead of a new one. */
+  id?: string;
   name: string;
   description: string;
   enabled: boolean;
@@ -45,14 +47,16 @@ export class DomainService {
     if (input.description.length > MAX_DESCRIPTION) {
       throw badRequest(`Invalid input for field 'domain/description': ${quoteRepr(input.description)} is too long`);
     }
-    const row = { id: hexId(), name: input.name, description: input.description, enabled: input.enabled ? 1 : 0,
-      created_at: isoNow(this.clock) };
-    await this.repo.insertDomain(row);
-    const stored = await this.repo.domainById(row.id);
-    if (!stored) {
-      throw conflict(`Conflict occurred attempting to store domain - Duplicate entry found with name ${clip(input.name)}.`);
+    if (input.id !== undefined && !/^[0-9a-f]{32}$/.test(input.id)) {
+      throw badRequest(`Invalid input for field 'domain/explicit_domain_id': ${quoteRepr(input.id)} does not match `
+        + "'^[a-f0-9]{32}$'");
     }
-    return stored;
+    const row = { id: input.id ?? hexId(), name: input.name, description: input.description,
+      enabled: input.enabled ? 1 : 0, created_at: isoNow(this.clock) };
+    if (await this.repo.insertDomain(row)) return row;
+    const why = await this.repo.domainByName(input.name) ? `Duplicate entry found with name ${clip(input.name)}`
+      : `Duplicate ID, ${row.id}`;
+    throw conflict(`Conflict occurred attempting to store domain - ${why}.`);
   }
 }
 

@@ -124,11 +124,15 @@ function validateBootstrap(spec: unknown): asserts spec is Bootstrap {
     if (v !== undefined) str(v, what);
   };
   const hexId = (v: unknown, what: string) => {
-    if (v !== undefined && (typeof v !== 'string' || !HEX_ID_RE.test(v))) fail(`${what} must be 32 lowercase hex characters`);
+    if (v !== undefined && (typeof v !== 'string' || !HEX_ID_RE.test(v))) {
+      fail(`${what} must be 32 lowercase hex characters`);
+    }
   };
   entries('domains').forEach((d, i) => {
     str(d.name, `domains[${i}].name`);
-    if ((d.name as string).length > MAX_DOMAIN_NAME) fail(`domains[${i}].name must be at most ${MAX_DOMAIN_NAME} characters`);
+    if ((d.name as string).length > MAX_DOMAIN_NAME) {
+      fail(`domains[${i}].name must be at most ${MAX_DOMAIN_NAME} characters`);
+    }
     hexId(d.id, `domains[${i}].id`);
   });
   entries('projects').forEach((p, i) => {

@@ -4,6 +4,7 @@ import { isUniqueViolation } from '../db/errors.js';
 import type { Database, OrganizationTable, OrgUnitTable } from '../db/schema.js';
 import { type Clock, isoNow } from '../domain/clock.js';
 import type { RequestContext } from '../domain/context.js';
+import { clip } from '../domain/clip.js';
 import { hasControl } from '../domain/control.js';
 import { DOMAIN_ID_RE, newNodeId, PARENT_ID_RE } from '../domain/organization.js';
 import {
@@ -62,7 +63,7 @@ export class OrganizationService {
   /** The caller acting for `accountId` when given (Huawei's `X-Domain-Id`), else for its project's account. */
   async caller(ctx: RequestContext, accountId: string | undefined): Promise<OrgCaller> {
     if (accountId !== undefined) {
-      if (!DOMAIN_ID_RE.test(accountId)) throw orgInvalid(`The account ID is invalid: ${accountId.slice(0, 64)}`);
+      if (!DOMAIN_ID_RE.test(accountId)) throw orgInvalid(`The account ID is invalid: ${clip(accountId)}`);
       return { ctx, accountId };
     }
     const project = await this.identity.projectById(ctx.projectId);
@@ -292,5 +293,5 @@ function checkUnitName(name: string): void {
 }
 
 function checkParentId(id: string): void {
-  if (!PARENT_ID_RE.test(id)) throw orgInvalid(`The parent ID is invalid: ${id.slice(0, 64)}`);
+  if (!PARENT_ID_RE.test(id)) throw orgInvalid(`The parent ID is invalid: ${clip(id)}`);
 }

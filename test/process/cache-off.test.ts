@@ -58,7 +58,7 @@ const REPLACEMENTS: [RegExp, string][] = [
  * keeps one (only finished jobs are cached), so they are left out.
  */
 const UNFINISHED_JOB = /^\{"status":"(INIT|RUNNING)","job_id":/;
-const ID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|\b[0-9a-f]{32}\b/gi;
+const ID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|\b[0-9a-f]{32}\b|\b(?:o|r|ou|h)-[0-9a-z]{32}\b/gi;
 
 /** The responses of each test's app, in request order, with what differs between any two runs normalized. */
 function normalized(file: string): Map<string, string[]> {

@@ -16,6 +16,7 @@ const DOMAIN_BODY = unparsed(Type.Object({
     name: Type.String({ minLength: 1, maxLength: 64 }),
     description: Type.Optional(Type.Union([Type.String(), Type.Null()])),
     enabled: Type.Optional(Type.Boolean()),
+    explicit_domain_id: Type.Optional(Type.String({ description: 'The id to give it (32 lowercase hex digits)' })),
   }),
 }));
 
@@ -29,14 +30,17 @@ function parseDomainBody(body: unknown): DomainInput {
   const domain = body.domain;
   const field = (name: string) => `Invalid input for field 'domain${name ? `/${name}` : ''}'`;
   if (!isObject(domain)) throw badRequest(`${field('')}: ${quoteRepr(domain)} is not of type 'object'`);
-  const { name, description = null, enabled = true } = domain;
+  const { name, description = null, enabled = true, explicit_domain_id: id } = domain;
   if (name === undefined) throw badRequest(`${field('')}: 'name' is a required property`);
   if (typeof name !== 'string') throw badRequest(`${field('name')}: ${quoteRepr(name)} is not of type 'string'`);
   if (description !== null && typeof description !== 'string') {
     throw badRequest(`${field('description')}: ${quoteRepr(description)} is not of type 'string', 'null'`);
   }
   if (typeof enabled !== 'boolean') throw badRequest(`${field('enabled')}: ${quoteRepr(enabled)} is not of type 'boolean'`);
-  return { name, description: description ?? '', enabled };
+  if (id !== undefined && typeof id !== 'string') {
+    throw badRequest(`${field('explicit_domain_id')}: ${quoteRepr(id)} is not of type 'string'`);
+  }
+  return { ...(id === undefined ? {} : { id }), name, description: description ?? '', enabled };
 }
 
 /** Keystone's domain body. */

@@ -100,39 +100,41 @@ export const organizationsPlugin: ScopeRoutes = async (app, { container, authent
   });
   rejectOtherMethods(app, '/roots', ['GET']);
 
-  app.post('/organizational-units', { schema: doc('CreateOrganizationalUnit', { body: UNIT_BODY }) }, async (request, reply) => {
+  const unitsPath = '/organizational-units';
+  app.post(unitsPath, { schema: doc('CreateOrganizationalUnit', { body: UNIT_BODY }) }, async (request, reply) => {
     const { name, parent_id: parentId } = fields(request.body, ['name', 'parent_id']);
     const { org, unit } = await orgs.createUnit(await caller(request), name, parentId);
     return reply.status(201).send({ organizational_unit: unitBody(org, unit) });
   });
-  app.get('/organizational-units', { schema: doc('ListOrganizationalUnits', { querystring: LIST_QUERY }) }, async (request) => {
-    const units = await orgs.units(await caller(request), singleQuery(request, 'parent_id'), page(request));
-    return { organizational_units: units.rows.map((u) => unitBody(units.org, u)), page_info: pageInfo(units, (u) => u.id) };
+  app.get(unitsPath, { schema: doc('ListOrganizationalUnits', { querystring: LIST_QUERY }) }, async (request) => {
+    const listed = await orgs.units(await caller(request), singleQuery(request, 'parent_id'), page(request));
+    return { organizational_units: listed.rows.map((u) => unitBody(listed.org, u)), page_info: pageInfo(listed, (u) => u.id) };
   });
-  rejectOtherMethods(app, '/organizational-units', ['GET', 'POST']);
-  app.get('/organizational-units/:organizational_unit_id', { schema: doc('ShowOrganizationalUnit', { params: UNIT_PARAMS }) },
-    async (request) => {
-      const { org, unit } = await orgs.unit(await caller(request), request.params.organizational_unit_id);
-      return { organizational_unit: unitBody(org, unit) };
-    });
-  app.patch('/organizational-units/:organizational_unit_id', {
+  rejectOtherMethods(app, unitsPath, ['GET', 'POST']);
+  const unitPath = `${unitsPath}/:organizational_unit_id`;
+  app.get(unitPath, { schema: doc('ShowOrganizationalUnit', { params: UNIT_PARAMS }) }, async (request) => {
+    const shown = await orgs.unit(await caller(request), request.params.organizational_unit_id);
+    return { organizational_unit: unitBody(shown.org, shown.unit) };
+  });
+  app.patch(unitPath, {
     schema: doc('UpdateOrganizationalUnit: its name', { params: UNIT_PARAMS, body: RENAME_BODY }),
   }, async (request) => {
     const { name } = fields(request.body, ['name']);
     const { org, unit } = await orgs.renameUnit(await caller(request), request.params.organizational_unit_id, name);
     return { organizational_unit: unitBody(org, unit) };
   });
-  app.delete('/organizational-units/:organizational_unit_id', {
+  app.delete(unitPath, {
     schema: doc('DeleteOrganizationalUnit (nothing under it)', { params: UNIT_PARAMS }),
   }, async (request, reply) => {
     await orgs.deleteUnit(await caller(request), request.params.organizational_unit_id);
     return reply.status(204).send();
   });
-  rejectOtherMethods(app, '/organizational-units/:organizational_unit_id', ['GET', 'PATCH', 'DELETE']);
+  rejectOtherMethods(app, unitPath, ['GET', 'PATCH', 'DELETE']);
 
   app.get('/accounts', { schema: doc('ListAccounts', { querystring: LIST_QUERY }) }, async (request) => {
     const accounts = await orgs.accounts(await caller(request), singleQuery(request, 'parent_id'), page(request));
-    return { accounts: accounts.rows.map((a) => accountBody(accounts.org, a)), page_info: pageInfo(accounts, (a) => a.domain_id) };
+    return { accounts: accounts.rows.map((a) => accountBody(accounts.org, a)),
+      page_info: pageInfo(accounts, (a) => a.domain_id) };
   });
   rejectOtherMethods(app, '/accounts', ['GET']);
   app.post('/accounts/invite', {
