@@ -34,9 +34,18 @@ const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
 export async function migrateToLatest(store: Store): Promise<string[]> {
   // Kysely looks its own tables up across every schema; pin them to ours when the URL names one.
   const migrator = new Migrator({ db: store.db, provider, ...(store.schema ? { migrationTableSchema: store.schema } : {}) });
-  const { error, results } = await migrator.migrateToLatest();
-  if (error) throw error instanceof Error ? error : new Error(String(error));
-  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+  for (let attempt = 1; ; attempt++) {
+    const { error, results } = await migrator.migrateToLatest();
+    if (!error) return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+    // Kysely's look-up of its tables reads every schema's: one dropped meanwhile fails it (3F000), harmlessly.
+    if (attempt < 3 && otherSchemaDropped(error, store.schema)) continue;
+    throw error instanceof Error ? error : new Error(String(error));
+  }
+}
+
+function otherSchemaDropped(error: unknown, ours: string | undefined): boolean {
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  return code === '3F000' && typeof message === 'string' && (ours === undefined || !message.includes(`"${ours}"`));
 }
 
 /** Migrations this version knows that the database has not applied (all of them on an empty database). */

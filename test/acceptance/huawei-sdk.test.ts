@@ -1,18 +1,28 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
 import {
   apigwRefusal, assertShape, type Body, type Fields, IMAGE, imsRefusal, ImsSdkClient, MEMBER, OPERATIONS,
   type OperationName,
 } from '../helpers/huawei-sdk.js';
-import { type RunningServer, startServer } from '../helpers/server.js';
+import { IMS_BIN, type RunningServer, startServer } from '../helpers/server.js';
 
 const PROJECTS = {
   owner: '0a1b2c3d4e5f60718293a4b5c6d7e8f9',
   member: '1b2c3d4e5f60718293a4b5c6d7e8f90a',
   third: '2c3d4e5f60718293a4b5c6d7e8f90a1b',
+  partner: '3d4e5f60718293a4b5c6d7e8f90a1b2c',
+  division: '4e5f60718293a4b5c6d7e8f90a1b2c3d',
+};
+/** Accounts (Keystone domains) beside Default: `partner` and `division` hold a project each, `orgs` none. */
+const ACCOUNTS = {
+  partner: 'a0000000000000000000000000000001',
+  orgs: 'a0000000000000000000000000000002',
+  division: 'a0000000000000000000000000000003',
 };
 /** Huawei-style permanent access keys (20 characters, a 40-character secret). */
 const KEYS = {
@@ -20,19 +30,29 @@ const KEYS = {
   member: { access: 'HPUAMEMBER0000000001', secret: 'MemberSecretKey000000000000000000000000b' },
   third: { access: 'HPUATHIRD00000000001', secret: 'ThirdSecretKey0000000000000000000000000c' },
   reader: { access: 'HPUAREADER0000000001', secret: 'ReaderSecretKey000000000000000000000000d' },
+  partner: { access: 'HPUAPARTNER000000001', secret: 'PartnerSecretKey00000000000000000000000e' },
+  division: { access: 'HPUADIVISION00000001', secret: 'DivisionSecretKey0000000000000000000000f' },
 };
+/** The account each key's user is in (Default for the others). */
+const KEY_ACCOUNTS: Partial<Record<keyof typeof KEYS, keyof typeof ACCOUNTS>> = { partner: 'partner', division: 'division' };
 /** Three accounts, each in its own project, and a reader-only user in the owner's project. */
 const BOOTSTRAP = {
-  projects: Object.entries(PROJECTS).map(([name, id]) => ({ name, id })),
+  domains: Object.entries(ACCOUNTS).map(([name, id]) => ({ name, id })),
+  projects: Object.entries(PROJECTS).map(([name, id]) => ({ name, id,
+    ...(name in ACCOUNTS ? { domain: name } : {}) })),
   users: [
     { name: 'owner', password: 'secret', project: 'owner' },
     { name: 'member', password: 'secret', project: 'member' },
     { name: 'third', password: 'secret', project: 'third' },
     { name: 'reader', password: 'secret', project: 'owner', roles: ['reader'] },
+    { name: 'partner', password: 'secret', project: 'partner', domain: 'partner' },
+    { name: 'division', password: 'secret', project: 'division', domain: 'division' },
   ],
-  access_keys: Object.entries(KEYS).map(([user, key]) => ({ ...key, user })),
+  access_keys: Object.entries(KEYS).map(([user, key]) => ({ ...key, user,
+    ...(KEY_ACCOUNTS[user as keyof typeof KEYS] ? { domain: KEY_ACCOUNTS[user as keyof typeof KEYS] } : {}) })),
 };
 
+const exec = promisify(execFile);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const JOB_ID = /^[0-9a-f]{32}$/;
 const MEMBER_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
@@ -78,7 +98,7 @@ const byProject = (a: Body, b: Body) => String(a.project_id).localeCompare(Strin
  */
 describe('Huawei SDK core: IMS and native OpenStack APIs with AK/SK', () => {
   let srv: RunningServer;
-  const sdk: Record<keyof typeof KEYS, ImsSdkClient> = {} as never;
+  const sdk: Record<'owner' | 'member' | 'third' | 'reader', ImsSdkClient> = {} as never;
   const client = (key: { access: string; secret: string }, projectId?: string) =>
     new ImsSdkClient({ endpoint: srv.url, ak: key.access, sk: key.secret, ...(projectId ? { projectId } : {}) });
 
@@ -190,10 +210,11 @@ describe('Huawei SDK core: IMS and native OpenStack APIs with AK/SK', () => {
     const added = await sdk.owner.call('GlanceAddImageMember', { image_id: id, body: { member: PROJECTS.member } });
     assert.match(added.created_at, MEMBER_TIME);
     assert.deepEqual(added, { status: 'pending', created_at: added.created_at, updated_at: added.created_at,
-      image_id: id, member_id: PROJECTS.member, schema: '/v2/schemas/member', httpStatusCode: 200 });
+      image_id: id, member_id: PROJECTS.member, schema: '/v2/schemas/member', member_type: 'project',
+      httpStatusCode: 200 });
     const { httpStatusCode: _, ...memberBody } = added;
     assert.deepEqual(await sdk.owner.call('GlanceListImageMembers', { image_id: id }),
-      { members: [memberBody], schema: '/v2/schemas/members', httpStatusCode: 200 });
+      { members: [memberBody], schema: '/v2/schemas/members', page_info: { current_count: 1 }, httpStatusCode: 200 });
 
     const mine = { image_id: id, member_id: PROJECTS.member };
     assert.equal((await sdk.member.call('GlanceShowImageMember', mine)).status, 'pending');
@@ -290,7 +311,9 @@ describe('Huawei SDK core: IMS and native OpenStack APIs with AK/SK', () => {
     assert.deepEqual(Object.keys(images.properties).sort(), ['first', 'images', 'next', 'schema']);
     const member = await sdk.member.call('GlanceShowImageMemberSchemas');
     assert.equal(member.name, 'member');
-    assert.deepEqual(Object.keys(member.properties).sort(), Object.keys(MEMBER).sort());
+    // Huawei's member schema, as its reference shows it, predates member_type and urn.
+    assert.deepEqual(Object.keys(member.properties).sort(),
+      Object.keys(MEMBER).filter((k) => k !== 'member_type' && k !== 'urn').sort());
     assert.deepEqual(member.properties.status.enum, ['pending', 'accepted', 'rejected']);
     const members = await sdk.member.call('GlanceListImageMemberSchemas');
     assert.equal(members.name, 'members');
@@ -308,7 +331,8 @@ describe('Huawei SDK core: IMS and native OpenStack APIs with AK/SK', () => {
     assert.deepEqual(await add({ images: [id], projects: ['Project-1'] }),
       imsRefusal(400, 'IMG.0067', 'The project ID is incorrect: Project-1'));
     assert.deepEqual(await add({ images: [id] }),
-      imsRefusal(400, 'IMG.0001', 'The request message format is invalid: projects is empty.'));
+      imsRefusal(400, 'IMG.0001', 'The request message format is invalid: projects, domains and organizations are all '
+        + 'empty.'));
     assert.deepEqual(await add({ images: id, projects: [PROJECTS.member] }),
       imsRefusal(400, 'IMG.0001', 'The request message format is invalid: images must be an array of strings.'));
     assert.deepEqual(await add({ images: [id], projects: [PROJECTS.owner] }),
@@ -468,9 +492,58 @@ describe('Huawei SDK core: IMS and native OpenStack APIs with AK/SK', () => {
     assert.deepEqual((await implicit.call('GlanceListImages', { name: 'nothing-here' })).images, []);
   });
 
-  // Accounts and organizations (issue 13, item 5), when ims has them: BatchAddMembers and BatchDeleteMembers with
-  // `domains` and `organizations`, `member_type` and `urn` in the member objects of ListImageMembers,
-  // ShowImageMember and the Glance member calls (MEMBER in the helper), and GlanceListImageMembers paging with
-  // `limit`, `marker` and `page_info`.
-  it.todo('domains and organizations in the batch calls; member_type and urn in member objects');
+  it('accounts and organizations: BatchAddMembers with domains and organizations, member_type and urn, '
+    + 'GlanceListImageMembers paging, an account accepting, an organization needing no acceptance', async () => {
+    // The organization: `orgs` manages it, account `division` sits in OU `team` (ims org, on the database).
+    const ims = async (...args: string[]) =>
+      (await exec(process.execPath, [IMS_BIN, ...args, '--data-dir', srv.dataDir])).stdout.trim();
+    const [org] = (await ims('org', 'create', 'orgs')).split('\t');
+    const team = await ims('org', 'ou', 'create', 'orgs', 'team');
+    await ims('org', 'account', 'add', 'orgs', 'division', '--parent', team);
+    const urn = `organizations::${ACCOUNTS.orgs}:ou:${org}/${team}`;
+    const partner = client(KEYS.partner, PROJECTS.partner);
+    const division = client(KEYS.division, PROJECTS.division);
+
+    const id = await activeImage('account-shares');
+    const add = await sdk.owner.call('BatchAddMembers', { body: { images: [id], domains: [ACCOUNTS.partner],
+      organizations: [urn] } });
+    const added = await sdk.owner.finishedJob(add.job_id);
+    assert.equal(added.status, 'SUCCESS', JSON.stringify(added));
+    assert.deepEqual(added.entities.results.map((r: Body) => [r.project_id, r.status]),
+      [[ACCOUNTS.partner, 'success'], [urn, 'success']]);
+
+    const listed = await sdk.owner.call('ListImageMembers', { image_id: id });
+    assert.deepEqual(listed.members.map((m: Body) => [m.member_id, m.member_type, m.status, m.urn]),
+      [[ACCOUNTS.partner, 'domain', 'pending', undefined], [team, 'organization', 'accepted', urn]]);
+    for (const m of listed.members) assertShape(m, MEMBER, 'ListImageMembers member');
+    const shown = await sdk.owner.call('GlanceShowImageMember', { image_id: id, member_id: team });
+    assert.deepEqual([shown.member_type, shown.urn], ['organization', urn]);
+    const first = await sdk.owner.call('GlanceListImageMembers', { image_id: id, limit: 1 });
+    assert.equal(Buffer.from(first.page_info.next_marker, 'base64').toString(), first.members[0].member_id);
+    const second = await sdk.owner.call('GlanceListImageMembers',
+      { image_id: id, limit: 1, marker: first.page_info.next_marker });
+    assert.deepEqual([second.members.length, second.page_info], [1, { current_count: 1 }]);
+
+    // The account's project accepts for the account; the organization's account needs no acceptance.
+    const sharedWith = async (who: ImsSdkClient, query: Fields) => ids((await who.call('ListImages', query)).images);
+    assert.deepEqual(await sharedWith(partner, { member_status: 'pending' }), [id]);
+    const accept = await partner.call('BatchUpdateMembers',
+      { body: { images: [id], project_id: PROJECTS.partner, status: 'accepted' } });
+    assert.equal((await partner.finishedJob(accept.job_id)).status, 'SUCCESS');
+    assert.deepEqual(await sharedWith(partner, { __imagetype: 'shared' }), [id]);
+    assert.deepEqual(await sharedWith(division, { __imagetype: 'shared' }), [id]);
+    assert.equal((await division.call('GlanceShowImage', { image_id: id })).__imagetype, 'shared');
+    assert.deepEqual(await division.refused('GlanceUpdateImageMember',
+      { image_id: id, member_id: PROJECTS.division, body: { status: 'rejected' } }),
+    imsRefusal(403, 'IMG.0161', `Image ${id} is shared with your organization: its accounts use it without accepting `
+      + 'it, and cannot reject it.'));
+
+    // Removed by the bare OU id, as Huawei's BatchDeleteMembers example sends it.
+    const removal = await sdk.owner.call('BatchDeleteMembers', { body: { images: [id], domains: [ACCOUNTS.partner],
+      organizations: [team] } });
+    assert.equal((await sdk.owner.finishedJob(removal.job_id)).status, 'SUCCESS');
+    assert.deepEqual((await sdk.owner.call('ListImageMembers', { image_id: id })).members, []);
+    assert.deepEqual(await division.refused('GlanceShowImage', { image_id: id }),
+      imsRefusal(404, 'IMG.0086', `No image found with ID ${id}`));
+  });
 });

@@ -44,10 +44,13 @@ const JSON_PATCH = 'application/openstack-images-v2.1-json-patch';
 const OCTETS = 'application/octet-stream';
 
 const JOB_ID: Shape = { job_id: 'string' };
-/** A member object (ims-sharing.md E4-E9). Later: `member_type` and, for organizations, `urn`. */
+/** A member object (GlanceShowImageMember, ShowImageMember): `urn` only for organization members. */
 export const MEMBER: Shape = {
   status: 'string', created_at: 'string', updated_at: 'string', image_id: 'string', member_id: 'string', schema: 'string',
+  member_type: 'string', urn: 'string?',
 };
+/** A member list (ListImageMembers, GlanceListImageMembers): paged with `limit` and a base64 `marker`. */
+const MEMBERS: Shape = { members: 'array', schema: 'string', page_info: 'object' };
 const JOB: Shape = {
   status: 'string', job_id: 'string', job_type: 'string', begin_time: 'string', end_time: 'string',
   error_code: 'string|null', fail_reason: 'string|null', entities: 'object',
@@ -78,7 +81,7 @@ export const OPERATIONS = {
   ShowJobProgress: { method: 'GET', path: '/v1/cloudimages/job/{job_id}', contentType: JSON_TYPE, status: 200,
     fields: JOB },
   ListImageMembers: { method: 'GET', path: '/v1/{project_id}/cloudimages/{image_id}/members', contentType: JSON_TYPE,
-    query: ['limit', 'marker'], status: 200, fields: { members: 'array', schema: 'string', page_info: 'object' } },
+    query: ['limit', 'marker'], status: 200, fields: MEMBERS },
   ShowImageMember: { method: 'GET', path: '/v1/{project_id}/cloudimages/{image_id}/members/{member_id}',
     contentType: JSON_TYPE, status: 200, fields: MEMBER },
   ListImages: { method: 'GET', path: '/v2/cloudimages', contentType: JSON_TYPE, query: IMAGE_FILTERS, status: 200,
@@ -109,7 +112,7 @@ export const OPERATIONS = {
   GlanceAddImageMember: { method: 'POST', path: '/v2/images/{image_id}/members', contentType: JSON_BODY, body: true,
     status: 200, fields: MEMBER },
   GlanceListImageMembers: { method: 'GET', path: '/v2/images/{image_id}/members', contentType: JSON_TYPE,
-    status: 200, fields: { members: 'array', schema: 'string' } },
+    query: ['limit', 'marker'], status: 200, fields: MEMBERS },
   GlanceShowImageMember: { method: 'GET', path: '/v2/images/{image_id}/members/{member_id}', contentType: JSON_TYPE,
     status: 200, fields: MEMBER },
   GlanceUpdateImageMember: { method: 'PUT', path: '/v2/images/{image_id}/members/{member_id}',
