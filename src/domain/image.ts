@@ -63,10 +63,10 @@ export interface Image {
   updated_at: string;
 }
 
-/** A new image with Glance's defaults (visibility `shared` since API v2.5). */
+/** A new image with IMS's defaults: visibility `private` (Glance's is `shared`; docs/compatibility.md). */
 export function newImage(fields: Pick<Image, 'id' | 'owner' | 'created_at'> & Partial<Image>): Image {
   return {
-    name: null, visibility: 'shared', status: 'queued', container_format: null, disk_format: null, size: null,
+    name: null, visibility: 'private', status: 'queued', container_format: null, disk_format: null, size: null,
     virtual_size: null, checksum: null, os_hash_algo: null, os_hash_value: null, min_disk: 0, min_ram: 0,
     protected: false, os_hidden: false, tags: [], extra: {}, updated_at: fields.created_at, ...fields,
   };

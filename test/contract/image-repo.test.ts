@@ -20,7 +20,8 @@ const at = (seconds: number) => new Date(T0 + seconds * 1000).toISOString();
 const uuidOf = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 
 function img(n: number, over: Partial<Image> = {}): Image {
-  return newImage({ id: uuidOf(n), owner: 'me', created_at: at(n), name: `img-${String(n).padStart(2, '0')}`, ...over });
+  return newImage({ id: uuidOf(n), owner: 'me', created_at: at(n), name: `img-${String(n).padStart(2, '0')}`,
+    visibility: 'shared', ...over });
 }
 
 const q = (s = '') => parseListQuery([...new URLSearchParams(s)]);

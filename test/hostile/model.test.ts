@@ -468,14 +468,14 @@ async function step(d: Driver, m: Model, c: Cmd, r: Resolved): Promise<string> {
       assert.equal(res.statusCode, 201, res.body);
       const body = json(res) as { id: string; owner: string; visibility: string };
       assert.equal(body.owner, d.t.projects[actor]);
-      assert.equal(body.visibility, c.visibility ?? 'shared'); // the default is shared (§2.2)
+      assert.equal(body.visibility, c.visibility ?? 'private'); // IMS's default (docs/compatibility.md)
       if (c.active) {
         const up = await d.t.app.inject({ method: 'PUT', url: `/v2/images/${body.id}/file`,
           payload: Buffer.from('data'),
           headers: { 'x-auth-token': d.t.tokens[actor], 'content-type': 'application/octet-stream' } });
         assert.equal(up.statusCode, 204, up.body);
       }
-      m.images.push({ id: body.id, owner: actor, visibility: c.visibility ?? 'shared', active: c.active, deleted: false,
+      m.images.push({ id: body.id, owner: actor, visibility: c.visibility ?? 'private', active: c.active, deleted: false,
         members: new Map(), since: new Map() });
       return `201 #${m.images.length - 1}`;
     }

@@ -58,6 +58,7 @@ const REPLACEMENTS: [RegExp, string][] = [
  * keeps one (only finished jobs are cached), so they are left out.
  */
 const UNFINISHED_JOB = /^\{"status":"(INIT|RUNNING)","job_id":/;
+const BASE64 = /[A-Za-z0-9+/]{40,}(?:=|%3D){0,2}/g;
 const ID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|\b[0-9a-f]{32}\b|\b(?:o|r|ou|h)-[0-9a-z]{32}\b/gi;
 
 /** The responses of each test's app, in request order, with what differs between any two runs normalized. */
@@ -74,6 +75,11 @@ function normalized(file: string): Map<string, string[]> {
     return [where, answers.map(({ where: _w, seq: _s, ...r }) => {
       let text = JSON.stringify(r);
       for (const [pattern, to] of REPLACEMENTS) text = text.replace(pattern, to);
+      // Member-list markers are base64 ids (in bodies, and URL-encoded in query strings): decoded, then numbered.
+      text = text.replace(BASE64, (b64) => {
+        const decoded = Buffer.from(decodeURIComponent(b64), 'base64').toString('latin1');
+        return new RegExp(`^(?:${ID.source})$`, 'i').test(decoded) ? `base64(${decoded})` : b64;
+      });
       return text.replace(ID, (id) => {
         const key = id.toLowerCase();
         if (!ids.has(key)) ids.set(key, `<id ${ids.size + 1}>`);

@@ -70,7 +70,7 @@ describe('Glance bodies', () => {
   });
 
   it("a kept body is the viewer's: __imagetype private to its owner, shared to others", () => {
-    const kept = Object.freeze(image(6));
+    const kept = Object.freeze({ ...image(6), visibility: 'shared' as const });
     assert.equal(JSON.parse(imageJson(kept, owner).toString()).__imagetype, 'private');
     assert.equal(JSON.parse(imageJson(kept, other).toString()).__imagetype, 'shared');
     assert.equal(imageJson(kept, owner), imageJson(kept, owner), 'each variant kept');

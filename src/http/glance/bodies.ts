@@ -53,7 +53,7 @@ export const LIST_RESPONSE = {
   required: ['images', 'first', 'schema'],
 } as const;
 
-/** The Glance member object: exactly six keys. */
+/** The member object: Glance's six keys, `member_type`, and `urn` for organization members (domain/member.ts). */
 export const MEMBER_RESPONSE = {
   type: 'object',
   properties: {

@@ -25,7 +25,7 @@ for (const kind of databaseKinds()) {
       await createImage(t, t.tokens.demo, { name: 'demo-private', visibility: 'private' });
       await createImage(t, t.tokens.demo, { name: 'demo-community', visibility: 'community' });
       await createImage(t, t.tokens.admin, { name: 'public', visibility: 'public' });
-      await createImage(t, t.tokens.alt, { name: 'alt-own' });
+      await createImage(t, t.tokens.alt, { name: 'alt-own', visibility: 'shared' });
       const cases: [string, string][] = [
         ['', 'accepted,alt-own,public'],
         ['?visibility=shared', 'accepted,alt-own'],

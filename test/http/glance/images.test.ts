@@ -11,7 +11,7 @@ const WIRE_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
 
 for (const kind of databaseKinds()) {
   describe(`Glance images (${kind.name})`, () => {
-    it('POST /v2/images: 201, Location, the exact body with Glance defaults', async (tc) => {
+    it('POST /v2/images: 201, Location, the exact body with the defaults (IMS: private visibility)', async (tc) => {
       const t = await buildTestApp(tc, kind);
       const res = await call(t, t.tokens.demo, 'POST', '/v2/images',
         { name: 'probe', container_format: 'bare', disk_format: 'raw' });
@@ -27,7 +27,7 @@ for (const kind of databaseKinds()) {
         disk_format: 'raw', file: `/v2/images/${id}/file`, id, min_disk: 0, min_ram: 0, name: 'probe',
         os_hash_algo: null, os_hash_value: null, os_hidden: false, owner: t.projects.demo, protected: false,
         schema: '/v2/schemas/image', self: `/v2/images/${id}`, size: null, status: 'queued', tags: [],
-        updated_at: body.created_at, virtual_size: null, visibility: 'shared',
+        updated_at: body.created_at, virtual_size: null, visibility: 'private',
       });
       const shown = await call(t, t.tokens.demo, 'GET', `/v2/images/${id}`);
       assert.equal(shown.statusCode, 200);
