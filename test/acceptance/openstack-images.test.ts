@@ -39,7 +39,7 @@ describe('openstack CLI: image catalog', () => {
     assert.equal(shown.checksum, md5);
     assert.equal(shown.disk_format, 'raw');
     assert.equal(shown.container_format, 'bare');
-    assert.equal(shown.visibility, 'shared');
+    assert.equal(shown.visibility, 'private', 'IMS\'s default');
     assert.equal((shown.properties as Record<string, unknown>).os_hash_value, sha512);
 
     const listed = await openstack(env, ['image', 'list', '-f', 'json']) as { ID: string; Name: string; Status: string }[];

@@ -55,7 +55,7 @@ describe('openstack CLI: image members', () => {
       '--container-format', 'bare', 'shared-disk', '-f', 'json']) as Row;
     const id = created.id as string;
     assert.match(id, /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
-    assert.deepEqual([created.name, created.owner, created.visibility], ['shared-disk', ownerProject, 'shared']);
+    assert.deepEqual([created.name, created.owner, created.visibility], ['shared-disk', ownerProject, 'private']);
     const active = [{ ID: id, Name: 'shared-disk', Status: 'active' }];
     // Not shared yet: the member cannot see it.
     assert.deepEqual(await openstack(member, ['image', 'list', '--member-status', 'all', '-f', 'json']), []);
