@@ -16,7 +16,10 @@ export interface Viewer {
 /** What visibility depends on. */
 export type Seen = Pick<Image, 'owner' | 'visibility'>;
 
-/** The caller's own membership of the image (any status), or undefined. */
+/**
+ * The caller's membership of the image (any status), or undefined: its project's own, else the nearest share with
+ * its account or an organization node above it (ImageRepo.membership, docs/compatibility.md).
+ */
 export type Membership = MemberStatus | undefined;
 
 /** Whether the viewer's membership decides: a shared image of another owner, seen by a non-admin. */

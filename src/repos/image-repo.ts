@@ -12,9 +12,15 @@ import {
   type ImageRef, type ImageViewer, listQuery, type ListQuery, sharedWithMe, sortValue,
 } from './image-list-query.js';
 import type { Cache, CacheSpace } from '../cache/cache-space.js';
-import { type LazyReach, lazyReach, reachIds, type ReachSource } from './reach.js';
+import { INDIRECT_MEMBERS, type LazyReach, lazyReach, reachIds, type ReachSource } from './reach.js';
 
 export type { ImageViewer } from './image-list-query.js';
+
+/** A row of the list-version statement: a scope's rev, and whether it is a member of anything. */
+type RevRow = { scope: string; rev: number; used: unknown };
+
+/** A new list version (migrations 0004, 0005 take random ones too). */
+const newRev = () => Math.floor(Math.random() * 2 ** 52);
 
 /** A project's membership of an image: its own, or the nearest share with its account or organization. */
 export interface Membership {
@@ -107,6 +113,15 @@ function queries(store: Store) {
     memberStatus: store.prepare((p: { imageId: string; memberId: string }) => db.selectFrom('image_members')
       .select(['status', 'member_id', 'member_type']).where('image_id', '=', p.imageId)
       .where('member_id', '=', p.memberId), { coalesce: true }),
+    /**
+     * The revs of a project's scope and of everyone's (migrations 0004, 0005), null if none yet, and whether any
+     * image was ever shared with an account or an organization (INDIRECT_MEMBERS).
+     */
+    listRevs: store.prepare((p: { scope: string }) => db.selectNoFrom((eb) => [
+      eb.selectFrom('list_revs').select('rev').where('scope', '=', p.scope).as('mine'),
+      eb.selectFrom('list_revs').select('rev').where('scope', '=', '').as('everyone'),
+      eb.exists(eb.selectFrom('settings').select('key').where('key', '=', INDIRECT_MEMBERS)).as('indirect'),
+    ]), { coalesce: true }),
     /** Gives a scope its row, so the triggers renew it from now on. */
     addListRev: store.prepare((p: { scope: string; rev: number }) => db.insertInto('list_revs')
       .values({ scope: p.scope, rev: p.rev }).onConflict((oc) => oc.column('scope').doNothing())),
@@ -136,8 +151,8 @@ export class ImageRepo {
   private readonly shapes: Cache<ListShape>;
   /** List pages (arrays of cached images, and their rendered body) by viewer, request and marker. */
   private readonly pages: Cache<readonly Image[], string>;
-  /** listVersion's statements by scope count (the viewer's, everyone's, and one per account or node above it). */
-  private readonly revStatements = new Map<number, Prepared<Record<string, string>, { scope: string; rev: number; used: unknown }>>();
+  /** The statements of `revs`, by scope count. */
+  private readonly revStatements = new Map<number, Prepared<Record<string, string>, RevRow>>();
   /** Pages asked for once: kept from their second request on. */
   private readonly pagesSeen: Cache<true, string>;
 
@@ -319,9 +334,7 @@ export class ImageRepo {
     if (viewer.isAdmin) return this.resolve(await this.listShape(true, query, marker !== undefined, 0).query.all(values));
     // The account and organization nodes whose shares reach the viewer, read anew for every list; a branch is
     // walked for those that are members of anything (the version covers them all, so a first share counts).
-    const ids = sharedWithMe(query) ? (await reach()).slice(1) : [];
-    const { version, used } = await this.listVersion(viewer.projectId, ids);
-    const walked = ids.filter((id) => used.has(id));
+    const { version, reach: walked } = await this.listVersion(viewer.projectId, sharedWithMe(query) ? reach : undefined);
     walked.forEach((id, i) => { values[`r${i}`] = id; });
     const shape = this.listShape(false, query, marker !== undefined, walked.length);
     const read = async () => this.resolve(await shape.query.all(values));
@@ -342,33 +355,46 @@ export class ImageRepo {
 
   /**
    * The revs of the viewer's scope, of everyone's (''), and of its account's and organization nodes' (`reach`:
-   * their memberships change its shared list) (migrations 0004, 0005), in one statement that also tells which
-   * of `reach` are members of any image (`used`); a scope without a row gets one first.
+   * their memberships change its shared list) (migrations 0004, 0005), and which of `reach` are members of any
+   * image (`used`); a scope without a row gets one first. `reach` is read (once, `reachOf`) only when it
+   * matters: for a shared-with-me list, once any image was ever shared with an account or an organization
+   * (the INDIRECT_MEMBERS setting, read in the same statement as the viewer's revs).
    */
-  private async listVersion(scope: string, reach: readonly string[]): Promise<{ version: string; used: Set<string> }> {
-    const scopes = [scope, '', ...reach];
-    const read = () => this.revsOf(scopes.length).all(Object.fromEntries(scopes.map((s, i) => [`s${i}`, s])));
-    let rows = await read();
-    if (rows.length < scopes.length) {
-      const rev = () => Math.floor(Math.random() * 2 ** 52);
-      for (const s of scopes) if (!rows.some((r) => r.scope === s)) await this.q.addListRev.run({ scope: s, rev: rev() });
-      rows = await read();
+  private async listVersion(scope: string, reachOf?: () => Promise<string[]>)
+    : Promise<{ version: string; reach: string[] }> {
+    let own = (await this.q.listRevs.first({ scope }))!;
+    if (own.mine === null || own.everyone === null) {
+      if (own.mine === null) await this.q.addListRev.run({ scope, rev: newRev() });
+      if (own.everyone === null) await this.q.addListRev.run({ scope: '', rev: newRev() });
+      own = (await this.q.listRevs.first({ scope }))!;
+    }
+    const version = `${own.mine}:${own.everyone}`;
+    const ids = Number(own.indirect) === 1 && reachOf ? (await reachOf()).slice(1) : [];
+    if (ids.length === 0) return { version, reach: [] };
+    const params = Object.fromEntries(ids.map((s, i) => [`s${i}`, s]));
+    let rows = await this.revsOf(ids.length).all(params);
+    if (rows.length < ids.length) {
+      for (const s of ids) if (!rows.some((r) => r.scope === s)) await this.q.addListRev.run({ scope: s, rev: newRev() });
+      rows = await this.revsOf(ids.length).all(params);
     }
     const byScope = new Map(rows.map((r) => [r.scope, r]));
     return {
-      version: scopes.map((s) => byScope.get(s)?.rev).join(':'),
-      used: new Set(reach.filter((s) => Number(byScope.get(s)?.used) === 1)),
+      version: [version, ...ids.map((s) => byScope.get(s)?.rev)].join(':'),
+      reach: ids.filter((s) => Number(byScope.get(s)?.used) === 1),
     };
   }
 
-  /** The statement of listVersion for `n` scopes, compiled once per count. */
-  private revsOf(n: number): Prepared<Record<string, string>, { scope: string; rev: number; used: unknown }> {
+  /**
+   * The revs of `n` account and organization scopes, and whether each is a member of any image (`used`), compiled
+   * once per count.
+   */
+  private revsOf(n: number): Prepared<Record<string, string>, RevRow> {
     let kept = this.revStatements.get(n);
     if (!kept) {
       kept = this.store.prepare((p: Record<string, string>) => this.db.selectFrom('list_revs')
         .select((eb) => ['scope', 'rev', eb.exists(eb.selectFrom('image_members').select('image_id')
           .whereRef('image_members.member_id', '=', 'list_revs.scope')).as('used')])
-        .where('scope', 'in', Array.from({ length: n }, (_v, i) => p[`s${i}`]!)));
+        .where('scope', 'in', Array.from({ length: n }, (_v, i) => p[`s${i}`]!)), { coalesce: true });
       this.revStatements.set(n, kept);
     }
     return kept;

@@ -6,6 +6,7 @@ import type { Database, ImageMemberTable } from '../db/schema.js';
 import type { Cache, CacheSpace } from '../cache/cache-space.js';
 import type { MemberStatus } from '../domain/member.js';
 import type { LockedImage } from './image-repo.js';
+import { INDIRECT_MEMBERS } from './reach.js';
 
 export type MemberRow = ImageMemberTable;
 
@@ -144,8 +145,15 @@ export class MemberRepo {
     }
   }
 
-  /** Inserts memberships of the locked image, keeping existing rows (and their status); returns how many were new. */
+  /**
+   * Inserts memberships of the locked image, keeping existing rows (and their status); returns how many were new.
+   * A membership of an account or an organization node also records that such memberships exist (INDIRECT_MEMBERS).
+   */
   async insertMany(lock: LockedImage, rows: readonly MemberRow[]): Promise<number> {
+    if (rows.some((r) => r.member_type !== 'project')) {
+      await lock.trx.insertInto('settings').values({ key: INDIRECT_MEMBERS, value: '1' })
+        .onConflict((oc) => oc.column('key').doNothing()).execute();
+    }
     let inserted = 0;
     for (let i = 0; i < rows.length; i += 500) {
       const res = await lock.trx.insertInto('image_members').values(rows.slice(i, i + 500))

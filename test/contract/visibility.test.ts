@@ -24,6 +24,7 @@ const PROJECTS = ['p1', 'p2', 'p3'] as const;
  * p3) and the nodes of one organization (o12, its root r12, an OU ou12 under it).
  */
 const MEMBER_IDS = [...PROJECTS, 'd12', 'd2', 'd3', 'ou12', 'r12', 'o12'] as const;
+const memberType = (id: string) => (id.startsWith('p') ? 'project' : id.startsWith('d') ? 'domain' : 'organization');
 /** Account d12 sits in the OU, d2 under the root; d3 joins the OU and leaves it again as the changes say. */
 const REACH: Record<string, Reach> = {
   p1: { projectId: 'p1', domainId: 'd12', orgNodes: ['ou12', 'r12', 'o12'] },
@@ -92,7 +93,8 @@ for (const kind of databaseKinds()) {
           await members.deleteMany(lock, MEMBER_IDS.filter((_p, i) => spec.members[i] === null));
           const wanted = MEMBER_IDS.flatMap((p, i) => (spec.members[i] ? [[p, spec.members[i]!] as const] : []));
           await members.insertMany(lock, wanted.map(([p, status]) => ({ image_id: image.id, member_id: p, status,
-            vault_id: null, member_type: 'project', urn: null, image_created_at: image.created_at, created_at: at, updated_at: at })));
+            vault_id: null, member_type: memberType(p), urn: null, image_created_at: image.created_at, created_at: at,
+            updated_at: at })));
           for (const [p, status] of wanted) await members.updateStatus(lock, p, status, undefined, at);
         });
         return image;

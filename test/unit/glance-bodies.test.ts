@@ -55,8 +55,9 @@ describe('Glance bodies', () => {
     assert.equal(memberListJson(rows), expected, 'kept for the same frozen list');
     assert.notEqual(memberBodies(new CacheSpace(0)).memberListJson(rows), expected, 'rendered again without caches');
     assert.equal(memberListJson([]), '{"members":[],"schema":"/v2/schemas/members","page_info":{"current_count":0}}');
-    assert.equal(memberListJson(rows, true), expected.replace('"page_info":{',
-      `"page_info":{"next_marker":"${Buffer.from('m"2').toString('base64')}",`), 'a page with another after');
+    // A page with another after it is rendered each time (pages come from the database, not the caches).
+    assert.equal(memberListJson(rows, true), serialize({ members: rows.map(memberBody), schema: '/v2/schemas/members',
+      page_info: { next_marker: Buffer.from('m"2').toString('base64'), current_count: 2 } }), 'a page with another after');
   });
 
   it('a rendered body is kept for frozen images only', () => {

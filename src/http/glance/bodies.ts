@@ -130,16 +130,18 @@ export type ImageBodies = ReturnType<typeof imageBodies>;
 export const memberMarker = (row: MemberRow) => Buffer.from(row.member_id).toString('base64');
 
 /**
- * The MEMBER_RESPONSE document, and the MEMBERS_RESPONSE document of a page (`more`: another one follows); the
- * members part kept, in `caches`, for frozen (cached) rows.
+ * The MEMBER_RESPONSE document, and the MEMBERS_RESPONSE document of a page (`more`: another one follows); a
+ * list with no page after it kept, in `caches`, for frozen (cached) rows.
  */
 export function memberBodies(caches: CacheSpace) {
   const memberJson = caches.rendered((row: MemberRow) => serializeMember(memberBody(row)));
-  const membersPart = caches.rendered((rows: readonly MemberRow[]) =>
-    `{"members":[${rows.map(memberJson).join(',')}],"schema":"/v2/schemas/members"`);
-  const memberListJson = (rows: readonly MemberRow[], more = false) => {
-    const next = more && rows.length > 0 ? `"next_marker":${JSON.stringify(memberMarker(rows.at(-1)!))},` : '';
-    return `${membersPart(rows)},"page_info":{${next}"current_count":${rows.length}}}`;
-  };
+  const membersPart = (rows: readonly MemberRow[]) =>
+    `{"members":[${rows.map(memberJson).join(',')}],"schema":"/v2/schemas/members"`;
+  /** A whole list (no page after it), kept whole. */
+  const lastPage = caches.rendered((rows: readonly MemberRow[]) =>
+    `${membersPart(rows)},"page_info":{"current_count":${rows.length}}}`);
+  const memberListJson = (rows: readonly MemberRow[], more = false) => (!more || rows.length === 0 ? lastPage(rows)
+    : `${membersPart(rows)},"page_info":{"next_marker":${JSON.stringify(memberMarker(rows.at(-1)!))},"current_count":${
+      rows.length}}}`);
   return { memberJson, memberListJson };
 }
