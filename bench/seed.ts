@@ -8,6 +8,7 @@ import { newImage } from '../src/domain/image.js';
 import { newNodeId, nodeUrn } from '../src/domain/organization.js';
 import { DEFAULT_DOMAIN } from '../src/repos/identity-repo.js';
 import { toRow } from '../src/repos/image-repo.js';
+import { INDIRECT_MEMBERS } from '../src/repos/reach.js';
 import type { MemberRow } from '../src/repos/member-repo.js';
 
 /** A bootstrapped account: its context (for service calls) and a token (for HTTP calls). */
@@ -127,6 +128,11 @@ export async function bulkAcceptedShares(c: Container, owner: Account, target: S
         member_type: target.type, urn: target.urn, image_created_at: at, created_at: at, updated_at: at });
     }
     await c.store.db.transaction().execute(async (trx) => {
+      // As MemberRepo.insertMany records it: a share with an organization node exists.
+      if (target.type !== 'project') {
+        await trx.insertInto('settings').values({ key: INDIRECT_MEMBERS, value: '1' })
+          .onConflict((oc) => oc.column('key').doNothing()).execute();
+      }
       for (let i = 0; i < images.length; i += 500) await trx.insertInto('images').values(images.slice(i, i + 500)).execute();
       for (let i = 0; i < members.length; i += 1000) {
         await trx.insertInto('image_members').values(members.slice(i, i + 1000)).execute();
