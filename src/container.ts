@@ -75,7 +75,7 @@ export async function buildContainer(config: Readonly<Config>, options: { clock?
     const caches = new CacheSpace(config.cacheMb * 1024 * 1024);
     const orgs = new OrgRepo(store);
     const repos: Repos = {
-      identity: new IdentityRepo(store), images: new ImageRepo(store, caches, orgs), members: new MemberRepo(store, caches),
+      identity: new IdentityRepo(store), images: new ImageRepo(store, caches), members: new MemberRepo(store, caches),
       grants: new KmsGrantRepo(store.db), jobs: new JobRepo(store), uploads: new UploadRepo(store), orgs,
     };
     const identity = new IdentityService(store, repos.identity, clock, caches, config.tokenTtl, () => urls, box,

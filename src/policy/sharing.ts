@@ -119,7 +119,7 @@ export function getMembers(caller: Viewer, image: SharedImage | undefined, membe
 
 /**
  * Glance `get_member`: one row, for the owner and admins any, for a member its own: the rows of the member ids it
- * answers to (`mine`: its project, account and organization nodes, ImageRepo.reachIds).
+ * answers to (`mine`: its project and its membership's row, MemberService).
  */
 export function getMember(caller: Viewer, image: SharedImage | undefined, membership: Membership, memberId: string,
   mine: readonly string[] = [caller.projectId]): Refusal | undefined {

@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
+import { type Kysely, type RawBuilder, sql, type Transaction } from 'kysely';
 import type { Store } from '../db/database.js';
 import { isUniqueViolation } from '../db/errors.js';
 import { type JsonSql, jsonSql } from '../db/json-sql.js';
@@ -12,12 +12,16 @@ import {
   type ImageRef, type ImageViewer, listQuery, type ListQuery, sharedWithMe, sortValue,
 } from './image-list-query.js';
 import type { Cache, CacheSpace } from '../cache/cache-space.js';
-import { INDIRECT_MEMBERS, type LazyReach, lazyReach, reachIds, type ReachSource } from './reach.js';
+import { INDIRECT_MEMBERS } from './reach.js';
+import { reachTables } from './org-repo.js';
 
 export type { ImageViewer } from './image-list-query.js';
 
 /** A row of the list-version statement: a scope's rev, and whether it is a member of anything. */
-type RevRow = { scope: string; rev: number; used: unknown };
+type RevRow = { scope: string; rev: number | null; used: unknown };
+
+/** A raw statement as Kysely's builders are: compiled against `db`. */
+const compilable = <R>(db: Kysely<Database>, query: RawBuilder<R>) => ({ compile: () => query.compile(db) });
 
 /** A new list version (migrations 0004, 0005 take random ones too). */
 const newRev = () => Math.floor(Math.random() * 2 ** 52);
@@ -122,6 +126,18 @@ function queries(store: Store) {
       eb.selectFrom('list_revs').select('rev').where('scope', '=', '').as('everyone'),
       eb.exists(eb.selectFrom('settings').select('key').where('key', '=', INDIRECT_MEMBERS)).as('indirect'),
     ]), { coalesce: true }),
+    /**
+     * The viewer's account and organization nodes (nearest first: OrgRepo's `reach`), each with its list version
+     * (null if none yet) and whether it is a member of any image.
+     */
+    reachRevs: store.prepare((p: { me: string }) => compilable(db, sql<RevRow>`with recursive ${reachTables(p.me)}
+      select r.member_id as scope, l.rev, exists(select 1 from image_members m where m.member_id = r.member_id) as used
+      from reach r left join list_revs l on l.scope = r.member_id order by r.depth`)),
+    /** The image's membership nearest to the project among its account and organization nodes (OrgRepo's `reach`). */
+    indirect: store.prepare((p: { imageId: string; me: string }) => compilable(db, sql<{ status: string;
+      member_id: string; member_type: string }>`with recursive ${reachTables(p.me)}
+      select m.status, m.member_id, m.member_type from reach r
+      join image_members m on m.image_id = ${p.imageId} and m.member_id = r.member_id order by r.depth limit 1`)),
     /** Gives a scope its row, so the triggers renew it from now on. */
     addListRev: store.prepare((p: { scope: string; rev: number }) => db.insertInto('list_revs')
       .values({ scope: p.scope, rev: p.rev }).onConflict((oc) => oc.column('scope').doNothing())),
@@ -151,12 +167,10 @@ export class ImageRepo {
   private readonly shapes: Cache<ListShape>;
   /** List pages (arrays of cached images, and their rendered body) by viewer, request and marker. */
   private readonly pages: Cache<readonly Image[], string>;
-  /** The statements of `revs`, by scope count. */
-  private readonly revStatements = new Map<number, Prepared<Record<string, string>, RevRow>>();
   /** Pages asked for once: kept from their second request on. */
   private readonly pagesSeen: Cache<true, string>;
 
-  constructor(private readonly store: Store, caches: CacheSpace, private readonly reaches: ReachSource) {
+  constructor(private readonly store: Store, caches: CacheSpace) {
     this.cache = caches.cache('images');
     this.pages = caches.cache('image-pages');
     this.pagesSeen = caches.cache('image-pages-seen');
@@ -175,8 +189,7 @@ export class ImageRepo {
    * The image and the status of `memberId`'s membership of it: the rev and the membership are read, and the
    * full row only when the cached image is not that rev.
    */
-  async getWithMembership(id: string, memberId: string, reach = this.reachFor(memberId))
-    : Promise<FoundImage | undefined> {
+  async getWithMembership(id: string, memberId: string): Promise<FoundImage | undefined> {
     const access = await this.q.access.first({ id, memberId });
     if (!access) return undefined;
     let image = this.cache.get(id, access.rev);
@@ -189,38 +202,23 @@ export class ImageRepo {
       : { status: access.member_status as MemberStatus, memberId, memberType: 'project' as const };
     // Shares with the project's account or organization count only where its membership decides.
     const membership = direct ?? (image.visibility === 'shared' && image.owner !== memberId
-      ? await this.indirectMembership(id, reach) : undefined);
+      ? await this.indirectMembership(id, memberId) : undefined);
     return { image, rev: access.rev, memberStatus: membership?.status, ...(membership ? { membership } : {}) };
-  }
-
-  /** The member ids `projectId` answers to, nearest first (reach.ts). */
-  reachIds(projectId: string, trx?: Db): Promise<string[]> {
-    return reachIds(this.reaches, projectId, trx);
-  }
-
-  /** `reachIds`, read when first needed and kept: pass it along to the calls of one request. */
-  reachFor(projectId: string, trx?: Db): LazyReach {
-    return lazyReach(this.reaches, projectId, trx);
   }
 
   /** The project's membership of the image: its own row, else the nearest share with its account or organization. */
   async membership(imageId: string, projectId: string, trx?: Db): Promise<Membership | undefined> {
     const row = await this.q.memberStatus.first({ imageId, memberId: projectId }, trx);
     if (row) return { status: row.status as MemberStatus, memberId: projectId, memberType: 'project' };
-    return this.indirectMembership(imageId, this.reachFor(projectId, trx), trx);
+    return this.indirectMembership(imageId, projectId, trx);
   }
 
-  private async indirectMembership(imageId: string, reach: LazyReach, trx: Db = this.db)
-    : Promise<Membership | undefined> {
-    const ids = (await reach()).slice(1);
-    if (ids.length === 0) return undefined;
-    const rows = await trx.selectFrom('image_members').select(['status', 'member_id', 'member_type'])
-      .where('image_id', '=', imageId).where('member_id', 'in', ids).execute();
-    const nearest = ids.map((id) => rows.find((r) => r.member_id === id)).find((r) => r !== undefined);
-    return nearest && {
-      status: nearest.status as MemberStatus, memberId: nearest.member_id, memberType: nearest.member_type as MemberType,
-    };
+  /** The nearest share of the image with the project's account or an organization node above it, if any. */
+  private async indirectMembership(imageId: string, projectId: string, trx?: Db): Promise<Membership | undefined> {
+    const row = await this.q.indirect.first({ imageId, me: projectId }, trx);
+    return row && { status: row.status as MemberStatus, memberId: row.member_id, memberType: row.member_type as MemberType };
   }
+
 
   /** The image of this row, from the cache when it holds this rev. */
   private cached(row: ImageRow): Image {
@@ -325,8 +323,7 @@ export class ImageRepo {
    * is one branch per index (public, community, owned, shared-with-me), each ordered, keyset-filtered and
    * limited on its own, then merged (UNION ALL of disjoint branches): no branch reads rows the viewer cannot see.
    */
-  async list(viewer: ImageViewer, query: ImageListQuery, marker?: Image, reach = this.reachFor(viewer.projectId))
-    : Promise<readonly Image[]> {
+  async list(viewer: ImageViewer, query: ImageListQuery, marker?: Image): Promise<readonly Image[]> {
     if (query.limit === 0) return [];
     const values: Record<string, unknown> = { me: viewer.projectId };
     if (marker) for (const key of SORT_KEYS) values[`marker_${key}`] = sortValue(marker, key);
@@ -334,7 +331,7 @@ export class ImageRepo {
     if (viewer.isAdmin) return this.resolve(await this.listShape(true, query, marker !== undefined, 0).query.all(values));
     // The account and organization nodes whose shares reach the viewer, read anew for every list; a branch is
     // walked for those that are members of anything (the version covers them all, so a first share counts).
-    const { version, reach: walked } = await this.listVersion(viewer.projectId, sharedWithMe(query) ? reach : undefined);
+    const { version, reach: walked } = await this.listVersion(viewer.projectId, sharedWithMe(query));
     walked.forEach((id, i) => { values[`r${i}`] = id; });
     const shape = this.listShape(false, query, marker !== undefined, walked.length);
     const read = async () => this.resolve(await shape.query.all(values));
@@ -354,14 +351,13 @@ export class ImageRepo {
   }
 
   /**
-   * The revs of the viewer's scope, of everyone's (''), and of its account's and organization nodes' (`reach`:
-   * their memberships change its shared list) (migrations 0004, 0005), and which of `reach` are members of any
-   * image (`used`); a scope without a row gets one first. `reach` is read (once, `reachOf`) only when it
-   * matters: for a shared-with-me list, once any image was ever shared with an account or an organization
-   * (the INDIRECT_MEMBERS setting, read in the same statement as the viewer's revs).
+   * The revs of the viewer's scope, of everyone's (''), and of its account's and organization nodes' (their
+   * memberships change its shared list) (migrations 0004, 0005), and which of those are members of any image
+   * (`reach`, nearest first: the branches to walk); a scope without a row gets one first. The account and nodes
+   * are read, with their revs in one statement, only when they matter: for a shared-with-me list (`shared`), once
+   * any image was ever shared with an account or an organization (INDIRECT_MEMBERS, read with the viewer's revs).
    */
-  private async listVersion(scope: string, reachOf?: () => Promise<string[]>)
-    : Promise<{ version: string; reach: string[] }> {
+  private async listVersion(scope: string, shared: boolean): Promise<{ version: string; reach: string[] }> {
     let own = (await this.q.listRevs.first({ scope }))!;
     if (own.mine === null || own.everyone === null) {
       if (own.mine === null) await this.q.addListRev.run({ scope, rev: newRev() });
@@ -369,35 +365,16 @@ export class ImageRepo {
       own = (await this.q.listRevs.first({ scope }))!;
     }
     const version = `${own.mine}:${own.everyone}`;
-    const ids = Number(own.indirect) === 1 && reachOf ? (await reachOf()).slice(1) : [];
-    if (ids.length === 0) return { version, reach: [] };
-    const params = Object.fromEntries(ids.map((s, i) => [`s${i}`, s]));
-    let rows = await this.revsOf(ids.length).all(params);
-    if (rows.length < ids.length) {
-      for (const s of ids) if (!rows.some((r) => r.scope === s)) await this.q.addListRev.run({ scope: s, rev: newRev() });
-      rows = await this.revsOf(ids.length).all(params);
+    if (Number(own.indirect) !== 1 || !shared) return { version, reach: [] };
+    let rows = await this.q.reachRevs.all({ me: scope });
+    if (rows.some((r) => r.rev === null)) {
+      for (const r of rows) if (r.rev === null) await this.q.addListRev.run({ scope: r.scope, rev: newRev() });
+      rows = await this.q.reachRevs.all({ me: scope });
     }
-    const byScope = new Map(rows.map((r) => [r.scope, r]));
     return {
-      version: [version, ...ids.map((s) => byScope.get(s)?.rev)].join(':'),
-      reach: ids.filter((s) => Number(byScope.get(s)?.used) === 1),
+      version: [version, ...rows.map((r) => `${r.scope}=${r.rev}`)].join(':'),
+      reach: rows.filter((r) => Number(r.used) === 1).map((r) => r.scope),
     };
-  }
-
-  /**
-   * The revs of `n` account and organization scopes, and whether each is a member of any image (`used`), compiled
-   * once per count.
-   */
-  private revsOf(n: number): Prepared<Record<string, string>, RevRow> {
-    let kept = this.revStatements.get(n);
-    if (!kept) {
-      kept = this.store.prepare((p: Record<string, string>) => this.db.selectFrom('list_revs')
-        .select((eb) => ['scope', 'rev', eb.exists(eb.selectFrom('image_members').select('image_id')
-          .whereRef('image_members.member_id', '=', 'list_revs.scope')).as('used')])
-        .where('scope', 'in', Array.from({ length: n }, (_v, i) => p[`s${i}`]!)), { coalesce: true });
-      this.revStatements.set(n, kept);
-    }
-    return kept;
   }
 
   /**

@@ -90,7 +90,7 @@ export class MemberRepo {
 
   /**
    * Of `imageIds`, those shared with a project that answers to `reach` (its id, its account, its organization
-   * nodes, nearest first: ImageRepo.reachIds), with the status of its nearest membership.
+   * nodes, nearest first: reach.ts reachIds), with the status of its nearest membership.
    */
   async memberOf(reach: readonly string[], imageIds: readonly string[]): Promise<Map<string, MemberStatus>> {
     const rows = await this.db.selectFrom('image_members').select(['image_id', 'member_id', 'status'])

@@ -20,6 +20,21 @@ export interface PageRequest {
   after?: string;
 }
 
+/**
+ * What `reachOf` answers, as common table expressions one statement can join: `reach(member_id, depth)`, the
+ * project's account (depth -1), the units above its account (0 for the one it sits in, up to the root), then its
+ * organization (the greatest depth).
+ */
+export const reachTables = (projectId: unknown) => sql`chain(unit_id, parent_id, depth) as (
+    select u.id, u.parent_id, 0 from projects p join org_accounts a on a.domain_id = p.domain_id
+      join org_units u on u.id = a.parent_id where p.id = ${projectId}
+    union all select u.id, u.parent_id, c.depth + 1 from chain c join org_units u on u.id = c.parent_id),
+  reach(member_id, depth) as (
+    select p.domain_id, -1 from projects p where p.id = ${projectId}
+    union all select unit_id, depth from chain
+    union all select a.org_id, 1000000 from projects p join org_accounts a on a.domain_id = p.domain_id
+      where p.id = ${projectId})`;
+
 /** The queries of the sharing path (every shared listing asks who a project reaches), compiled once. */
 function queries(store: Store) {
   const { db } = store;

@@ -21,10 +21,3 @@ export async function reachIds(source: ReachSource, projectId: string, trx?: Db)
   return reach ? [projectId, reach.domainId, ...reach.orgNodes] : [projectId];
 }
 
-/** A project's reach ids, read on first use and then kept: one request's view (reachIds). */
-export type LazyReach = () => Promise<string[]>;
-
-export function lazyReach(source: ReachSource, projectId: string, trx?: Db): LazyReach {
-  let kept: Promise<string[]> | undefined;
-  return () => (kept ??= reachIds(source, projectId, trx));
-}

@@ -4,6 +4,7 @@ import type { Image } from '../domain/image.js';
 import { batchError, batchImageNotFound } from '../errors/catalogue.js';
 import type { ImageRepo } from '../repos/image-repo.js';
 import type { MemberRepo } from '../repos/member-repo.js';
+import { reachIds, type ReachSource } from '../repos/reach.js';
 import { addMember, batchMembershipMatters, batchOwnImage, selfShare, shareAvailable } from '../policy/sharing.js';
 import type { JobService } from './job-service.js';
 
@@ -46,7 +47,7 @@ export interface UpdatePayload {
  */
 export class BatchMemberService {
   constructor(private readonly store: Store, private readonly jobs: JobService,
-    private readonly repos: { images: ImageRepo; members: MemberRepo }) {}
+    private readonly repos: { images: ImageRepo; members: MemberRepo; orgs: ReachSource }) {}
 
   /** E1 `POST /v1/cloudimages/members`. */
   async add(ctx: RequestContext, input: BatchPairsInput): Promise<string> {
@@ -64,7 +65,7 @@ export class BatchMemberService {
   async update(ctx: RequestContext, payload: UpdatePayload): Promise<string> {
     const { images, project_id: projectId } = payload;
     // As add and delete check their images up front: each must have been shared with the project.
-    const shared = await this.repos.members.memberOf(await this.repos.images.reachIds(projectId), images);
+    const shared = await this.repos.members.memberOf(await reachIds(this.repos.orgs, projectId), images);
     const unknown = images.find((id) => !shared.has(id));
     if (unknown !== undefined) throw batchImageNotFound(unknown);
     return this.submit(ctx, UPDATE_JOB, payload, images.length);
@@ -95,7 +96,7 @@ export class BatchMemberService {
     const byId = new Map((await this.repos.images.getMany(ids)).map((image) => [image.id, image]));
     const others = [...byId.values()].filter((image) => batchMembershipMatters(ctx, image)).map((image) => image.id);
     const memberOf = others.length === 0 ? new Map()
-      : await this.repos.members.memberOf(await this.repos.images.reachIds(ctx.projectId), others);
+      : await this.repos.members.memberOf(await reachIds(this.repos.orgs, ctx.projectId), others);
     for (const id of ids) {
       const image = byId.get(id);
       const refused = batchOwnImage(ctx, image, memberOf.get(id));

@@ -15,7 +15,6 @@ import { validateImageDocument } from '../domain/image-schema.js';
 import { actionTransition, checkDownloadable, hasData, type ImageAction } from '../domain/image-status.js';
 import { AppError, badRequest, conflict, forbidden, notFound } from '../errors/app-error.js';
 import type { DataFields, FoundImage, ImageRepo } from '../repos/image-repo.js';
-import type { LazyReach } from '../repos/reach.js';
 import type { UploadRepo } from '../repos/upload-repo.js';
 import { canModify } from '../policy/images.js';
 import { canSee } from '../policy/visibility.js';
@@ -93,13 +92,10 @@ export class ImageService {
     this.data = new ImageDataStore(storage.dataDir);
   }
 
-  /**
-   * The image if it exists and the caller may see it (§2.1), with the caller's membership status; `reach` is
-   * the caller's reach as this request read it, if it did.
-   */
-  async findVisible(ctx: RequestContext, id: string, reach?: LazyReach): Promise<FoundImage | undefined> {
+  /** The image if it exists and the caller may see it (§2.1), with the caller's membership status. */
+  async findVisible(ctx: RequestContext, id: string): Promise<FoundImage | undefined> {
     if (!UUID_RE.test(id)) return undefined;
-    const found = await this.repo.getWithMembership(id, ctx.projectId, reach);
+    const found = await this.repo.getWithMembership(id, ctx.projectId);
     return found && canSee(ctx, found.image, found.memberStatus) ? found : undefined;
   }
 
@@ -139,13 +135,11 @@ export class ImageService {
   /** `GET /v2/images`: one keyset page of what the caller may list (§3). */
   async list(ctx: RequestContext, query: ImageListQuery): Promise<ImagePage> {
     let marker: Image | undefined;
-    // The caller's account and organization nodes, read once for the marker and the list.
-    const reach = this.repo.reachFor(ctx.projectId);
     if (query.marker !== undefined) {
-      marker = (await this.findVisible(ctx, query.marker, reach))?.image;
+      marker = (await this.findVisible(ctx, query.marker))?.image;
       if (!marker) throw badRequest(`No image found with ID ${clip(query.marker)}`);
     }
-    const images = await this.repo.list(ctx, query, marker, reach);
+    const images = await this.repo.list(ctx, query, marker);
     return { images, full: images.length > 0 && images.length === query.limit };
   }
 

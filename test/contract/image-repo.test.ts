@@ -12,7 +12,7 @@ import { gate } from '../helpers/gate.js';
 
 async function openRepo(t: TestContext, kind: DatabaseKind): Promise<{ store: Store; repo: ImageRepo }> {
   const store = await openTestStore(t, kind);
-  return { store, repo: new ImageRepo(store, new CacheSpace(64 * 1024 * 1024), { reachOf: async () => undefined }) };
+  return { store, repo: new ImageRepo(store, new CacheSpace(64 * 1024 * 1024)) };
 }
 
 const T0 = Date.parse('2026-03-01T00:00:00.000Z');

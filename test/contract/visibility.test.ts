@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { CacheSpace } from '../../src/cache/cache-space.js';
+import type { Store } from '../../src/db/database.js';
 import { type Image, IMAGE_TYPES, newImage, type Visibility, VISIBILITIES } from '../../src/domain/image.js';
 import { parseListQuery } from '../../src/domain/image-query.js';
 import { type MemberStatus, MEMBER_STATUSES } from '../../src/domain/member.js';
@@ -24,6 +25,24 @@ const PROJECTS = ['p1', 'p2', 'p3'] as const;
  * p3) and the nodes of one organization (o12, its root r12, an OU ou12 under it).
  */
 const MEMBER_IDS = [...PROJECTS, 'd12', 'd2', 'd3', 'ou12', 'r12', 'o12'] as const;
+const T0 = '2026-01-01T00:00:00.000Z';
+
+/** The accounts, projects and organization of REACH, as rows (the list SQL reads them). */
+async function seedIdentity(store: Store): Promise<void> {
+  const db = store.db;
+  await db.insertInto('domains').values(['d12', 'd2', 'd3'].map((id) =>
+    ({ id, name: id, description: '', enabled: 1, created_at: T0 }))).execute();
+  await db.insertInto('projects').values(Object.values(REACH).map((r) =>
+    ({ id: r.projectId, name: r.projectId, domain_id: r.domainId, created_at: T0 }))).execute();
+  await db.insertInto('organizations').values({ id: 'o12', management_domain_id: 'd12', created_at: T0 }).execute();
+  await db.insertInto('org_units').values([{ id: 'r12', org_id: 'o12', parent_id: null, name: 'Root', created_at: T0 },
+    { id: 'ou12', org_id: 'o12', parent_id: 'r12', name: 'ou', created_at: T0 }]).execute();
+  await db.insertInto('org_accounts').values([
+    { domain_id: 'd12', org_id: 'o12', parent_id: 'ou12', join_method: 'created', joined_at: T0 },
+    { domain_id: 'd2', org_id: 'o12', parent_id: 'r12', join_method: 'invited', joined_at: T0 },
+  ]).execute();
+}
+
 const memberType = (id: string) => (id.startsWith('p') ? 'project' : id.startsWith('d') ? 'domain' : 'organization');
 /** Account d12 sits in the OU, d2 under the root; d3 joins the OU and leaves it again as the changes say. */
 const REACH: Record<string, Reach> = {
@@ -75,7 +94,17 @@ for (const kind of databaseKinds()) {
       const store = await openTestStore(t, kind);
       const caches = new CacheSpace(16 * 1024 * 1024);
       const reach = structuredClone(REACH);
-      const images = new ImageRepo(store, caches, { reachOf: async (projectId) => reach[projectId] });
+      const images = new ImageRepo(store, caches);
+      await seedIdentity(store);
+      /** Account d3 joins the OU, or leaves the organization, in the tables and in the model. */
+      const moveD3 = async (into: boolean) => {
+        await store.db.deleteFrom('org_accounts').where('domain_id', '=', 'd3').execute();
+        if (into) {
+          await store.db.insertInto('org_accounts').values({ domain_id: 'd3', org_id: 'o12', parent_id: 'ou12',
+            join_method: 'invited', joined_at: T0 }).execute();
+        }
+        reach.p3!.orgNodes = into ? ['ou12', 'r12', 'o12'] : [];
+      };
       const members = new MemberRepo(store, caches);
       let clock = Date.parse('2026-01-01T00:00:00.000Z');
       const now = () => new Date(clock += 1000).toISOString();
@@ -135,7 +164,7 @@ for (const kind of databaseKinds()) {
       await fc.assert(fc.asyncProperty(fc.array(imageArb, { minLength: 1, maxLength: 8 }),
         fc.array(changeArb, { maxLength: 4 }), async (specs, changes) => {
           await store.db.deleteFrom('images').execute();
-          reach.p3!.orgNodes = [];
+          await moveD3(false);
           const model: { image: Image; spec: ImageSpec }[] = [];
           for (const [n, spec] of specs.entries()) model.push({ image: await apply(runs * 100 + n, spec), spec });
           await check(model);
@@ -143,7 +172,7 @@ for (const kind of databaseKinds()) {
             const entry = model[index % model.length]!;
             entry.image = await apply(0, spec, entry.image);
             entry.spec = spec;
-            if (move) reach.p3!.orgNodes = reach.p3!.orgNodes.length ? [] : ['ou12', 'r12', 'o12'];
+            if (move) await moveD3(reach.p3!.orgNodes.length === 0);
           }
           if (changes.length > 0) await check(model);
           runs++;
