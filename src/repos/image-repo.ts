@@ -138,6 +138,12 @@ function queries(store: Store) {
       member_id: string; member_type: string }>`with recursive ${reachTables(p.me)}
       select m.status, m.member_id, m.member_type from reach r
       join image_members m on m.image_id = ${p.imageId} and m.member_id = r.member_id order by r.depth limit 1`)),
+    /** reachRevs, after the viewer's scope and everyone's (what listRevs reads): once indirect members exist. */
+    allRevs: store.prepare((p: { me: string }) => compilable(db, sql<RevRow>`with recursive ${reachTables(p.me)},
+      scopes(scope, depth) as (select cast(${p.me} as varchar(255)), -3 union all select '', -2
+        union all select member_id, depth from reach)
+      select s.scope, l.rev, exists(select 1 from image_members m where m.member_id = s.scope) as used
+      from scopes s left join list_revs l on l.scope = s.scope order by s.depth`)),
     /** Gives a scope its row, so the triggers renew it from now on. */
     addListRev: store.prepare((p: { scope: string; rev: number }) => db.insertInto('list_revs')
       .values({ scope: p.scope, rev: p.rev }).onConflict((oc) => oc.column('scope').doNothing())),
@@ -167,6 +173,8 @@ export class ImageRepo {
   private readonly shapes: Cache<ListShape>;
   /** List pages (arrays of cached images, and their rendered body) by viewer, request and marker. */
   private readonly pages: Cache<readonly Image[], string>;
+  /** Whether this process saw that images were shared with accounts or organizations (never undone). */
+  private indirectSeen = false;
   /** Pages asked for once: kept from their second request on. */
   private readonly pagesSeen: Cache<true, string>;
 
@@ -358,6 +366,8 @@ export class ImageRepo {
    * any image was ever shared with an account or an organization (INDIRECT_MEMBERS, read with the viewer's revs).
    */
   private async listVersion(scope: string, shared: boolean): Promise<{ version: string; reach: string[] }> {
+    // Once this process saw such shares (they are never forgotten), one statement reads everything.
+    if (shared && this.indirectSeen) return this.reachVersion(scope, this.q.allRevs, 2);
     let own = (await this.q.listRevs.first({ scope }))!;
     if (own.mine === null || own.everyone === null) {
       if (own.mine === null) await this.q.addListRev.run({ scope, rev: newRev() });
@@ -365,17 +375,31 @@ export class ImageRepo {
       own = (await this.q.listRevs.first({ scope }))!;
     }
     const version = `${own.mine}:${own.everyone}`;
-    if (Number(own.indirect) !== 1 || !shared) return { version, reach: [] };
-    let rows = await this.q.reachRevs.all({ me: scope });
+    if (Number(own.indirect) !== 1) return { version, reach: [] };
+    this.indirectSeen = true;
+    if (!shared) return { version, reach: [] };
+    const more = await this.reachVersion(scope, this.q.reachRevs, 0);
+    return { version: `${version}:${more.version}`, reach: more.reach };
+  }
+
+  /**
+   * The versions `statement` reads (its first `own` rows the viewer's scope and everyone's, the others the
+   * account's and the nodes', nearest first), giving any scope without a row one first.
+   */
+  private async reachVersion(scope: string, statement: Prepared<{ me: string }, RevRow>, own: number)
+    : Promise<{ version: string; reach: string[] }> {
+    let rows = await statement.all({ me: scope });
     if (rows.some((r) => r.rev === null)) {
       for (const r of rows) if (r.rev === null) await this.q.addListRev.run({ scope: r.scope, rev: newRev() });
-      rows = await this.q.reachRevs.all({ me: scope });
+      rows = await statement.all({ me: scope });
     }
+    const reach = rows.slice(own);
     return {
-      version: [version, ...rows.map((r) => `${r.scope}=${r.rev}`)].join(':'),
-      reach: rows.filter((r) => Number(r.used) === 1).map((r) => r.scope),
+      version: [...rows.slice(0, own).map((r) => r.rev), ...reach.map((r) => `${r.scope}=${r.rev}`)].join(':'),
+      reach: reach.filter((r) => Number(r.used) === 1).map((r) => r.scope),
     };
   }
+
 
   /**
    * The list query of this request's shape, compiled once: every value of the query string (`query.key`) is
