@@ -126,19 +126,15 @@ function queries(store: Store) {
       eb.selectFrom('list_revs').select('rev').where('scope', '=', '').as('everyone'),
       eb.exists(eb.selectFrom('settings').select('key').where('key', '=', INDIRECT_MEMBERS)).as('indirect'),
     ]), { coalesce: true }),
-    /**
-     * The viewer's account and organization nodes (nearest first: OrgRepo's `reach`), each with its list version
-     * (null if none yet) and whether it is a member of any image.
-     */
-    reachRevs: store.prepare((p: { me: string }) => compilable(db, sql<RevRow>`with recursive ${reachTables(p.me)}
-      select r.member_id as scope, l.rev, exists(select 1 from image_members m where m.member_id = r.member_id) as used
-      from reach r left join list_revs l on l.scope = r.member_id order by r.depth`)),
     /** The image's membership nearest to the project among its account and organization nodes (OrgRepo's `reach`). */
     indirect: store.prepare((p: { imageId: string; me: string }) => compilable(db, sql<{ status: string;
       member_id: string; member_type: string }>`with recursive ${reachTables(p.me)}
       select m.status, m.member_id, m.member_type from reach r
       join image_members m on m.image_id = ${p.imageId} and m.member_id = r.member_id order by r.depth limit 1`)),
-    /** reachRevs, after the viewer's scope and everyone's (what listRevs reads): once indirect members exist. */
+    /**
+     * The versions of the viewer's scope, of everyone's, then of its account and organization nodes (nearest first:
+     * OrgRepo's `reach`; null where none yet), and whether each is a member of any image: once indirect members exist.
+     */
     allRevs: store.prepare((p: { me: string }) => compilable(db, sql<RevRow>`with recursive ${reachTables(p.me)},
       scopes(scope, depth) as (select cast(${p.me} as varchar(255)), -3 union all select '', -2
         union all select member_id, depth from reach)
@@ -367,7 +363,7 @@ export class ImageRepo {
    */
   private async listVersion(scope: string, shared: boolean): Promise<{ version: string; reach: string[] }> {
     // Once this process saw such shares (they are never forgotten), one statement reads everything.
-    if (shared && this.indirectSeen) return this.reachVersion(scope, this.q.allRevs, 2);
+    if (shared && this.indirectSeen) return this.reachVersion(scope);
     let own = (await this.q.listRevs.first({ scope }))!;
     if (own.mine === null || own.everyone === null) {
       if (own.mine === null) await this.q.addListRev.run({ scope, rev: newRev() });
@@ -377,25 +373,19 @@ export class ImageRepo {
     const version = `${own.mine}:${own.everyone}`;
     if (Number(own.indirect) !== 1) return { version, reach: [] };
     this.indirectSeen = true;
-    if (!shared) return { version, reach: [] };
-    const more = await this.reachVersion(scope, this.q.reachRevs, 0);
-    return { version: `${version}:${more.version}`, reach: more.reach };
+    return shared ? this.reachVersion(scope) : { version, reach: [] };
   }
 
-  /**
-   * The versions `statement` reads (its first `own` rows the viewer's scope and everyone's, the others the
-   * account's and the nodes', nearest first), giving any scope without a row one first.
-   */
-  private async reachVersion(scope: string, statement: Prepared<{ me: string }, RevRow>, own: number)
-    : Promise<{ version: string; reach: string[] }> {
-    let rows = await statement.all({ me: scope });
+  /** listVersion from `allRevs`, giving any scope without a row one first. */
+  private async reachVersion(scope: string): Promise<{ version: string; reach: string[] }> {
+    let rows = await this.q.allRevs.all({ me: scope });
     if (rows.some((r) => r.rev === null)) {
       for (const r of rows) if (r.rev === null) await this.q.addListRev.run({ scope: r.scope, rev: newRev() });
-      rows = await statement.all({ me: scope });
+      rows = await this.q.allRevs.all({ me: scope });
     }
-    const reach = rows.slice(own);
+    const reach = rows.slice(2);
     return {
-      version: [...rows.slice(0, own).map((r) => r.rev), ...reach.map((r) => `${r.scope}=${r.rev}`)].join(':'),
+      version: [...rows.slice(0, 2).map((r) => r.rev), ...reach.map((r) => `${r.scope}=${r.rev}`)].join(':'),
       reach: reach.filter((r) => Number(r.used) === 1).map((r) => r.scope),
     };
   }
