@@ -232,6 +232,7 @@ withConfigFlags(kms.command('list').argument('[key-id]').description('list grant
   .action((key: string | undefined, opts: ConfigFlags) => kmsGrant('list', key === undefined ? [] : [key], opts));
 
 addAccountCommands(program, withConfigFlags, async (flags) => buildContainer(config(flags)));
+(await import('../cli/index.js')).addClientCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   const message = err instanceof ConfigError || err instanceof SecretBoxError

@@ -15,7 +15,8 @@ export type ImsAuth =
 export interface ImsClientOptions {
   /** Base URL, e.g. `http://127.0.0.1:9292` (a path prefix is kept). */
   endpoint: string;
-  auth: ImsAuth;
+  /** None: anonymous calls only (a Keystone login). */
+  auth?: ImsAuth;
   /** Clock used for X-Sdk-Date; default the system clock. */
   now?: () => Date;
   /** Per-request timeout; default 30 s. */
@@ -59,6 +60,22 @@ export interface Job {
   entities: { results?: JobResult[]; [key: string]: unknown };
 }
 
+/** A Glance image body (`GET /v2/images/{image_id}`): the fields any image has, and its extra properties. */
+export interface GlanceImage {
+  id: string;
+  name: string | null;
+  status: string;
+  visibility: string;
+  owner: string | null;
+  size: number | null;
+  disk_format: string | null;
+  container_format: string | null;
+  checksum: string | null;
+  created_at: string;
+  updated_at: string;
+  [property: string]: unknown;
+}
+
 export interface BatchMembersBody {
   images: string[];
   projects?: string[];
@@ -76,6 +93,19 @@ export interface BatchUpdateMembersBody {
 export interface Paging {
   limit?: number;
   marker?: string;
+}
+
+export interface SendOptions {
+  query?: QueryParams;
+  /** JSON text, bytes, or chunks to stream (then `contentType` should not be JSON). */
+  body?: string | Uint8Array | AsyncIterable<Uint8Array>;
+  /** Default `application/json`. */
+  contentType?: string;
+  /** Further headers (signed too with AK/SK). */
+  headers?: Record<string, string>;
+  /** The answer's body is streamed (a download): no overall timeout. */
+  streamAnswer?: boolean;
+  signal?: AbortSignal;
 }
 
 export interface ImsResponse<T> {
@@ -168,14 +198,18 @@ export class ImsClient {
     return this.call('GET', `/v1/cloudimages/job/${seg(jobId)}`);
   }
 
-  /** Polls showJob until SUCCESS (resolves the job); FAIL, an unknown status or the timeout reject with ImsJobError. */
-  async waitForJob(projectId: string, jobId: string, opts: { timeoutMs?: number; intervalMs?: number } = {})
-    : Promise<Job> {
+  /**
+   * Polls the job until SUCCESS (resolves the job); FAIL, an unknown status or the timeout reject with ImsJobError.
+   * Without a project it polls `GET /v1/cloudimages/job/{job_id}`. `onPoll` sees every answer, the last included.
+   */
+  async waitForJob(projectId: string | undefined, jobId: string,
+    opts: { timeoutMs?: number; intervalMs?: number; onPoll?: (job: Job) => void } = {}): Promise<Job> {
     const timeoutMs = opts.timeoutMs ?? 60_000;
     const intervalMs = opts.intervalMs ?? 500;
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const job = await this.showJob(projectId, jobId);
+      const job = projectId === undefined ? await this.showJobProgress(jobId) : await this.showJob(projectId, jobId);
+      opts.onPoll?.(job);
       if (job.status === 'SUCCESS') return job;
       if (job.status !== 'INIT' && job.status !== 'RUNNING') {
         throw new ImsJobError('failed', `job ${jobId} ended ${job.status}: ${job.error_code ?? ''} ${job.fail_reason ?? ''}`
@@ -186,6 +220,40 @@ export class ImsClient {
       }
       await sleep(intervalMs);
     }
+  }
+
+  /** `POST /v2/images`: a queued image (Glance's create body: name, disk_format, container_format, ...). */
+  createImage(body: Record<string, unknown>): Promise<GlanceImage> {
+    return this.call('POST', '/v2/images', { body });
+  }
+
+  /** `GET /v2/images/{image_id}`. */
+  showImage(imageId: string): Promise<GlanceImage> {
+    return this.call('GET', `/v2/images/${seg(imageId)}`);
+  }
+
+  /** `GET /v2/images` one page: filters, `limit`, `marker`; `next` links the page after. */
+  listGlanceImages(query: QueryParams = {}): Promise<{ images: GlanceImage[]; next?: string }> {
+    return this.call('GET', '/v2/images', { query });
+  }
+
+  /** `DELETE /v2/images/{image_id}` (204). */
+  async deleteImage(imageId: string): Promise<void> {
+    await this.request('DELETE', `/v2/images/${seg(imageId)}`);
+  }
+
+  /** `PUT /v2/images/{image_id}/file`: streams `data` (204); the image becomes active. */
+  async uploadImageData(imageId: string, data: AsyncIterable<Uint8Array> | Uint8Array, size?: number): Promise<void> {
+    await this.send('PUT', `/v2/images/${seg(imageId)}/file`, {
+      body: data, contentType: 'application/octet-stream',
+      headers: size === undefined ? undefined : { 'content-length': String(size) },
+    });
+  }
+
+  /** `GET /v2/images/{image_id}/file`: the answer, its body the image data (Content-Length, Content-MD5 when known). */
+  downloadImageData(imageId: string): Promise<Response> {
+    return this.send('GET', `/v2/images/${seg(imageId)}/file`, { headers: { Accept: 'application/octet-stream' },
+      streamAnswer: true });
   }
 
   /** `GET /v1/{project_id}/cloudimages/{image_id}/members?limit&marker`. */
@@ -237,32 +305,8 @@ export class ImsClient {
   async request<T = unknown>(method: string, path: string, opts: { query?: QueryParams; body?: unknown } = {})
     : Promise<ImsResponse<T>> {
     const body = opts.body === undefined ? undefined : JSON.stringify(opts.body);
-    const fullPath = `${this.basePath}${path}`;
-    const headers: Record<string, string> = {};
-    let query: string;
-    const auth = this.options.auth;
-    if ('token' in auth) {
-      query = querystring.stringify(withoutNulls(opts.query));
-      headers['content-type'] = 'application/json';
-      headers['X-Auth-Token'] = auth.token;
-    } else {
-      const signed = sign({
-        method, host: this.base.host, path: fullPath, query: opts.query ?? {}, body, projectId: auth.projectId,
-        securityToken: auth.securityToken, ak: auth.ak, sk: auth.sk, date: (this.options.now ?? (() => new Date()))(),
-      });
-      query = signed.query;
-      // fetch derives the same Host from the URL and does not let callers set it.
-      for (const [name, value] of Object.entries(signed.headers)) if (name !== 'host') headers[name] = value;
-    }
-    headers.Accept = 'application/json';
-    headers['User-Agent'] = this.options.userAgent ?? 'ims-client/0.1';
-
-    const url = `${this.base.origin}${fullPath}${query ? `?${query}` : ''}`;
-    const res = await fetch(url, {
-      method, headers, body, signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),
-    });
+    const res = await this.send(method, path, { query: opts.query, body });
     const text = await res.text();
-    if (!res.ok) throw errorFrom(res.status, res.headers, text);
     let parsed: unknown;
     if (text.trim() !== '') {
       try {
@@ -273,6 +317,47 @@ export class ImsClient {
       }
     }
     return { status: res.status, headers: res.headers, body: parsed as T };
+  }
+
+  /**
+   * The raw exchange under every call: signs (or adds the token) and sends `body` as it is: JSON text, bytes,
+   * or a stream of chunks (image data: sent unsigned, as the SDK sends non-JSON bodies). Resolves with the
+   * response, its body unread, once the status is 2xx; else rejects with ImsClientError.
+   */
+  async send(method: string, path: string, opts: SendOptions = {}): Promise<Response> {
+    const fullPath = `${this.basePath}${path}`;
+    const contentType = opts.contentType ?? 'application/json';
+    const headers: Record<string, string> = { ...opts.headers };
+    const auth = this.options.auth;
+    let query: string;
+    if (auth === undefined || 'token' in auth) {
+      query = querystring.stringify(withoutNulls(opts.query));
+      headers['content-type'] = contentType;
+      if (auth) headers['X-Auth-Token'] = auth.token;
+    } else {
+      const signed = sign({
+        method, host: this.base.host, path: fullPath, query: opts.query ?? {}, contentType, headers: opts.headers,
+        body: typeof opts.body === 'string' || opts.body instanceof Uint8Array ? opts.body : undefined,
+        projectId: auth.projectId, securityToken: auth.securityToken, ak: auth.ak, sk: auth.sk,
+        date: (this.options.now ?? (() => new Date()))(),
+      });
+      query = signed.query;
+      // fetch derives the same Host from the URL and does not let callers set it.
+      for (const [name, value] of Object.entries(signed.headers)) if (name !== 'host') headers[name] = value;
+    }
+    headers.Accept ??= 'application/json';
+    headers['User-Agent'] = this.options.userAgent ?? 'ims-client/0.1';
+
+    const url = `${this.base.origin}${fullPath}${query ? `?${query}` : ''}`;
+    const streamed = opts.body !== undefined && typeof opts.body !== 'string' && !(opts.body instanceof Uint8Array);
+    // A stream may take as long as its bytes do: the timeout then bounds the wait for the answer's headers only.
+    const res = await fetch(url, {
+      method, headers, body: opts.body as BodyInit | undefined, signal: opts.signal
+        ?? (streamed || opts.streamAnswer ? undefined : AbortSignal.timeout(this.options.timeoutMs ?? 30_000)),
+      ...(streamed ? { duplex: 'half' } : {}),
+    } as RequestInit);
+    if (!res.ok) throw errorFrom(res.status, res.headers, await res.text());
+    return res;
   }
 
   private async call<T>(method: string, path: string, opts: { query?: QueryParams; body?: unknown } = {}): Promise<T> {
