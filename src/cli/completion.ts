@@ -19,10 +19,12 @@ function wordsByPath(cmd: Command, path = '', out = new Map<string, string[]>())
 /** Option flag -> the values it accepts, for options with choices. */
 function choices(cmd: Command, out = new Map<string, Set<string>>()): Map<string, Set<string>> {
   for (const o of cmd.options as Option[]) {
-    if (!o.argChoices || !o.long) continue;
-    const set = out.get(o.long) ?? new Set();
-    for (const c of o.argChoices) set.add(c);
-    out.set(o.long, set);
+    for (const flag of o.argChoices ? [o.long, o.short] : []) {
+      if (flag === undefined) continue;
+      const set = out.get(flag) ?? new Set();
+      for (const c of o.argChoices!) set.add(c);
+      out.set(flag, set);
+    }
   }
   for (const sub of cmd.commands) choices(sub, out);
   return out;

@@ -39,7 +39,7 @@ async function upload(session: Session, imageId: string, file: string, shown: bo
   const { size } = await fs.promises.stat(file).catch((err: Error) => {
     throw new UsageError(`cannot read ${file}: ${err.message}`);
   });
-  const bar = await progress(`upload ${imageId}`, 'bytes', shown);
+  const bar = await progress(`upload ${imageId}`, 'bytes', { enabled: shown, fromZero: true });
   let sent = 0;
   async function* counted() {
     for await (const chunk of fs.createReadStream(file)) {
@@ -61,7 +61,7 @@ async function download(session: Session, imageId: string, file: string | undefi
   const res = await session.images.downloadImageData(imageId);
   const length = res.headers.get('content-length');
   const size = length === null ? undefined : Number(length);
-  const bar = await progress(`download ${imageId}`, 'bytes', shown);
+  const bar = await progress(`download ${imageId}`, 'bytes', { enabled: shown, fromZero: true });
   let got = 0;
   bar.update(0, size);
   async function* counted(source: AsyncIterable<Uint8Array>) {

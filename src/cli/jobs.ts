@@ -32,7 +32,7 @@ export async function printJob(format: Format, job: Job): Promise<void> {
  */
 export async function waitAndPrint(session: Session, jobId: string, total: number | undefined, opts: WaitOptions,
   format: Format): Promise<void> {
-  const shown = await progress(`job ${jobId}`, 'pairs', opts.progress);
+  const shown = await progress(`job ${jobId}`, 'pairs', { enabled: opts.progress, fromZero: total !== undefined });
   let job: Job;
   try {
     job = await session.images.waitForJob(session.projectId, jobId, {

@@ -36,13 +36,13 @@ export function describe(unit: Unit, done: number, total: number | undefined, pe
   const rate = unit === 'bytes' ? `${bytes(perSecond)}/s` : `${Math.round(perSecond)} pairs/s`;
   if (total === undefined) return `${amount(unit, done)}${unit === 'pairs' ? ' pairs' : ''}, ${rate}`;
   const pct = total === 0 ? 100 : Math.floor((done / total) * 100);
-  const eta = perSecond > 0 ? `, ETA ${duration((total - done) / perSecond)}` : '';
+  const eta = perSecond > 0 && done < total ? `, ETA ${duration((total - done) / perSecond)}` : '';
   return `${amount(unit, done)}/${amount(unit, total)}${unit === 'pairs' ? ' pairs' : ''} (${pct}%), ${rate}${eta}`;
 }
 
-/** The rate since the first update. */
-function rateMeter() {
-  let first: { at: number; done: number } | undefined;
+/** The rate since the display began at 0 (`fromZero`), else since the first update. */
+function rateMeter(fromZero: boolean) {
+  let first = fromZero ? { at: Date.now(), done: 0 } : undefined;
   return (done: number): number => {
     const now = Date.now();
     first ??= { at: now, done };
@@ -51,8 +51,8 @@ function rateMeter() {
   };
 }
 
-function lines(label: string, unit: Unit, stream: NodeJS.WritableStream): Progress {
-  const rate = rateMeter();
+function lines(label: string, unit: Unit, stream: NodeJS.WritableStream, fromZero: boolean): Progress {
+  const rate = rateMeter(fromZero);
   let shown = '';
   let shownAt = 0;
   let last = '';
@@ -72,9 +72,9 @@ function lines(label: string, unit: Unit, stream: NodeJS.WritableStream): Progre
   };
 }
 
-async function bar(label: string, unit: Unit, stream: NodeJS.WriteStream): Promise<Progress> {
+async function bar(label: string, unit: Unit, stream: NodeJS.WriteStream, fromZero: boolean): Promise<Progress> {
   const { SingleBar } = await import('cli-progress');
-  const rate = rateMeter();
+  const rate = rateMeter(fromZero);
   const b = new SingleBar({ stream, format: `${label} {bar} {text}`, hideCursor: true, clearOnComplete: false,
     barsize: 30, fps: 10 });
   let started = false;
@@ -92,8 +92,13 @@ async function bar(label: string, unit: Unit, stream: NodeJS.WriteStream): Promi
   };
 }
 
-/** A display of work under `label` on stderr (none when `enabled` is false). */
-export async function progress(label: string, unit: Unit, enabled = true): Promise<Progress> {
-  if (!enabled) return { update() {}, stop() {} };
-  return process.stderr.isTTY ? bar(label, unit, process.stderr) : lines(label, unit, process.stderr);
+/**
+ * A display of work under `label` on stderr (none unless `enabled`); `fromZero`: the work starts now, so the
+ * rate counts from now (else from the first update: a job already under way).
+ */
+export async function progress(label: string, unit: Unit, opts: { enabled: boolean; fromZero: boolean })
+  : Promise<Progress> {
+  if (!opts.enabled) return { update() {}, stop() {} };
+  return process.stderr.isTTY ? bar(label, unit, process.stderr, opts.fromZero)
+    : lines(label, unit, process.stderr, opts.fromZero);
 }
