@@ -22,9 +22,13 @@ export const EXIT = {
 /** A mistake in what the caller gave: exits with EXIT.usage. */
 export class UsageError extends Error {}
 
+/** A name the service knows nothing of: exits with EXIT.refused, as its 404 would. */
+export class NotFoundError extends Error {}
+
 /** How an error ends the command: its exit code and the line written to stderr. */
 export function failure(err: unknown): { code: number; message: string } {
   if (err instanceof UsageError) return { code: EXIT.usage, message: err.message };
+  if (err instanceof NotFoundError) return { code: EXIT.refused, message: err.message };
   if (err instanceof ImsClientError) {
     const request = err.requestId ? `, request ${err.requestId}` : '';
     const what = err.code ? `${err.code} (HTTP ${err.status}${request})` : `HTTP ${err.status}${request}`;

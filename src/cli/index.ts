@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { addCompletionCommand } from './completion.js';
+import { addIdentityCommands } from './identity.js';
 import { addImageCommands } from './images.js';
 import { addJobCommands } from './jobs.js';
 import { addSharingCommands } from './sharing.js';
@@ -9,5 +10,6 @@ export function addClientCommands(program: Command): void {
   addSharingCommands(program);
   addJobCommands(program);
   addImageCommands(program);
+  addIdentityCommands(program);
   addCompletionCommand(program);
 }

@@ -8,6 +8,8 @@ export interface Session {
   identity: IdentityClient;
   /** The caller's project: the token's scope, OS_PROJECT_ID, or HUAWEICLOUD_SDK_PROJECT_ID. */
   projectId: string | undefined;
+  /** The caller's user, when a password login told it. */
+  userId: string | undefined;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -33,10 +35,12 @@ export function projectOf(session: Session): string {
 export async function openSession(env: Env = process.env): Promise<Session> {
   const authUrl = env.OS_AUTH_URL;
   const endpoint = env.IMS_ENDPOINT;
-  const session = (auth: ImsAuth, imageUrl: string, identityUrl: string, projectId: string | undefined): Session => ({
+  const session = (auth: ImsAuth, imageUrl: string, identityUrl: string, projectId: string | undefined,
+    userId?: string): Session => ({
     images: new ImsClient({ endpoint: imageUrl, auth, userAgent: USER_AGENT }),
     identity: new IdentityClient(new ImsClient({ endpoint: identityUrl, auth, userAgent: USER_AGENT })),
     projectId,
+    userId,
   });
   if (authUrl && env.OS_TOKEN) {
     return session({ token: env.OS_TOKEN }, endpoint ?? serviceRoot(authUrl), serviceRoot(authUrl), env.OS_PROJECT_ID);
@@ -51,7 +55,7 @@ export async function openSession(env: Env = process.env): Promise<Session> {
       password: env.OS_PASSWORD, project,
     }, env.OS_REGION_NAME);
     return session({ token: login.token }, endpoint ?? login.imageUrl ?? serviceRoot(authUrl), serviceRoot(authUrl),
-      login.projectId);
+      login.projectId, login.userId);
   }
   const { HUAWEICLOUD_SDK_AK: ak, HUAWEICLOUD_SDK_SK: sk } = env;
   if (ak && sk) {

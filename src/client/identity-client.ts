@@ -20,6 +20,7 @@ interface CatalogEntry {
 
 export interface Login {
   token: string;
+  userId: string;
   projectId: string | undefined;
   /** The image service's URL in the token's catalog (public interface, `region` when given). */
   imageUrl: string | undefined;
@@ -41,11 +42,13 @@ export async function passwordLogin(options: Omit<ImsClientOptions, 'auth'>, log
         : {}),
     },
   };
-  const res = await new ImsClient(options).request<{ token: { project?: { id: string }; catalog?: CatalogEntry[] } }>(
-    'POST', '/v3/auth/tokens', { body });
+  const res = await new ImsClient(options).request<{
+    token: { user: { id: string }; project?: { id: string }; catalog?: CatalogEntry[] };
+  }>('POST', '/v3/auth/tokens', { body });
   const image = res.body.token.catalog?.find((s) => s.type === 'image')?.endpoints
     .find((e) => e.interface === 'public' && (region === undefined || (e.region_id ?? e.region) === region));
-  return { token: res.headers.get('x-subject-token') ?? '', projectId: res.body.token.project?.id, imageUrl: image?.url };
+  return { token: res.headers.get('x-subject-token') ?? '', userId: res.body.token.user.id,
+    projectId: res.body.token.project?.id, imageUrl: image?.url };
 }
 
 type Entity = Record<string, unknown> & { id: string };
@@ -116,8 +119,9 @@ export class IdentityClient {
     await this.http.request('DELETE', `/v3/projects/${seg(projectId)}/users/${seg(userId)}/roles/${seg(roleId)}`);
   }
 
-  /** `GET /v3/role_assignments?user.id&scope.project.id`. */
-  async listRoleAssignments(query: { 'user.id'?: string; 'scope.project.id'?: string } = {}): Promise<Entity[]> {
+  /** `GET /v3/role_assignments?user.id&scope.project.id&include_names`. */
+  async listRoleAssignments(query: { 'user.id'?: string; 'scope.project.id'?: string; include_names?: boolean } = {})
+    : Promise<Entity[]> {
     return (await this.http.request<{ role_assignments: Entity[] }>('GET', '/v3/role_assignments', { query }))
       .body.role_assignments;
   }

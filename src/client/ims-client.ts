@@ -17,7 +17,7 @@ export interface ImsClientOptions {
   endpoint: string;
   /** None: anonymous calls only (a Keystone login). */
   auth?: ImsAuth;
-  /** Clock used for X-Sdk-Date; default the system clock. */
+  /** Clock used for X-Sdk-Date and waitForJob's deadline; default the system clock. */
   now?: () => Date;
   /** Per-request timeout; default 30 s. */
   timeoutMs?: number;
@@ -167,7 +167,10 @@ export class ImsClient {
   private readonly base: URL;
   private readonly basePath: string;
 
+  private readonly now: () => Date;
+
   constructor(private readonly options: ImsClientOptions) {
+    this.now = options.now ?? (() => new Date());
     this.base = new URL(options.endpoint);
     this.basePath = this.base.pathname.replace(/\/+$/, '');
   }
@@ -206,7 +209,8 @@ export class ImsClient {
     opts: { timeoutMs?: number; intervalMs?: number; onPoll?: (job: Job) => void } = {}): Promise<Job> {
     const timeoutMs = opts.timeoutMs ?? 60_000;
     const intervalMs = opts.intervalMs ?? 500;
-    const deadline = Date.now() + timeoutMs;
+    const now = () => this.now().getTime();
+    const deadline = now() + timeoutMs;
     for (;;) {
       const job = projectId === undefined ? await this.showJobProgress(jobId) : await this.showJob(projectId, jobId);
       opts.onPoll?.(job);
@@ -215,7 +219,7 @@ export class ImsClient {
         throw new ImsJobError('failed', `job ${jobId} ended ${job.status}: ${job.error_code ?? ''} ${job.fail_reason ?? ''}`
           .trim(), job);
       }
-      if (Date.now() + intervalMs > deadline) {
+      if (now() + intervalMs > deadline) {
         throw new ImsJobError('timeout', `job ${jobId} still ${job.status} after ${timeoutMs} ms`, job);
       }
       await sleep(intervalMs);
@@ -339,7 +343,7 @@ export class ImsClient {
         method, host: this.base.host, path: fullPath, query: opts.query ?? {}, contentType, headers: opts.headers,
         body: typeof opts.body === 'string' || opts.body instanceof Uint8Array ? opts.body : undefined,
         projectId: auth.projectId, securityToken: auth.securityToken, ak: auth.ak, sk: auth.sk,
-        date: (this.options.now ?? (() => new Date()))(),
+        date: this.now(),
       });
       query = signed.query;
       // fetch derives the same Host from the URL and does not let callers set it.
