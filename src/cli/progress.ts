@@ -75,19 +75,20 @@ function lines(label: string, unit: Unit, stream: NodeJS.WritableStream, fromZer
 async function bar(label: string, unit: Unit, stream: NodeJS.WriteStream, fromZero: boolean): Promise<Progress> {
   const { SingleBar } = await import('cli-progress');
   const rate = rateMeter(fromZero);
-  const b = new SingleBar({ stream, format: `${label} {bar} {text}`, hideCursor: true, clearOnComplete: false,
-    barsize: 30, fps: 10 });
-  let started = false;
+  let b: InstanceType<typeof SingleBar> | undefined;
   return {
     update(done, total) {
       const text = describe(unit, done, total, rate(done));
-      if (!started) b.start(total ?? 0, done, { text });
-      else b.update(done, { text });
+      if (b === undefined) {
+        // No bar for work of unknown size: the counts and rate alone.
+        b = new SingleBar({ stream, format: total === undefined ? `${label} {text}` : `${label} {bar} {text}`,
+          hideCursor: true, clearOnComplete: false, barsize: 30, fps: 10 });
+        b.start(total ?? 0, done, { text });
+      } else b.update(done, { text });
       if (total !== undefined) b.setTotal(total);
-      started = true;
     },
     stop() {
-      if (started) b.stop();
+      b?.stop();
     },
   };
 }
