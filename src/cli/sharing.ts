@@ -3,7 +3,7 @@ import type { BatchMembersBody, ImageMember } from '../client/ims-client.js';
 import { clientCommand, waitOptions } from './command.js';
 import { UsageError } from './exit-codes.js';
 import { waitAndPrint, type WaitOptions } from './jobs.js';
-import { type Column, field, printList, printObject } from './output.js';
+import { type Column, field, type Format, printList, printObject } from './output.js';
 import { projectOf, type Session } from './session.js';
 
 interface TargetOptions extends Partial<WaitOptions> {
@@ -26,7 +26,7 @@ function targetOptions(cmd: Command): Command {
 
 /** The job a batch call answered: printed, or waited for (pairs: images x targets). */
 async function submitted(session: Session, job: { job_id: string }, pairs: number, opts: WaitOptions & { wait?: boolean },
-  output: Parameters<typeof printObject>[0]): Promise<void> {
+  output: Format): Promise<void> {
   if (opts.wait) await waitAndPrint(session, job.job_id, pairs, opts, output);
   else await printObject(output, job);
 }

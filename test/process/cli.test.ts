@@ -6,7 +6,9 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
+import { addClientCommands } from '../../src/cli/index.js';
 import { login } from '../helpers/faults.js';
 import { IMS_BIN, readOpenrc, type RunningServer, startServer } from '../helpers/server.js';
 
@@ -237,10 +239,24 @@ describe('ims client exit codes', () => {
 });
 
 describe('ims --help and completion', () => {
-  it('every client command has --help (exit 0)', async () => {
-    for (const cmd of [['share'], ['unshare'], ['accept'], ['reject'], ['members'], ['shared'], ['job', 'show'],
-      ['job', 'wait'], ['image', 'create'], ['image', 'upload'], ['image', 'download'], ['image', 'list'],
-      ['image', 'show'], ['image', 'delete'], ['completion']]) {
+  it('every client command has --help: exit 0 and its usage', async () => {
+    // Every leaf of the tree the CLI registers, in process; two of them as the process answers them.
+    const program = new Command('ims');
+    addClientCommands(program);
+    const leaves: string[] = [];
+    const walk = (cmd: Command, prefix: string[]) => {
+      for (const sub of cmd.commands) {
+        if (sub.commands.length > 0) walk(sub, [...prefix, sub.name()]);
+        else leaves.push([...prefix, sub.name()].join(' '));
+        assert.match(sub.helpInformation(), new RegExp(`^Usage: ims ${[...prefix, sub.name()].join(' ')} `));
+        assert.notEqual(sub.description(), '');
+      }
+    };
+    walk(program, []);
+    assert.deepEqual(leaves.filter((l) => !l.includes(' ') || /^(job|image) /.test(l)), ['share', 'unshare', 'accept',
+      'reject', 'members', 'shared', 'job show', 'job wait', 'image create', 'image upload', 'image download', 'image list',
+      'image show', 'image delete', 'completion']);
+    for (const cmd of [['share'], ['job', 'wait']]) {
       const r = await ims({}, ...cmd, '--help');
       assert.equal(r.code, 0, cmd.join(' '));
       assert.match(r.stdout, new RegExp(`^Usage: ims ${cmd.join(' ')} `));
