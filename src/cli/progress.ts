@@ -51,10 +51,12 @@ function rateMeter(fromZero: boolean) {
   };
 }
 
-function lines(label: string, unit: Unit, stream: NodeJS.WritableStream, fromZero: boolean): Progress {
+/** Plain lines on `stream`: one per change of the counts, at most one a second, and the last state at stop. */
+export function plainLines(label: string, unit: Unit, stream: { write(text: string): unknown }, fromZero: boolean)
+  : Progress {
   const rate = rateMeter(fromZero);
   let shown = '';
-  let shownAt = 0;
+  let shownAt = -Infinity;
   let last = '';
   return {
     update(done, total) {
@@ -101,5 +103,5 @@ export async function progress(label: string, unit: Unit, opts: { enabled: boole
   : Promise<Progress> {
   if (!opts.enabled) return { update() {}, stop() {} };
   return process.stderr.isTTY ? bar(label, unit, process.stderr, opts.fromZero)
-    : lines(label, unit, process.stderr, opts.fromZero);
+    : plainLines(label, unit, process.stderr, opts.fromZero);
 }
