@@ -82,7 +82,7 @@ export class JobService {
 
   /**
    * The job of the caller's project as the IMS wire shows it. Unknown ids and jobs of other
-   * projects are the same 404, `IMG.0023` (Huawei's "The job does not exist.").
+   * projects are the same 404, `IMG.0023`.
    */
   async show(ctx: RequestContext, jobId: string): Promise<JobBody> {
     // Job ids are 32 hex characters (hexId): anything else is no job, without a query.
