@@ -23,7 +23,7 @@ interface Block { lang: string; text: string; line: number; marker?: string }
 interface Example { script: string; line: number; answer?: { status: number; body?: unknown; line: number } }
 
 /** The fenced blocks of a Markdown text, each with the HTML comment just above it, if any. */
-export function fencedBlocks(markdown: string): Block[] {
+function fencedBlocks(markdown: string): Block[] {
   const blocks: Block[] = [];
   const lines = markdown.split('\n');
   for (let i = 0; i < lines.length; i++) {
@@ -56,7 +56,7 @@ function parseAnswer(block: Block): Example['answer'] {
 }
 
 /** The sh examples in order, each with the answer documented after it. */
-export function examples(blocks: Block[]): Example[] {
+function examples(blocks: Block[]): Example[] {
   const out: Example[] = [];
   for (const b of blocks) {
     if (b.lang === 'sh') out.push({ script: b.text, line: b.line });
@@ -70,7 +70,7 @@ export function examples(blocks: Block[]): Example[] {
 }
 
 /** Where `actual` lacks the shape of `documented`: the same keys (more if the doc has "..."), level by level. */
-export function shapeDifferences(documented: unknown, actual: unknown, at = '$'): string[] {
+function shapeDifferences(documented: unknown, actual: unknown, at = '$'): string[] {
   if (Array.isArray(documented)) {
     if (!Array.isArray(actual)) return [`${at}: documented an array`];
     return documented.length && actual.length ? shapeDifferences(documented[0], actual[0], `${at}[0]`) : [];
@@ -96,13 +96,14 @@ function sessionScript(list: Example[], dir: string, url: string): string {
     'set -euo pipefail',
     `cd ${JSON.stringify(dir)}`,
     // The last request of an example is the one its answer documents.
-    'curl() { local n; n=$(cat .example); : > "$n.sent";',
-    '  command curl -D "$n.headers" -o "$n.body" "$@"; local rc=$?; cat "$n.body"; return $rc; }',
+    `EXAMPLES=${JSON.stringify(dir)}`,
+    'curl() { local n; n="$EXAMPLES/$(cat "$EXAMPLES/.example")"; : > "$n.sent";',
+    '  command curl -D "$n.headers" -o "$n.body" "$@"; cat "$n.body"; }',
   ];
   list.forEach((ex, i) => {
-    lines.push(`echo ${i} > .example`, ex.script.split(DOC_URL).join(url));
+    lines.push(`echo ${i} > "$EXAMPLES/.example"`, ex.script.split(DOC_URL).join(url));
   });
-  lines.push('echo done > .example');
+  lines.push('echo done > "$EXAMPLES/.example"');
   return `${lines.join('\n')}\n`;
 }
 
@@ -116,7 +117,7 @@ function answered(dir: string, i: number): { status: number; body: string } {
 }
 
 /** `METHOD /path` of each request a script sends with curl or ims_signed, shell variables as `x`. */
-export function requestsOf(script: string): string[] {
+function requestsOf(script: string): string[] {
   const out: string[] = [];
   for (const line of script.replace(/\\\n\s*/g, ' ').split('\n')) {
     const signed = /ims_signed (\w+) (\S+)/.exec(line);
@@ -145,7 +146,7 @@ describe('docs/api.md', () => {
       const work = path.join(dir, 'session');
       fs.mkdirSync(work);
       fs.writeFileSync(path.join(work, 'session.sh'), sessionScript(list, work, srv.url));
-      const run = spawnSync('bash', ['session.sh'], { cwd: work, encoding: 'utf8', timeout: 120_000 });
+      const run = spawnSync('bash', ['session.sh'], { cwd: work, encoding: 'utf8', timeout: 300_000 });
       const stopped = fs.readFileSync(path.join(work, '.example'), 'utf8').trim();
       const where = stopped === 'done' ? '' : ` (the example at docs/api.md:${list[Number(stopped)]!.line})`;
       assert.equal(run.status, 0, `the examples failed${where}:\n${run.stderr}`);
@@ -178,6 +179,7 @@ describe('docs/api.md', () => {
       assert.ok(list.filter((ex) => ex.answer).length >= 40, 'docs/api.md shows every call');
     } finally {
       await srv.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 

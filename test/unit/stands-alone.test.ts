@@ -32,7 +32,7 @@ function pathLines(file: string, text: string): string[] {
 }
 
 /** What in `text` (the file `file`, relative to the root) refers outside the repository, one line each. */
-export function outsideReferences(file: string, text: string): string[] {
+function outsideReferences(file: string, text: string): string[] {
   const found: string[] = [];
   text.split('\n').forEach((line, i) => {
     for (const [re, what] of PRIVATE) if (re.test(line)) found.push(`${file}:${i + 1}: ${what}: ${line.trim()}`);
