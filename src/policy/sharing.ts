@@ -2,7 +2,7 @@
  * The sharing rules, each written once as a function of the caller, the image and the caller's membership, and called
  * alike by the native member API (services/member-service.ts), the batch submit (services/batch-member-service.ts) and
  * the batch jobs (jobs/member-handlers.ts). Glance's rules carry its policy names (glance/policies/image.py); the IMS
- * rules are Huawei's (API reference, Image Sharing Restrictions). A rule answers with the refusal that applies, or
+ * rules are Huawei's (API reference, Restrictions on Image Sharing). A rule answers with the refusal that applies, or
  * undefined; each path renders a refusal in its own dialect (errors/catalogue.ts).
  */
 import type { Image } from '../domain/image.js';
@@ -162,9 +162,9 @@ export const selfShare = (image: SharedImage, projectId: string): Refusal | unde
 export const kmsKeyOf = (image: SharedImage): string | undefined => image.extra.__system__cmkid || undefined;
 
 /**
- * IMS rules on the project an image is shared with (Image Sharing Restrictions): not its owner; a full-ECS image only
- * if made from a CBR backup; a KMS-encrypted image only if its key was granted to the project (`keyGranted`, looked up
- * by the caller for `kmsKeyOf(image)`).
+ * IMS rules on the project an image is shared with (Restrictions on Image Sharing): not its owner; a full-ECS image
+ * only if made from a CBR backup; a KMS-encrypted image only if its key was granted to the project (`keyGranted`,
+ * looked up by the caller for `kmsKeyOf(image)`).
  */
 export function shareWith(image: SharedImage, projectId: string, keyGranted: boolean): Refusal | undefined {
   if (selfShare(image, projectId)) return 'self_share';
@@ -177,7 +177,7 @@ export const memberQuota = (image: SharedImage, quotas: MemberQuotas): number =>
   (isWholeImage(image.extra) ? quotas.wholeImage : quotas.member);
 
 /**
- * IMS quota (256 members, 10 for a full-ECS image: Image Sharing Restrictions): whether one more member fits beside
+ * IMS quota (256 members, 10 for a full-ECS image: Restrictions on Image Sharing): whether one more member fits beside
  * `count`.
  */
 export function withinQuota(image: SharedImage, count: number, quotas: MemberQuotas): Refusal | undefined {

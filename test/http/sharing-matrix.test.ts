@@ -1,6 +1,6 @@
 /**
- * The authorization matrix of sharing (Glance's Zed policies, glance/policies/image.py, and Huawei's Image Sharing
- * Restrictions), walked through the three paths that decide it: the native member API, the IMS batch submit, and the
+ * The authorization matrix of sharing (Glance's Zed policies, glance/policies/image.py, and Huawei's Restrictions on
+ * Image Sharing), walked through the three paths that decide it: the native member API, the IMS batch submit, and the
  * batch job handlers (a job submitted straight to the queue, past the submit's checks). Each cell names the rule that
  * decides it (policy/sharing.ts); each path must reach that verdict, rendered in its own dialect. The few cells where a
  * path applies a rule of its own are listed, with their reason, in DIFFERENCES (docs/compatibility.md says the same).
