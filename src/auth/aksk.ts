@@ -5,7 +5,7 @@ import { hasControl } from '../domain/control.js';
 /**
  * Huawei Cloud API-gateway AK/SK request signing (`SDK-HMAC-SHA256`), as the official node and Go SDKs compute it,
  * and the server-side check of such a signature. Pure functions: no I/O, the clock is passed in.
- * Sources: Huawei's "API Request Signing" guide (APIG), huaweicloud-sdk-nodejs-v3 `core/auth/AKSKSigner.ts`,
+ * Sources: Huawei's "API Request Signing Guide", huaweicloud-sdk-nodejs-v3 `core/auth/AKSKSigner.ts`,
  * huaweicloud-sdk-go-v3 `core/auth/signer/signer.go`; how to sign by hand: docs/api.md.
  */
 
