@@ -82,8 +82,8 @@ export interface AkskRepo {
   projectsOf(userId: string): Promise<string[]>;
   /** The user's domain, default project and roles on any project: a caller naming its domain (X-Domain-Id). */
   domainCaller(userId: string): Promise<DomainCaller | undefined>;
-  /** Notes that the key authenticated a request. */
-  used(access: string): void;
+  /** Notes that the key authenticated a request that succeeded. */
+  used(access: string): Promise<void>;
 }
 
 /**
@@ -111,8 +111,8 @@ export class AkskCache {
     return this.repo.domainCaller(userId);
   }
 
-  used(access: string): void {
-    this.repo.used(access);
+  used(access: string): Promise<void> {
+    return this.repo.used(access);
   }
 
   rolesOn(userId: string, projectId: string): Promise<string[]> {
@@ -196,9 +196,7 @@ export async function akskContext(request: AkskRequest, deps: AkskDeps, options:
     { now: deps.clock.now(), maxSkewMs: deps.maxSkewMs },
   );
   if (!result.ok) throw new ApigwError(result.reason, result.detail);
-  const ctx = await signedContext(request, key!, deps, options);
-  deps.cache.used(key!.access);
-  return ctx;
+  return signedContext(request, key!, deps, options);
 }
 
 /** The context of a request signed with `key`: its project and roles (akskContext). */

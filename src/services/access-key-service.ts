@@ -148,12 +148,15 @@ export class AccessKeyService {
     return { access: row.access, secret, user_id: row.user_id };
   }
 
-  /** Notes that the key authenticated a request (written at most once a minute per process; best effort). */
-  used(access: string): void {
+  /**
+   * Notes that the key authenticated a request that succeeded: written at most once a minute per process, before
+   * the answer. Best effort: a failed write is not the request's failure (the next request writes it again).
+   */
+  async used(access: string): Promise<void> {
     const now = this.clock.now().getTime();
     if (now - (this.touched.get(access) ?? -Infinity) < TOUCH_EVERY_MS) return;
     this.touched.set(access, now);
-    this.keys.touch(access, new Date(now).toISOString()).catch(() => this.touched.delete(access));
+    await this.keys.touch(access, new Date(now).toISOString()).catch(() => this.touched.delete(access));
   }
 
   /** What a domain-scoped signed caller (X-Domain-Id) is: the user's domain, default project and roles. */
