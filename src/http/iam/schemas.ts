@@ -35,7 +35,9 @@ export const CREATED = {
   201: Type.Object({ credential: Type.Object({ ...KEY_FIELDS, secret: Type.String({ description: 'The SK, shown once' }) }) }),
   400: LIMIT_ERROR, ...ERRORS,
 };
-export const LISTED = { 200: Type.Object({ credentials: Type.Array(Type.Object(KEY_FIELDS)) }), 400: IAM_ERROR, ...ERRORS };
+export const LISTED = {
+  200: Type.Object({ credentials: Type.Array(Type.Object(KEY_FIELDS)) }), 400: IAM_ERROR, 401: IAM_ERROR, 403: IAM_ERROR,
+};
 export const SHOWN = {
   200: Type.Object({ credential: Type.Object({ ...KEY_FIELDS, last_use_time: TIME }) }), ...ERRORS,
 };
