@@ -101,8 +101,8 @@ export async function buildContainer(config: Readonly<Config>, options: { clock?
     const organizations = new OrganizationService(store, repos.orgs, repos.identity, clock);
     const accessKeys = new AccessKeyService(repos.accessKeys, repos.identity, box, clock, caches);
     return {
-      config, instanceId, store, caches, clock, urls, repos, identity, domains, organizations, accessKeys, images, members, jobs,
-      batch,
+      config, instanceId, store, caches, clock, urls, repos, identity, domains, organizations, accessKeys, images,
+      members, jobs, batch,
       close: () => store.close(),
     };
   } catch (err) {

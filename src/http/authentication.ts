@@ -87,10 +87,10 @@ export class Authenticator {
         throw auth.refuse('missing');
       }
     });
-    // A signed request that succeeded: its key's last use, written before the answer.
-    scope.addHook('onSend', async (request, reply, payload) => {
-      if (request.signingKey && request.ctx && reply.statusCode < 400) await this.aksk.cache.used(request.signingKey.access);
-      return payload;
+    // A signed request that succeeded: its key's last use, written before the answer (no promise for the others).
+    scope.addHook('onSend', (request, reply, payload, done) => {
+      if (!request.signingKey || !request.ctx || reply.statusCode >= 400) return done(null, payload);
+      this.aksk.cache.used(request.signingKey.access).then(() => done(null, payload), done);
     });
     // preValidation: the caller is known before any preHandler (the per-project rate limit's).
     scope.addHook('preValidation', (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction) => {

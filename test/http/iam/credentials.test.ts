@@ -147,6 +147,7 @@ for (const kind of databaseKinds()) {
       const before = await stateDigest(t);
       const invalid = (key: string) => [400, 'IAM.0007', `Request parameter ${key} is invalid.`] as const;
       const bodyInvalid = [400, 'IAM.0011', 'Request body is invalid.'] as const;
+      const unauthenticated = [401, 'IAM.0001', 'The request you have made requires authentication.'] as const;
       const cases: [LightMyRequestResponse, readonly [number, string, string]][] = [
         [await call('POST', '', t.tokens.demo, [1]), bodyInvalid],
         [await call('POST', '', t.tokens.demo, { credential: 'x' }), bodyInvalid],
@@ -160,8 +161,12 @@ for (const kind of databaseKinds()) {
           invalid('credential.description')],
         [await call('PUT', `/${DEMO_KEY.access}`, t.tokens.demo, { status: 'inactive' }), bodyInvalid],
         [await call('GET', '?user_id=', t.tokens.demo), invalid('user_id')],
-        [await call('GET', '', undefined), [401, 'IAM.0001', 'The request you have made requires authentication.']],
-        [await call('GET', '', 'not-a-token'), [401, 'IAM.0001', 'The request you have made requires authentication.']],
+        ...await Promise.all([['GET', ''], ['POST', ''], ['GET', `/${DEMO_KEY.access}`], ['PUT', `/${DEMO_KEY.access}`],
+          ['DELETE', `/${DEMO_KEY.access}`]].map(async ([method, path]) => [await call(method!, path!, undefined,
+          method === 'POST' || method === 'PUT' ? { credential: {} } : undefined), unauthenticated] as const)),
+        [await call('GET', '', 'not-a-token'), unauthenticated],
+        [await call('PUT', '/AKNOPE', t.tokens.demo, { credential: { status: 'inactive' } }),
+          [404, 'IAM.0004', 'Could not find credential: AKNOPE.']],
         [await call('PATCH', `/${DEMO_KEY.access}`, t.tokens.demo, {}),
           [405, 'IAM.0011', 'The method is not allowed for the requested URL.']],
       ];
