@@ -148,7 +148,7 @@ for (const kind of databaseKinds()) {
       const invalid = (key: string) => [400, 'IAM.0007', `Request parameter ${key} is invalid.`] as const;
       const bodyInvalid = [400, 'IAM.0011', 'Request body is invalid.'] as const;
       const unauthenticated = [401, 'IAM.0001', 'The request you have made requires authentication.'] as const;
-      const cases: [LightMyRequestResponse, readonly [number, string, string]][] = [
+      const cases: (readonly [LightMyRequestResponse, readonly [number, string, string]])[] = [
         [await call('POST', '', t.tokens.demo, [1]), bodyInvalid],
         [await call('POST', '', t.tokens.demo, { credential: 'x' }), bodyInvalid],
         [await call('POST', '', t.tokens.demo, { credential: {} }), invalid('credential.user_id')],
