@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import '../helpers/huawei-uuid.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
