@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Command } from 'commander';
 import pg from 'pg';
+import { sign } from '../src/auth/aksk.js';
 import { runLoad, type RequestSpec } from './load.js';
 import { median } from './report.js';
 import { cpuTicks, type ServerProcess, startIms } from './servers.js';
@@ -39,6 +40,7 @@ const BOOT = {
     { name: 'owner', password: 'secret', project: 'owner', roles: ['member', 'reader'] },
     { name: 'member', password: 'secret', project: 'member', roles: ['member', 'reader'] },
   ],
+  access_keys: [{ access: 'ABBENCHMEMBER0000001', secret: 'BenchSecretKey000000000000000000000000ab', user: 'member' }],
 };
 
 async function call(url: string, init: RequestInit & { token?: string } = {}): Promise<Response> {
@@ -81,6 +83,14 @@ const SCENARIOS: Record<string, (s: Seeded) => RequestSpec> = {
   'image-get': (s) => ({ method: 'GET', path: `/v2/images/${s.image}`, headers: { 'x-auth-token': s.owner.token } }),
   'members-list': (s) => ({ method: 'GET', path: `/v2/images/${s.image}/members`, headers: { 'x-auth-token': s.owner.token } }),
   'shared-list': (s) => ({ method: 'GET', path: '/v2/images?visibility=shared', headers: { 'x-auth-token': s.member.token } }),
+  // Signed once (a signature holds for the 15 minutes of allowed skew), as the member's access key.
+  'signed-image-get': (s) => {
+    const { host } = new URL(s.server.url);
+    const key = BOOT.access_keys[0]!;
+    const path = `/v2/images/${s.image}`;
+    return { method: 'GET', path, headers: sign({ method: 'GET', host, path, contentType: null, ak: key.access,
+      sk: key.secret, date: new Date() }).headers };
+  },
   'member-add': (s) => {
     const salt = Math.floor(Math.random() * 2 ** 32).toString(16).padStart(8, '0');
     let n = 0;

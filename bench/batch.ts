@@ -30,7 +30,7 @@ const jsonHeaders = (account: Account) => ({
 });
 
 /**
- * IMS batch add (E1): submits `images` x `projects` and polls `GET /v1/{project_id}/jobs/{job_id}` every
+ * IMS batch add (BatchAddMembers): submits `images` x `projects` and polls `GET /v1/{project_id}/jobs/{job_id}` every
  * `pollMs` until the job is SUCCESS. Any other final state, or a non-200 answer, is an error.
  */
 export async function runBatch(baseUrl: string, owner: Account, images: string[], projects: string[], pollMs = 5)

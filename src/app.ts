@@ -13,6 +13,7 @@ import { registerRequestTimeouts } from './http/timeouts.js';
 import { frameworkError, MAX_PARAM_LENGTH, registerUrlGuard } from './http/url-guard.js';
 import { glancePlugin } from './http/glance/plugin.js';
 import { healthRoutes } from './http/health.js';
+import { iamPlugin } from './http/iam/plugin.js';
 import { identityRoutes } from './http/identity/routes.js';
 import { imsPlugin } from './http/ims/plugin.js';
 import { organizationsPlugin } from './http/organizations/plugin.js';
@@ -96,6 +97,7 @@ export async function buildApp(container: Container, options: AppOptions = {}): 
   await app.register(glancePlugin, { container, authenticator, prefix: '/v2' });
   await app.register(imsPlugin, { container, authenticator });
   await app.register(organizationsPlugin, { container, authenticator, prefix: '/v1/organizations' });
+  await app.register(iamPlugin, { container, authenticator, prefix: '/v3.0/OS-CREDENTIAL/credentials' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;
 }

@@ -5,6 +5,7 @@ import type { Config } from './config.js';
 import { openStore, type Store, type StoreOptions } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
 import { type Clock, hexId, systemClock } from './domain/clock.js';
+import { AccessKeyRepo } from './repos/access-key-repo.js';
 import { IdentityRepo } from './repos/identity-repo.js';
 import { ImageRepo } from './repos/image-repo.js';
 import { JobRepo } from './repos/job-repo.js';
@@ -12,6 +13,7 @@ import { KmsGrantRepo } from './repos/kms-grant-repo.js';
 import { MemberRepo } from './repos/member-repo.js';
 import { OrgRepo } from './repos/org-repo.js';
 import { UploadRepo } from './repos/upload-repo.js';
+import { AccessKeyService } from './services/access-key-service.js';
 import { DomainService } from './services/domain-service.js';
 import { IdentityService } from './services/identity-service.js';
 import { ImageService } from './services/image-service.js';
@@ -36,6 +38,8 @@ export interface Repos {
   uploads: UploadRepo;
   /** Organizations: who a project reaches (`reachOf`), what a node id or URN names (`orgNode`). */
   orgs: OrgRepo;
+  /** Huawei IAM's permanent access keys. */
+  accessKeys: AccessKeyRepo;
 }
 
 /** The composition root: one store, the repositories on it, and the services built on them. */
@@ -53,6 +57,8 @@ export interface Container {
   /** Keystone domains: the accounts. */
   domains: DomainService;
   organizations: OrganizationService;
+  /** Huawei IAM's permanent access keys, and the key of each signed request. */
+  accessKeys: AccessKeyService;
   images: ImageService;
   members: MemberService;
   jobs: JobService;
@@ -77,6 +83,7 @@ export async function buildContainer(config: Readonly<Config>, options: { clock?
     const repos: Repos = {
       identity: new IdentityRepo(store), images: new ImageRepo(store, caches), members: new MemberRepo(store, caches),
       grants: new KmsGrantRepo(store.db), jobs: new JobRepo(store), uploads: new UploadRepo(store), orgs,
+      accessKeys: new AccessKeyRepo(store),
     };
     const identity = new IdentityService(store, repos.identity, clock, caches, config.tokenTtl, () => urls, box,
       { attempts: config.lockoutFailureAttempts, durationMs: config.lockoutDurationSeconds * 1000 });
@@ -92,9 +99,10 @@ export async function buildContainer(config: Readonly<Config>, options: { clock?
     const batch = new BatchMemberService(store, jobs, repos);
     const domains = new DomainService(repos.identity, clock);
     const organizations = new OrganizationService(store, repos.orgs, repos.identity, clock);
+    const accessKeys = new AccessKeyService(repos.accessKeys, repos.identity, box, clock, caches);
     return {
-      config, instanceId, store, caches, clock, urls, repos, identity, domains, organizations, images, members, jobs,
-      batch,
+      config, instanceId, store, caches, clock, urls, repos, identity, domains, organizations, accessKeys, images,
+      members, jobs, batch,
       close: () => store.close(),
     };
   } catch (err) {

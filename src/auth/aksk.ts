@@ -5,7 +5,8 @@ import { hasControl } from '../domain/control.js';
 /**
  * Huawei Cloud API-gateway AK/SK request signing (`SDK-HMAC-SHA256`), as the official node and Go SDKs compute it,
  * and the server-side check of such a signature. Pure functions: no I/O, the clock is passed in.
- * Spec: ../shared/spec/ims-sharing.md §7.2.
+ * Sources: Huawei's "API Request Signing Guide", huaweicloud-sdk-nodejs-v3 `core/auth/AKSKSigner.ts`,
+ * huaweicloud-sdk-go-v3 `core/auth/signer/signer.go`; how to sign by hand: docs/api.md.
  */
 
 export const ALGORITHM = 'SDK-HMAC-SHA256';
@@ -341,7 +342,7 @@ export function checkSignatureHeaders(headers: ReceivedRequest['headers'], optio
 }
 
 /**
- * The API gateway's check of an `SDK-HMAC-SHA256` signature (spec §7.2 "Verifier algorithm"): the SignedHeaders
+ * The API gateway's check of an `SDK-HMAC-SHA256` signature (as Huawei's API gateway verifies it): the SignedHeaders
  * list is taken from the request (the Go SDK does not sign content-type), x-sdk-date must be signed and within
  * the skew window, the query is re-canonicalised from the wire, and the signature is compared in constant time.
  */

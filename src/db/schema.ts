@@ -31,6 +31,11 @@ export interface AccessKeyTable {
   secret: string;
   user_id: string;
   created_at: string;
+  /** `active` or `inactive` (migration 0014): an inactive key authenticates nothing. */
+  status: Generated<string>;
+  description: Generated<string>;
+  /** When the key last authenticated a request (at most a minute late); null: never. */
+  last_used_at: string | null;
 }
 
 export interface SettingTable {

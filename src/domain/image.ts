@@ -13,7 +13,7 @@ export type ImageStatus = (typeof IMAGE_STATUSES)[number];
 export const CONTAINER_FORMATS = ['ami', 'ari', 'aki', 'bare', 'ovf', 'ova', 'docker', 'compressed'] as const;
 export const DISK_FORMATS = ['ami', 'ari', 'aki', 'vhd', 'vhdx', 'vmdk', 'raw', 'qcow2', 'vdi', 'iso', 'ploop'] as const;
 
-/** The derived IMS image type (ims-sharing.md E15, §4.4). */
+/** The derived IMS image type (Huawei's ListImages `__imagetype`: gold, private, shared, market). */
 export type ImageType = 'gold' | 'shared' | 'private';
 export const IMAGE_TYPES = ['gold', 'private', 'shared', 'market'] as const;
 
@@ -97,8 +97,9 @@ export function virtualSizeOf(diskFormat: string | null, size: number, head: Buf
 export type ImageBody = Record<string, unknown> & { id: string };
 
 /**
- * The Glance image body (glance-members.md §5.1): every key always present, extra properties at the top level.
- * `__imagetype` is what the image is to the caller (policy/visibility.ts `imageTypeFor`).
+ * The Glance image body (Glance's `ImagesController` serializer, glance/api/v2/images.py): every key always present,
+ * extra properties at the top level. `__imagetype` is what the image is to the caller (policy/visibility.ts
+ * `imageTypeFor`).
  */
 export function imageBody(image: Image, imagetype: ImageType): ImageBody {
   return {

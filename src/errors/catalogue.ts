@@ -1,7 +1,7 @@
 /**
- * Every `IMG.xxxx` code ims answers with (ims-sharing.md §6.4), and the named errors that carry them. No other
- * file spells an IMS code: a test greps for it. Each error is an AppError whose kind gives its Glance and Keystone
- * rendering (status and dialect body, http/*\/errors.ts) and whose code gives its IMS one.
+ * Every `IMG.xxxx` code ims answers with (Huawei's IMS API reference, Error Codes), and the named errors that carry
+ * them. No other file spells an IMS code: a test greps for it. Each error is an AppError whose kind gives its Glance
+ * and Keystone rendering (status and dialect body, http/*\/errors.ts) and whose code gives its IMS one.
  */
 import { clip } from '../domain/clip.js';
 import type { Refusal } from '../policy/sharing.js';

@@ -8,11 +8,14 @@ import type { Clock } from '../domain/clock.js';
 import { contextFor, type RequestContext } from '../domain/context.js';
 import { AppError } from '../errors/app-error.js';
 import { projectAmbiguous } from '../errors/catalogue.js';
+import type { DomainCaller } from '../repos/access-key-repo.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
     /** A signed caller's body bytes, kept unparsed until the signature (which covers them) is verified. */
     rawBody?: Buffer;
+    /** A signed caller's key, as akskPrecheck read it (read once per request). */
+    signingKey?: AccessKeyRow;
   }
 }
 
@@ -52,35 +55,41 @@ export class ApigwError extends AppError {
 
 /**
  * Before the body is read: the signature's headers hold (form, date, skew) and name an access key that
- * exists; the signature itself, which covers the body, is checked after it (akskContext). A request that
- * fails here is refused without reading a byte of its body.
+ * exists and is active (the key it returns); the signature itself, which covers the body, is checked after it
+ * (akskContext). A request that fails here is refused without reading a byte of its body.
  */
-export async function akskPrecheck(headers: IncomingHttpHeaders, deps: AkskDeps): Promise<void> {
+export async function akskPrecheck(headers: IncomingHttpHeaders, deps: AkskDeps): Promise<AccessKeyRow> {
   const checked = checkSignatureHeaders(headers, { now: deps.clock.now(), maxSkewMs: deps.maxSkewMs });
   if (!checked.ok) throw new ApigwError(checked.reason, checked.detail);
   const { access } = checked.auth;
-  if (!(await deps.cache.accessKey(access))) {
-    throw new ApigwError(AKSK_REASONS.unknownAccess(access), 'unknown access key');
-  }
+  const key = await deps.cache.accessKey(access);
+  if (!key) throw new ApigwError(AKSK_REASONS.unknownAccess(access), 'unknown or inactive access key');
+  return key;
 }
 
-interface AccessKeyRow {
+/** An active access key with its secret opened. */
+export interface AccessKeyRow {
   access: string;
   secret: string;
   user_id: string;
 }
 
-/** The identity lookups AK/SK authentication needs (IdentityRepo has them). */
+/** The lookups AK/SK authentication needs (the access-key service and IdentityRepo have them). */
 export interface AkskRepo {
+  /** The active key: read on every request, so a deleted or inactive key fails at once in every process. */
   accessKey(access: string): Promise<AccessKeyRow | undefined>;
   rolesOn(userId: string, projectId: string): Promise<string[]>;
   projectsOf(userId: string): Promise<string[]>;
+  /** The user's domain, default project and roles on any project: a caller naming its domain (X-Domain-Id). */
+  domainCaller(userId: string): Promise<DomainCaller | undefined>;
+  /** Notes that the key authenticated a request that succeeded. */
+  used(access: string): Promise<void>;
 }
 
 /**
- * Access keys, role lists and project lists, kept in the cache space for `ttlMs` so the hot path does not
- * query the database on every request (a revoked key or role keeps working for at most that long). Unknown
- * access keys are not cached. Concurrent misses share one query (while the space keeps it).
+ * Role lists and project lists, kept in the cache space for `ttlMs` so the hot path does not query the
+ * database for them on every request (a revoked role keeps working for at most that long); keys themselves
+ * are read on every request. Concurrent misses share one query (while the space keeps it).
  */
 export class AkskCache {
   private readonly entries: Cache<Promise<unknown>>;
@@ -95,7 +104,15 @@ export class AkskCache {
   }
 
   accessKey(access: string): Promise<AccessKeyRow | undefined> {
-    return this.cached(`a\0${access}`, () => this.repo.accessKey(access), (row) => row !== undefined);
+    return this.repo.accessKey(access);
+  }
+
+  domainCaller(userId: string): Promise<DomainCaller | undefined> {
+    return this.repo.domainCaller(userId);
+  }
+
+  used(access: string): Promise<void> {
+    return this.repo.used(access);
   }
 
   rolesOn(userId: string, projectId: string): Promise<string[]> {
@@ -126,13 +143,15 @@ export interface AkskDeps {
 }
 
 /** Dependencies for akskContext; build once per app (its cache, `aksk`, is one of the container's caches). */
-export function akskDeps(container: Pick<Container, 'identity' | 'clock' | 'repos' | 'caches'>,
+export function akskDeps(container: Pick<Container, 'accessKeys' | 'clock' | 'repos' | 'caches'>,
   options: { ttlMs?: number } = {}): AkskDeps {
-  const { identity, repos } = container;
+  const { accessKeys, repos } = container;
   const repo: AkskRepo = {
-    accessKey: (access) => identity.accessKey(access),
+    accessKey: (access) => accessKeys.signingKey(access),
     rolesOn: (userId, projectId) => repos.identity.rolesOn(userId, projectId),
     projectsOf: (userId) => repos.identity.projectsOf(userId),
+    domainCaller: (userId) => accessKeys.domainCaller(userId),
+    used: (access) => accessKeys.used(access),
   };
   return { cache: new AkskCache(repo, container.caches, container.clock, options.ttlMs), clock: container.clock };
 }
@@ -143,6 +162,7 @@ export interface AkskRequest {
   headers: IncomingHttpHeaders;
   raw: { url?: string };
   rawBody?: Buffer;
+  signingKey?: AccessKeyRow;
 }
 
 export interface AkskOptions {
@@ -150,27 +170,39 @@ export interface AkskOptions {
   pathProjectId?: string;
   /** The body is streamed to the route, not in `rawBody` (see `verifySignature` and `checkedStream`). */
   streamed?: boolean;
+  /**
+   * X-Domain-Id, in a scope that takes it (Huawei's global services): without X-Project-Id, the caller acts in
+   * its domain, which must be the key user's, with its roles on any project (and its default project).
+   */
+  domainId?: string;
 }
 
 const PROJECT_HEADER_RE = /^[A-Za-z0-9_-]{1,64}$/;
 
 /**
  * Authenticates an `SDK-HMAC-SHA256` request and builds its context. The project is X-Project-Id (the user must
- * hold a role on it), else the route's `{project_id}` if the user holds a role on it, else the user's only project
- * (several: 400 `IMG.0104`). Signature and key failures throw ApigwError (401 APIGW.0301).
+ * hold a role on it), else the domain of `options.domainId`, else the route's `{project_id}` if the user holds a
+ * role on it, else the user's only project (several: 400 `IMG.0104`). Signature and key failures throw ApigwError
+ * (401 APIGW.0301).
  */
 export async function akskContext(request: AkskRequest, deps: AkskDeps, options: AkskOptions = {})
   : Promise<RequestContext> {
   let key: AccessKeyRow | undefined;
+  const known = request.signingKey;
   const result = await verifySignature(
     { method: request.method, url: request.raw.url ?? '/', headers: request.headers, body: request.rawBody,
       streamed: options.streamed },
-    async (access) => (key = await deps.cache.accessKey(access))?.secret,
+    async (access) => (key = known?.access === access ? known : await deps.cache.accessKey(access))?.secret,
     { now: deps.clock.now(), maxSkewMs: deps.maxSkewMs },
   );
   if (!result.ok) throw new ApigwError(result.reason, result.detail);
-  const { user_id: userId, access } = key!;
+  return signedContext(request, key!, deps, options);
+}
 
+/** The context of a request signed with `key`: its project and roles (akskContext). */
+async function signedContext(request: AkskRequest, key: AccessKeyRow, deps: AkskDeps, options: AkskOptions)
+  : Promise<RequestContext> {
+  const { user_id: userId, access } = key;
   const header = request.headers['x-project-id'];
   if (header !== undefined) {
     const projectId = typeof header === 'string' ? header.trim() : '';
@@ -180,6 +212,18 @@ export async function akskContext(request: AkskRequest, deps: AkskDeps, options:
       throw new ApigwError(`project ${projectId} is not authorized for ak ${access}`, 'no role on X-Project-Id');
     }
     return contextFor(userId, projectId, roles);
+  }
+  if (options.domainId !== undefined) {
+    const domainId = options.domainId.trim();
+    if (!PROJECT_HEADER_RE.test(domainId)) throw new ApigwError('x-domain-id is invalid', 'malformed X-Domain-Id');
+    const caller = await deps.cache.domainCaller(userId);
+    if (caller?.domainId !== domainId) {
+      throw new ApigwError(`domain ${domainId} is not authorized for ak ${access}`, "X-Domain-Id is not the user's");
+    }
+    if (caller.roles.length === 0) {
+      throw new ApigwError(`ak ${access} has no project`, 'the user holds no role on any project');
+    }
+    return contextFor(userId, caller.defaultProjectId, caller.roles);
   }
   if (options.pathProjectId !== undefined && PROJECT_HEADER_RE.test(options.pathProjectId)) {
     const roles = await deps.cache.rolesOn(userId, options.pathProjectId);

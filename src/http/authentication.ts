@@ -30,6 +30,8 @@ export interface ScopeAuthentication {
   authorize?(request: FastifyRequest): void;
   /** The project the route's path names: the AK/SK project when X-Project-Id is absent (and the user holds a role on it). */
   pathProject?(request: FastifyRequest): string | undefined;
+  /** A signed caller may name its domain with X-Domain-Id instead of a project (Huawei's global services). */
+  domainScoped?: boolean;
 }
 
 /** Methods whose body Fastify does not read: a signed caller's is read here, as its signature covers it. */
@@ -65,7 +67,7 @@ function readBody(raw: IncomingMessage, limit: number): Promise<Buffer> {
 export class Authenticator {
   private readonly aksk: AkskDeps;
 
-  constructor(private readonly container: Pick<Container, 'identity' | 'clock' | 'repos' | 'caches'>) {
+  constructor(private readonly container: Pick<Container, 'identity' | 'accessKeys' | 'clock' | 'repos' | 'caches'>) {
     this.aksk = akskDeps(container);
   }
 
@@ -80,10 +82,15 @@ export class Authenticator {
         request.ctx = ctx;
         auth.authorize?.(request);
       } else if (isSigned(request)) {
-        await akskPrecheck(request.headers, this.aksk);
+        request.signingKey = await akskPrecheck(request.headers, this.aksk);
       } else {
         throw auth.refuse('missing');
       }
+    });
+    // A signed request that succeeded: its key's last use, written before the answer (no promise for the others).
+    scope.addHook('onSend', (request, reply, payload, done) => {
+      if (!request.signingKey || !request.ctx || reply.statusCode >= 400) return done(null, payload);
+      this.aksk.cache.used(request.signingKey.access).then(() => done(null, payload), done);
     });
     // preValidation: the caller is known before any preHandler (the per-project rate limit's).
     scope.addHook('preValidation', (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction) => {
@@ -102,7 +109,9 @@ export class Authenticator {
       if (BODYLESS.has(request.method) && hasBody(request)) {
         request.rawBody = await readBody(request.raw, request.routeOptions.bodyLimit ?? BODY_LIMITS.default);
       }
-      request.ctx = await akskContext(request, this.aksk, { pathProjectId: auth.pathProject?.(request), streamed });
+      const domain = request.headers['x-domain-id'];
+      request.ctx = await akskContext(request, this.aksk, { pathProjectId: auth.pathProject?.(request), streamed,
+        domainId: auth.domainScoped && domain !== undefined ? String(domain) : undefined });
       if (streamed) request.body = checkedStream(request.body as Readable, request.headers);
       auth.authorize?.(request);
     }

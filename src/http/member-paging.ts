@@ -20,8 +20,8 @@ function limitParam(raw: string): number {
 }
 
 /**
- * A page of an image's members as Huawei pages them (E4, E7): `limit` 1 to 1000 (`defaultLimit` without one:
- * undefined for every member, as Glance lists them) after the base64 `marker`.
+ * A page of an image's members as Huawei pages them (ListImageMembers, GlanceListImageMembers): `limit` 1 to 1000
+ * (`defaultLimit` without one: undefined for every member, as Glance lists them) after the base64 `marker`.
  */
 export async function memberPage(members: MemberService, request: FastifyRequest, imageId: string,
   defaultLimit?: number): Promise<{ rows: readonly MemberRow[]; more: boolean }> {

@@ -1,9 +1,9 @@
 /**
- * The sharing rules, each written once as a function of the caller, the image and the caller's membership, and
- * called alike by the native member API (services/member-service.ts), the batch submit
- * (services/batch-member-service.ts) and the batch jobs (jobs/member-handlers.ts). Glance's rules carry its
- * policy names (glance-members.md §2.3); the IMS rules are ims-sharing.md §5. A rule answers with the refusal
- * that applies, or undefined; each path renders a refusal in its own dialect (errors/catalogue.ts).
+ * The sharing rules, each written once as a function of the caller, the image and the caller's membership, and called
+ * alike by the native member API (services/member-service.ts), the batch submit (services/batch-member-service.ts) and
+ * the batch jobs (jobs/member-handlers.ts). Glance's rules carry its policy names (glance/policies/image.py); the IMS
+ * rules are Huawei's (API reference, Restrictions on Image Sharing). A rule answers with the refusal that applies, or
+ * undefined; each path renders a refusal in its own dialect (errors/catalogue.ts).
  */
 import type { Image } from '../domain/image.js';
 import { isWholeImage, type MemberStatus } from '../domain/member.js';
@@ -78,9 +78,9 @@ export function deleteMember(caller: Viewer, image: SharedImage | undefined, mem
 }
 
 /**
- * The image exists for the caller and is its own (or the caller is an admin). Also the whole rule of IMS batch
- * delete (E3): the owner removes members whatever the image's visibility now is, so a share can be undone after
- * the image went private or public.
+ * The image exists for the caller and is its own (or the caller is an admin). Also the whole rule of IMS batch delete
+ * (BatchDeleteMembers): the owner removes members whatever the image's visibility now is, so a share can be undone
+ * after the image went private or public.
  */
 export function ownImage(caller: Viewer, image: SharedImage | undefined, membership: Membership)
   : Refusal | undefined {
@@ -92,7 +92,7 @@ export const batchMembershipMatters = (caller: Viewer, image: Pick<SharedImage, 
   !caller.isAdmin && image.owner !== caller.projectId;
 
 /**
- * IMS batch delete (E3), and the ownership part of batch add (E1): `ownImage`, but a project the image is shared
+ * IMS batch delete, and the ownership part of batch add: `ownImage`, but a project the image is shared
  * with (any status, whatever the image's visibility now) knows the image exists, and is refused as not its owner
  * (IMG.0047) rather than told it does not exist (IMG.0027).
  */
@@ -101,7 +101,7 @@ export function batchOwnImage(caller: Viewer, image: SharedImage | undefined, me
   return image && membership !== undefined && !owns(caller, image) ? 'not_owner' : ownImage(caller, image, membership);
 }
 
-/** IMS batch add (E1): `batchOwnImage`, and a shareable image, as `addMember`. */
+/** IMS batch add (BatchAddMembers): `batchOwnImage`, and a shareable image, as `addMember`. */
 export function batchAddMember(caller: Viewer, image: SharedImage | undefined, membership: Membership)
   : Refusal | undefined {
   return batchOwnImage(caller, image, membership) ?? shareable(image!);
@@ -147,11 +147,14 @@ export function modifyMember(caller: Viewer, image: SharedImage | undefined, mem
     ?? (!caller.isAdmin && row?.memberType === 'organization' ? 'organization_share' : undefined);
 }
 
-/** IMS: the batch APIs share active images only ([REC] ims-sharing.md §5.3). */
+/**
+ * IMS: the batch APIs share active images only (`IMG.0046` "The image is unavailable."; Glance adds members to queued
+ * images).
+ */
 export const shareAvailable = (image: SharedImage): Refusal | undefined =>
   (image.status === 'active' ? undefined : 'unavailable');
 
-/** IMS: an image is not shared with its owner (§5.3). */
+/** IMS: an image is not shared with its owner (`IMG.0076`). */
 export const selfShare = (image: SharedImage, projectId: string): Refusal | undefined =>
   (image.owner === projectId ? 'self_share' : undefined);
 
@@ -159,9 +162,9 @@ export const selfShare = (image: SharedImage, projectId: string): Refusal | unde
 export const kmsKeyOf = (image: SharedImage): string | undefined => image.extra.__system__cmkid || undefined;
 
 /**
- * IMS rules on the project an image is shared with (§5.3): not its owner; a full-ECS image only if made from a CBR
- * backup; a KMS-encrypted image only if its key was granted to the project (`keyGranted`, looked up by the caller
- * for `kmsKeyOf(image)`).
+ * IMS rules on the project an image is shared with (Restrictions on Image Sharing): not its owner; a full-ECS image
+ * only if made from a CBR backup; a KMS-encrypted image only if its key was granted to the project (`keyGranted`,
+ * looked up by the caller for `kmsKeyOf(image)`).
  */
 export function shareWith(image: SharedImage, projectId: string, keyGranted: boolean): Refusal | undefined {
   if (selfShare(image, projectId)) return 'self_share';
@@ -173,13 +176,16 @@ export function shareWith(image: SharedImage, projectId: string, keyGranted: boo
 export const memberQuota = (image: SharedImage, quotas: MemberQuotas): number =>
   (isWholeImage(image.extra) ? quotas.wholeImage : quotas.member);
 
-/** IMS quota (§5.2): whether one more member fits beside `count`. */
+/**
+ * IMS quota (256 members, 10 for a full-ECS image: Restrictions on Image Sharing): whether one more member fits beside
+ * `count`.
+ */
 export function withinQuota(image: SharedImage, count: number, quotas: MemberQuotas): Refusal | undefined {
   const quota = memberQuota(image, quotas);
   return quota < 0 || count < quota ? undefined : 'quota';
 }
 
-/** IMS (§5.4): accepting a full-ECS image made from a CBR backup needs a vault. */
+/** IMS (BatchUpdateMembers `vault_id`): accepting a full-ECS image made from a CBR backup needs a vault. */
 export function acceptVault(image: SharedImage, status: MemberStatus, vaultId: string | null | undefined)
   : Refusal | undefined {
   return status === 'accepted' && isWholeImage(image.extra) && image.extra.__backup_id && !vaultId

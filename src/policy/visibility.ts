@@ -1,8 +1,8 @@
 /**
- * Who sees which image: the one definition. Showing an image follows Glance's `is_image_visible`
- * (glance-members.md §2.1); listing follows its list query (§3.2). The list SQL (repos/image-list-query.ts) and
- * the triggers that renew cached lists are checked against these functions by a property test
- * (test/contract/visibility.test.ts).
+ * Who sees which image: the one definition. Showing an image follows Glance's `is_image_visible` (glance/db/utils.py);
+ * listing follows its list query (`image_get_all`, glance/db/sqlalchemy/api.py). The list SQL
+ * (repos/image-list-query.ts) and the triggers that renew cached lists are checked against these functions by a
+ * property test (test/contract/visibility.test.ts).
  */
 import type { Image, ImageType, Visibility } from '../domain/image.js';
 import type { MemberStatus } from '../domain/member.js';
@@ -27,8 +27,8 @@ export const membershipMatters = (viewer: Viewer, image: Seen): boolean =>
   !viewer.isAdmin && image.visibility === 'shared' && image.owner !== null && image.owner !== viewer.projectId;
 
 /**
- * Glance `get_image` (§2.1): admins; ownerless images; public and community images; the owner; and members
- * (any status) of a shared image.
+ * Glance `get_image` (`is_image_visible`): admins; ownerless images; public and community images; the owner; and
+ * members (any status) of a shared image.
  */
 export function canSee(viewer: Viewer, image: Seen, membership: Membership): boolean {
   if (!membershipMatters(viewer, image)) {
@@ -59,11 +59,10 @@ export interface ListScope {
 }
 
 /**
- * Whether an image is in the viewer's list (§3.2), before any other filter: for a non-admin, public and community
- * images, the viewer's own images (whatever `member_status` says), and shared images of others it is a member of
- * with the asked status. Unlike showing, an ownerless image is not listed unless public or community, as in
- * Glance. `visibility` narrows to one value; without it, community images are left out unless the viewer owns
- * them.
+ * Whether an image is in the viewer's list (Glance's `image_get_all`), before any other filter: for a non-admin, public
+ * and community images, the viewer's own images (whatever `member_status` says), and shared images of others it is a
+ * member of with the asked status. Unlike showing, an ownerless image is not listed unless public or community, as in
+ * Glance. `visibility` narrows to one value; without it, community images are left out unless the viewer owns them.
  */
 export function isListed(viewer: Viewer, image: Seen, membership: Membership, scope: ListScope): boolean {
   if (scope.imagetype !== undefined && scope.imagetype !== imageTypeFor(viewer, image)) return false;

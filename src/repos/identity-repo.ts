@@ -133,10 +133,6 @@ export class IdentityRepo {
     return rows.map((r) => r.project_id);
   }
 
-  accessKey(access: string, trx: Db = this.db) {
-    return trx.selectFrom('access_keys').selectAll().where('access', '=', access).executeTakeFirst();
-  }
-
   async upsertAccessKey(access: string, secret: string, userId: string, now: string, trx: Db = this.db): Promise<void> {
     await trx.insertInto('access_keys').values({ access, secret, user_id: userId, created_at: now })
       .onConflict((oc) => oc.column('access').doUpdateSet({ secret, user_id: userId })).execute();

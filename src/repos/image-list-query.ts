@@ -1,6 +1,6 @@
 /**
- * The SQL of a Glance image list (glance-members.md §3.2): one branch per index the viewer may list from,
- * each ordered, keyset-filtered and limited on its own, merged with UNION ALL.
+ * The SQL of a Glance image list (Glance's `image_get_all`, glance/db/sqlalchemy/api.py): one branch per index the
+ * viewer may list from, each ordered, keyset-filtered and limited on its own, merged with UNION ALL.
  */
 import {
   type CompiledQuery, type Expression, expressionBuilder, type Kysely, type SelectQueryBuilder, type SqlBool, sql,

@@ -323,7 +323,7 @@ export class ImageRepo {
   }
 
   /**
-   * One page of the images the viewer may list (glance-members.md §3.2). For a non-admin the visibility union
+   * One page of the images the viewer may list (Glance's `image_get_all`). For a non-admin the visibility union
    * is one branch per index (public, community, owned, shared-with-me), each ordered, keyset-filtered and
    * limited on its own, then merged (UNION ALL of disjoint branches): no branch reads rows the viewer cannot see.
    */

@@ -8,12 +8,15 @@ import { reachIds, type ReachSource } from '../repos/reach.js';
 import { addMember, batchMembershipMatters, batchOwnImage, selfShare, shareAvailable } from '../policy/sharing.js';
 import type { JobService } from './job-service.js';
 
-/** Job types of the IMS batch member APIs (E1-E3). */
+/** Job types of the IMS batch member APIs (BatchAddMembers, BatchUpdateMembers, BatchDeleteMembers). */
 export const ADD_JOB = 'imsAddImageMembersJob';
 export const UPDATE_JOB = 'imsUpdateImageMembersJob';
 export const DELETE_JOB = 'imsDelImageMembersJob';
 
-/** E1 and E3 bodies, parsed in the HTTP layer: image ids, and the projects, accounts and organizations, each once. */
+/**
+ * BatchAddMembers and BatchDeleteMembers bodies, parsed in the HTTP layer: image ids, and the projects, accounts and
+ * organizations, each once.
+ */
 export interface BatchPairsInput {
   images: string[];
   projects: string[];
@@ -32,7 +35,10 @@ export interface PairsPayload extends BatchPairsInput {
   admin?: boolean;
 }
 
-/** The E2 body, parsed in the HTTP layer (its project_id checked against the caller's), is the job's payload. */
+/**
+ * The BatchUpdateMembers body, parsed in the HTTP layer (its project_id checked against the caller's), is the job's
+ * payload.
+ */
 export interface UpdatePayload {
   images: string[];
   project_id: string;
@@ -49,7 +55,7 @@ export class BatchMemberService {
   constructor(private readonly store: Store, private readonly jobs: JobService,
     private readonly repos: { images: ImageRepo; members: MemberRepo; orgs: ReachSource }) {}
 
-  /** E1 `POST /v1/cloudimages/members`. */
+  /** BatchAddMembers `POST /v1/cloudimages/members`. */
   async add(ctx: RequestContext, input: BatchPairsInput): Promise<string> {
     const { images, projects } = input;
     // Existence and ownership of every image first, then each image's eligibility in turn.
@@ -61,7 +67,7 @@ export class BatchMemberService {
     return this.submitPairs(ctx, ADD_JOB, input);
   }
 
-  /** E2 `PUT /v1/cloudimages/members`: the recipient accepts or rejects images shared with it. */
+  /** BatchUpdateMembers `PUT /v1/cloudimages/members`: the recipient accepts or rejects images shared with it. */
   async update(ctx: RequestContext, payload: UpdatePayload): Promise<string> {
     const { images, project_id: projectId } = payload;
     // As add and delete check their images up front: each must have been shared with the project.
@@ -71,7 +77,7 @@ export class BatchMemberService {
     return this.submit(ctx, UPDATE_JOB, payload, images.length);
   }
 
-  /** E3 `DELETE /v1/cloudimages/members` (a JSON body on DELETE). */
+  /** BatchDeleteMembers `DELETE /v1/cloudimages/members` (a JSON body on DELETE). */
   async remove(ctx: RequestContext, input: BatchPairsInput): Promise<string> {
     await this.ownedImages(ctx, input.images);
     return this.submitPairs(ctx, DELETE_JOB, input);

@@ -190,12 +190,6 @@ export class IdentityService {
       && Date.parse(user.failed_auth_at) + durationMs > now.getTime();
   }
 
-  /** The access key with its secret opened (AK/SK verification). */
-  async accessKey(access: string): Promise<{ access: string; secret: string; user_id: string } | undefined> {
-    const row = await this.repo.accessKey(access);
-    return row && { access: row.access, user_id: row.user_id, secret: this.box.open(row.secret) };
-  }
-
   private storedKeys(stored: string | undefined, nowMs: number): StoredKey[] {
     const keys = stored === undefined ? [] : JSON.parse(stored) as StoredKey[];
     return keys.filter((k) => k.until === undefined || Date.parse(k.until) > nowMs);

@@ -69,7 +69,7 @@ function uploadError(err: unknown): unknown {
 
 /**
  * Glance v2 images: create, show, list, update (JSON patch), delete, data upload and download.
- * Policy (visibility §2.1, ownership, publicize_image) is checked here and only here.
+ * Policy (visibility, ownership, publicize_image) is checked here and only here.
  */
 /** Where image data goes, and how uploads in progress are known to be alive. */
 export interface ImageStorageOptions {
@@ -92,7 +92,10 @@ export class ImageService {
     this.data = new ImageDataStore(storage.dataDir);
   }
 
-  /** The image if it exists and the caller may see it (§2.1), with the caller's membership status. */
+  /**
+   * The image if it exists and the caller may see it (Glance's `is_image_visible`), with the caller's membership
+   * status.
+   */
   async findVisible(ctx: RequestContext, id: string): Promise<FoundImage | undefined> {
     if (!UUID_RE.test(id)) return undefined;
     const found = await this.repo.getWithMembership(id, ctx.projectId);
@@ -132,7 +135,7 @@ export class ImageService {
     return found.image;
   }
 
-  /** `GET /v2/images`: one keyset page of what the caller may list (§3). */
+  /** `GET /v2/images`: one keyset page of what the caller may list (Glance's `image_get_all`). */
   async list(ctx: RequestContext, query: ImageListQuery): Promise<ImagePage> {
     let marker: Image | undefined;
     if (query.marker !== undefined) {

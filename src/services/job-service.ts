@@ -9,7 +9,7 @@ import type { Cache, CacheSpace } from '../cache/cache-space.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
-/** The E13 / E14 body: `GET /v1/{project_id}/jobs/{job_id}`, `GET /v1/cloudimages/job/{job_id}`. */
+/** The ShowJob / ShowJobProgress body: `GET /v1/{project_id}/jobs/{job_id}`, `GET /v1/cloudimages/job/{job_id}`. */
 export interface JobView {
   status: JobStatus;
   job_id: string;
@@ -25,7 +25,7 @@ export interface JobView {
 }
 
 /**
- * The job as E13 shows it: the whole view for a job whose results fit in one page (RESULTS_PAGE); for a larger
+ * The job as ShowJob shows it: the whole view for a job whose results fit in one page (RESULTS_PAGE); for a larger
  * one the view without its results and the results in pages, to be written out one page at a time.
  */
 export type JobBody = { view: JobView } | { head: JobView; pages: () => AsyncGenerator<JobView['entities']['results']> };
@@ -82,7 +82,7 @@ export class JobService {
 
   /**
    * The job of the caller's project as the IMS wire shows it. Unknown ids and jobs of other
-   * projects are the same 404, `IMG.0023` (spec §9.2).
+   * projects are the same 404, `IMG.0023`.
    */
   async show(ctx: RequestContext, jobId: string): Promise<JobBody> {
     // Job ids are 32 hex characters (hexId): anything else is no job, without a query.

@@ -37,15 +37,15 @@ function shareError(refusal: Refusal, imageId: string, memberId: string, key = '
 }
 
 /**
- * Image memberships through the native API, with Glance's check order (glance-members.md §1.2) and the IMS rules
- * (ims-sharing.md §5), all decided by the sharing policy (policy/sharing.ts); this service reads the facts the
- * rules need and renders their refusals.
+ * Image memberships through the native API, with Glance's check order (`ImageMembersController.create`,
+ * glance/api/v2/image_members.py) and the IMS rules, all decided by the sharing policy (policy/sharing.ts); this
+ * service reads the facts the rules need and renders their refusals.
  */
 export class MemberService {
   constructor(private readonly store: Store, private readonly clock: Clock, private readonly quotas: MemberQuotas,
     private readonly repos: MemberRepos) {}
 
-  /** `POST /v2/images/{id}/members`: 200 with a pending member, or the first failing check of §1.2. */
+  /** `POST /v2/images/{id}/members`: 200 with a pending member, or the first failing check in Glance's order. */
   async add(ctx: RequestContext, imageId: string, memberId: string): Promise<MemberRow> {
     // Every check runs on the image as locked for the insert: one read, and no change can slip in between.
     return this.store.transaction(async (trx) => {
@@ -80,7 +80,7 @@ export class MemberService {
   }
 
   /**
-   * A keyset page of the members (IMS E4): the same rules as `list`, in creation order after the member
+   * A keyset page of the members (IMS ListImageMembers): the same rules as `list`, in creation order after the member
    * `after`; one row more than `limit` is fetched to tell whether another page follows.
    */
   async page(ctx: RequestContext, imageId: string, limit: number, after?: string)
@@ -106,7 +106,7 @@ export class MemberService {
     return row;
   }
 
-  /** `PUT /v2/images/{id}/members/{member}`: the member (or an admin) sets its status; §1.5 order. */
+  /** `PUT /v2/images/{id}/members/{member}`: the member (or an admin) sets its status, in Glance's order. */
   async update(ctx: RequestContext, imageId: string, memberId: string, change: StatusChange | AppError)
     : Promise<MemberRow> {
     const found = await this.find(ctx, imageId);

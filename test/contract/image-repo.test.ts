@@ -233,7 +233,7 @@ for (const kind of databaseKinds()) {
       }
     });
 
-    it('the visibility union for a non-admin, members inserted directly (§3.2)', async (t) => {
+    it('the visibility union for a non-admin, members inserted directly', async (t) => {
       const { store, repo } = await openRepo(t, kind);
       const fixtures: [string, Partial<Image>, string?][] = [
         ['A', { visibility: 'private' }], ['B', { visibility: 'shared' }], ['C', { visibility: 'community' }],

@@ -39,7 +39,7 @@ const notFound = (id: string) => (err: unknown) => {
 
 for (const kind of databaseKinds()) {
   describe(`job service (${kind.name})`, () => {
-    it('shows a submitted job as INIT, then RUNNING with partial results, then SUCCESS (E13 body)', async (t) => {
+    it('shows a submitted job as INIT, then RUNNING with partial results, then SUCCESS (ShowJob body)', async (t) => {
       const { jobs, repo, clock, store } = await setup(t, kind);
       const id = await jobs.submit(store.db, demo, 'imsAddImageMembersJob', { images: ['i'] });
       assert.match(id, /^[0-9a-f]{32}$/);

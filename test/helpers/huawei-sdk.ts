@@ -146,7 +146,7 @@ export interface Refusal {
 }
 
 /** The core's error logger prints every refusal to stdout; tests read them from the exception instead. */
-const quiet: Logger = {
+export const quiet: Logger = {
   debug() {}, info() {}, warn() {}, error() {}, setLevel() {}, getLevel: () => LogLevel.ERROR, setName() {},
 };
 

@@ -21,7 +21,10 @@ export interface TempestResult {
   output: string;
 }
 
-/** Writes tempest.conf and accounts.yaml (glance-members.md §7.3, §7.4) for a server at `url`. */
+/**
+ * Writes tempest.conf and accounts.yaml (tempest's pre-provisioned credentials: tempest/config.py,
+ * tempest/common/preprov_creds.py) for a server at `url`.
+ */
 export function tempestWorkspace(url: string): string {
   const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'ims-tempest-'));
   fs.mkdirSync(path.join(ws, 'logs'));

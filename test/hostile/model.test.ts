@@ -3,7 +3,7 @@
  * visibility changes, image deletes and creates, each through Glance v2 or the IMS batch API (whose jobs
  * are waited for and their per-pair results checked), by random actors (owner, members, an unrelated
  * project, the cloud admin). After every step the server is compared with a small reference model derived
- * from glance-members.md and ims-sharing.md plus the documented deviations of docs/compatibility.md
+ * from Glance's and Huawei's rules plus the documented deviations of docs/compatibility.md
  * (private images can be shared and become `shared`, no self-share, member quota, idempotent batch add):
  * the step's status code, then the whole observable state as each project sees it: image shows, default,
  * `member_status=all` and one random filtered (and paged) list, member lists and every member's row.
@@ -106,14 +106,14 @@ class Model {
     return this.images.find((i) => i.id === id && !i.deleted);
   }
 
-  /** glance-members.md §2.1. */
+  /** Glance's `is_image_visible`. */
   sees(actor: Actor, img: MImage | undefined): img is MImage {
     if (!img || img.deleted) return false;
     return actor === 'admin' || img.owner === actor || img.visibility === 'public' || img.visibility === 'community'
       || (img.visibility === 'shared' && img.members.has(actor));
   }
 
-  /** glance-members.md §3.2: whether `actor` gets the image from `GET /v2/images` with these filters. */
+  /** Glance's `image_get_all`: whether `actor` gets the image from `GET /v2/images` with these filters. */
   listed(actor: Actor, img: MImage, probe: Probe): boolean {
     if (img.deleted) return false;
     const v = probe.visibility;
@@ -145,7 +145,7 @@ class Model {
     return s === undefined ? { status: 404 } : { status: 200, memberStatus: s };
   }
 
-  // --- Glance v2 (glance-members.md §1.2, 1.5, 1.6, 2.2, 5.3, 5.4) -----------------------------------
+  // --- Glance v2 (glance/api/v2/image_members.py, images.py) ---------------------------------------------
 
   glanceAdd(actor: Actor, img: MImage | undefined, member: MemberKey): number {
     if (!this.sees(actor, img)) return 404;
@@ -179,7 +179,7 @@ class Model {
     return 204;
   }
 
-  /** PATCH /visibility: membership rows are never touched (§2.2). */
+  /** PATCH /visibility: membership rows are never touched. */
   setVisibility(actor: Actor, img: MImage | undefined, visibility: Vis): number {
     if (!this.sees(actor, img)) return 404;
     if (visibility === 'public' && actor !== 'admin') return 403; // publicize_image
@@ -192,18 +192,18 @@ class Model {
     if (!this.sees(actor, img)) return 404;
     if (actor !== 'admin' && img.owner !== actor) return 403;
     img.deleted = true;
-    img.members.clear(); // cascade (§1.7)
+    img.members.clear(); // cascade (Glance's image_destroy)
     return 204;
   }
 
-  // --- IMS batch (ims-sharing.md E1-E3, §5; docs/compatibility.md "IMS batch APIs and jobs") ---------
+  // --- IMS batch (BatchAdd/Update/DeleteMembers; docs/compatibility.md "IMS batch APIs and jobs") --
 
-  /** Synchronous checks shared by E1 and E3: each image must exist (for the caller) and be the caller's. */
+  /** Synchronous checks shared by batch add and delete: each image must exist (for the caller) and be the caller's. */
   private ownedImages(actor: Actor, ids: string[]): MImage[] | { code: string } {
     const out: MImage[] = [];
     for (const id of ids) {
       const img = this.byId(id);
-      // An image the caller can see (§2.1: a member sees a shared image) exists for it and the refusal is
+      // An image the caller can see (a member sees a shared image) exists for it and the refusal is
       // about ownership (IMG.0047), as Glance answers a member 403 and only a stranger 404.
       const visible = this.sees(actor, img);
       if (!img || !visible) return { code: 'IMG.0027' };
@@ -592,7 +592,7 @@ async function observe(d: Driver, m: Model, probe: Probe): Promise<void> {
           `__imagetype of ${where}`);
         assert.equal(body.owner, d.t.projects[img.owner]);
       }));
-      // The member list, from Glance and from IMS (E4, with its own paging: all of it fits one page).
+      // The member list, from Glance and from IMS (ListImageMembers, with its own paging: all of it fits one page).
       for (const url of [`/v2/images/${img.id}/members`, `/v1/${d.t.projects[actor]}/cloudimages/${img.id}/members`]) {
         checks.push(d.req(actor, 'GET', url).then((res) => {
           const want = m.memberList(actor, img);

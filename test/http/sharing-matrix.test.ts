@@ -1,9 +1,9 @@
 /**
- * The authorization matrix of sharing (glance-members.md §2.3, ims-sharing.md §5), walked through the three paths
- * that decide it: the native member API, the IMS batch submit, and the batch job handlers (a job submitted
- * straight to the queue, past the submit's checks). Each cell names the rule that decides it (policy/sharing.ts);
- * each path must reach that verdict, rendered in its own dialect. The few cells where a path applies a rule of its
- * own are listed, with their reason, in DIFFERENCES (docs/compatibility.md says the same).
+ * The authorization matrix of sharing (Glance's Zed policies, glance/policies/image.py, and Huawei's Restrictions on
+ * Image Sharing), walked through the three paths that decide it: the native member API, the IMS batch submit, and the
+ * batch job handlers (a job submitted straight to the queue, past the submit's checks). Each cell names the rule that
+ * decides it (policy/sharing.ts); each path must reach that verdict, rendered in its own dialect. The few cells where a
+ * path applies a rule of its own are listed, with their reason, in DIFFERENCES (docs/compatibility.md says the same).
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -31,9 +31,9 @@ const ABBREVIATIONS: Record<string, Verdict> = {
 };
 
 /**
- * §2.3, by operation and visibility, one cell per actor (O owner, A admin, Mp/Ma/Mr members pending, accepted or
- * rejected, U unrelated). `add` adds a new project; `update` accepts the actor's own membership (O and A: Mp's);
- * `remove` removes Ma.
+ * Glance's matrix, by operation and visibility, one cell per actor (O owner, A admin, Mp/Ma/Mr members pending,
+ * accepted or rejected, U unrelated). `add` adds a new project; `update` accepts the actor's own membership (O and A:
+ * Mp's); `remove` removes Ma.
  */
 const MATRIX: Record<Op, Record<Vis, string>> = {
   add: {
@@ -98,10 +98,10 @@ const CASES: Case[] = [
 /**
  * Cells where a path applies a rule of its own, with the verdict it gives there:
  * - native add follows Glance, which shares images in any status (tempest adds members to queued images);
- * - batch add and delete (E1, E3) refuse a member of the image as not its owner (IMG.0047) whatever the image's
+ * - batch add and delete refuse a member of the image as not its owner (IMG.0047) whatever the image's
  *   visibility now is, where Glance hides a private image from its members (policy `batchOwnImage`);
- * - batch delete (E3) removes members whatever the image's visibility now is (policy `ownImage`);
- * - batch update (E2) names the project it acts for: an owner names its own, which is no member (IMG.0027 at
+ * - batch delete removes members whatever the image's visibility now is (policy `ownImage`);
+ * - batch update names the project it acts for: an owner names its own, which is no member (IMG.0027 at
  *   submit, "not shared with you"); a job queued past the submit still meets `modify_member`.
  */
 function difference(c: Case, path: Path): Verdict | undefined {
@@ -261,7 +261,10 @@ async function run(w: World, c: Case, path: Path): Promise<string> {
   return jobResult(w, c.actor, jobId);
 }
 
-/** The IMS code of a refusal of the native API: the same request's error in the IMS dialect (E4/E5 paths). */
+/**
+ * The IMS code of a refusal of the native API: the same request's error in the IMS dialect
+ * (ListImageMembers/ShowImageMember paths).
+ */
 async function imsCodeOf(w: World, c: Case, image: string, project: string): Promise<string> {
   // Glance's error body has no IMS code: ask the error the service raised, through the service itself.
   const { members } = w.t.container;

@@ -52,6 +52,8 @@ const REPLACEMENTS: [RegExp, string][] = [
   [/req-[0-9a-f-]{36}/g, '<request id>'],
   [/(audit_ids\\?":\[\\?")[\w-]{22}/g, '$1<audit id>'],
   [/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:?\d\d)?/g, '<time>'],
+  // A new access key's secret (IAM's key API), shown once.
+  [/(secret\\?":\\?")[A-Za-z0-9]{40}/g, '$1<secret>'],
 ];
 /**
  * The view of a job still running: how many of them a test polls through depends on timing, and no cache
@@ -60,6 +62,8 @@ const REPLACEMENTS: [RegExp, string][] = [
 const UNFINISHED_JOB = /^\{"status":"(INIT|RUNNING)","job_id":/;
 const BASE64 = /[A-Za-z0-9+/]{40,}(?:=|%3D){0,2}/g;
 const ID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|\b[0-9a-f]{32}\b|\b(?:o|r|ou|h)-[0-9a-z]{32}\b/gi;
+/** A new access key (IAM's key API): 20 of A-Z and 0-9, numbered like the ids. */
+const ACCESS_KEY = /\b[A-Z0-9]{20}\b/g;
 
 /** The responses of each test's app, in request order, with what differs between any two runs normalized. */
 function normalized(file: string): Map<string, string[]> {
@@ -84,6 +88,9 @@ function normalized(file: string): Map<string, string[]> {
         const key = id.toLowerCase();
         if (!ids.has(key)) ids.set(key, `<id ${ids.size + 1}>`);
         return ids.get(key)!;
+      }).replace(ACCESS_KEY, (access) => {
+        if (!ids.has(access)) ids.set(access, `<key ${ids.size + 1}>`);
+        return ids.get(access)!;
       });
     })];
   }));

@@ -40,6 +40,12 @@ function fakeRepo() {
       calls.projectsOf++;
       return Object.keys(ROLES[userId] ?? {}).sort();
     },
+    domainCaller: async (userId) => {
+      const projects = Object.keys(ROLES[userId] ?? {}).sort();
+      return { domainId: `d-${userId}`, defaultProjectId: projects[0]!,
+        roles: [...new Set(projects.flatMap((p) => ROLES[userId]![p]!))].sort() };
+    },
+    used: async () => {},
   };
   return { repo, calls };
 }
@@ -146,42 +152,55 @@ describe('akskContext', () => {
       apigw('signature expired'));
   });
 
-  it('caches keys and roles for the TTL, and never caches unknown keys', async () => {
-    const { deps, calls, advance } = fixture(30_000);
-    await akskContext(signedRequest(), deps);
-    await akskContext(signedRequest(), deps);
-    assert.deepEqual(calls, { accessKey: 1, rolesOn: 1, projectsOf: 1 });
-    advance(29_000);
-    await akskContext(signedRequest({ date: new Date(T0.getTime() + 29_000) }), deps);
-    assert.deepEqual(calls, { accessKey: 1, rolesOn: 1, projectsOf: 1 });
-    advance(2_000);
-    await akskContext(signedRequest({ date: new Date(T0.getTime() + 31_000) }), deps);
-    assert.deepEqual(calls, { accessKey: 2, rolesOn: 2, projectsOf: 2 });
-    for (let i = 0; i < 2; i++) {
-      await rejects(akskContext(signedRequest({ ak: 'AKNOPE', date: new Date(T0.getTime() + 31_000) }), deps),
-        apigw('ak AKNOPE not exist'));
-    }
-    assert.equal(calls.accessKey, 4);
+  it("reads the key on every request (once, given the precheck's), caches roles for the TTL",
+    async () => {
+      const { deps, calls, advance } = fixture(30_000);
+      await akskContext(signedRequest(), deps);
+      await akskContext(signedRequest(), deps);
+      assert.deepEqual(calls, { accessKey: 2, rolesOn: 1, projectsOf: 1 });
+      advance(29_000);
+      await akskContext(signedRequest({ date: new Date(T0.getTime() + 29_000) }), deps);
+      assert.deepEqual(calls, { accessKey: 3, rolesOn: 1, projectsOf: 1 });
+      advance(2_000);
+      await akskContext(signedRequest({ date: new Date(T0.getTime() + 31_000) }), deps);
+      assert.deepEqual(calls, { accessKey: 4, rolesOn: 2, projectsOf: 2 });
+      const request = signedRequest({ date: new Date(T0.getTime() + 31_000) });
+      await akskContext({ ...request, signingKey: { access: 'AKONE', ...KEYS.AKONE! } }, deps);
+      assert.deepEqual(calls, { accessKey: 4, rolesOn: 2, projectsOf: 2 });
+      for (let i = 0; i < 2; i++) {
+        await rejects(akskContext(signedRequest({ ak: 'AKNOPE', date: new Date(T0.getTime() + 31_000) }), deps),
+          apigw('ak AKNOPE not exist'));
+      }
+      assert.equal(calls.accessKey, 6);
+    });
+
+  it("takes X-Domain-Id where the scope does: the key user's domain only, with their roles on any project", async () => {
+    const { deps } = fixture();
+    const asU2 = (domainId: string) => akskContext(signedRequest({ ak: 'AKTWO', sk: 'secret-two' }), deps, { domainId });
+    assert.deepEqual(await asU2('d-u2'), { userId: 'u2', projectId: P2, roles: ['admin', 'member'], isAdmin: true });
+    await rejects(asU2('d-u1'), apigw('domain d-u1 is not authorized for ak AKTWO'));
+    await rejects(asU2('bad domain'), apigw('x-domain-id is invalid'));
   });
 
   it('shares one query between concurrent misses and forgets failed lookups', async () => {
     let calls = 0;
     let fail = true;
     const repo: AkskRepo = {
-      accessKey: async (access) => {
+      accessKey: async () => undefined,
+      rolesOn: async () => {
         calls++;
         await new Promise((r) => setTimeout(r, 5));
         if (fail) throw new Error('db down');
-        return { access, secret: 's', user_id: 'u' };
+        return ['member'];
       },
-      rolesOn: async () => [], projectsOf: async () => [],
+      projectsOf: async () => [], domainCaller: async () => undefined, used: async () => {},
     };
     const cache = new AkskCache(repo, new CacheSpace(1 << 20), new FakeClock(T0));
-    const results = await Promise.allSettled([cache.accessKey('A'), cache.accessKey('A')]);
+    const results = await Promise.allSettled([cache.rolesOn('u', 'p'), cache.rolesOn('u', 'p')]);
     assert.deepEqual(results.map((r) => r.status), ['rejected', 'rejected']);
     assert.equal(calls, 1);
     fail = false;
-    assert.equal((await cache.accessKey('A'))?.secret, 's');
+    assert.deepEqual(await cache.rolesOn('u', 'p'), ['member']);
     assert.equal(calls, 2);
   });
 });

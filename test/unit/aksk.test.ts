@@ -51,7 +51,7 @@ function received(v: Vector, overrides: Partial<ReceivedRequest> = {}): Received
   };
 }
 
-describe('AK/SK signer: spec test vectors', () => {
+describe('AK/SK signer: test vectors computed as the SDK signers sign', () => {
   for (const name of ['v1', 'v2', 'v3'] as const) {
     const v = V.vectors[name];
     it(`${name}: canonical request, string to sign and Authorization match exactly`, () => {
@@ -126,7 +126,7 @@ describe('AK/SK encoding helpers', () => {
     }
   });
 
-  it('parses Authorization with the spec regex', () => {
+  it('parses Authorization as the API gateway does', () => {
     assert.deepEqual(parseAuthorization(V.vectors.v1.authorization), {
       access: V.AK, signedHeaders: ['content-type', 'host', 'x-project-id', 'x-sdk-date'],
       signature: '2f0e20982dc938b188fc2cf445e9db39007711f1750d1550bdd08dec0a76b09c',

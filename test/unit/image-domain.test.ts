@@ -31,7 +31,7 @@ const image = (over: Partial<Parameters<typeof newImage>[0]> = {}) =>
   newImage({ id: '0f0e0d0c-0b0a-4909-8807-060504030201', owner: 'owner', created_at: '2026-01-02T03:04:05.678Z',
     ...over });
 
-describe('canSee (glance-members.md §2.1)', () => {
+describe('canSee (Glance: is_image_visible)', () => {
   const cases: [string, Parameters<typeof image>[0], typeof owner, 'pending' | 'accepted' | 'rejected' | undefined,
     boolean][] = [
     ['owner, private', { visibility: 'private' }, owner, undefined, true],

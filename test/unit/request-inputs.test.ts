@@ -63,7 +63,7 @@ const bodyOf = (keys: Record<string, fc.Arbitrary<unknown>>) =>
   mostly(fc.record(keys), fc.record(keys, { requiredKeys: [] }), junk);
 
 describe('IMS batch bodies', () => {
-  it('E1/E3: parsed exactly when PAIRS_BODY and its two counting rules hold, ids once each', () => {
+  it('batch add/delete: parsed exactly when PAIRS_BODY and its two counting rules hold, ids once each', () => {
     const none = fc.constantFrom(undefined, null, []);
     const domains = mostly(listOf(fc.constantFrom(hex32(7), 'default'), ['Default', hex32(7).slice(1), 'o-abcd'],
       MAX_PROJECTS, Array.from({ length: MAX_PROJECTS + 1 }, (_, i) => hex32(i + 5000))), none);
@@ -87,7 +87,7 @@ describe('IMS batch bodies', () => {
       }), { numRuns: 1000 });
   });
 
-  it('E2: parsed exactly when UPDATE_BODY holds and project_id is the caller\'s (any, for admins)', () => {
+  it('batch update: parsed exactly when UPDATE_BODY holds and project_id is the caller\'s (any, for admins)', () => {
     fc.assert(fc.property(bodyOf({
       images: imageList, project_id: mostly(fc.constant(OWN), fc.constantFrom(hex32(3), 'Demo', ''), junk),
       status: mostly(fc.constantFrom('accepted', 'rejected'), fc.constantFrom('pending', 'ACCEPTED'), junk),
@@ -103,7 +103,7 @@ describe('IMS batch bodies', () => {
     }), { numRuns: 500 });
   });
 
-  it('E2: a foreign project_id is refused before the status is read', () => {
+  it('batch update: a foreign project_id is refused before the status is read', () => {
     assert.throws(() => parseUpdateBody({ images: ids(1), project_id: hex32(3), status: 'bad' }, user),
       { img: 'IMG.0030' });
   });

@@ -7,7 +7,7 @@ import type { MemberRow } from '../../repos/member-repo.js';
 
 const nullable = (type: string) => ({ type: [type, 'null'] });
 
-/** The image body (§5.1): every key always present; extra properties are strings. */
+/** The Glance image body: every key always present; extra properties are strings. */
 export const IMAGE_RESPONSE = {
   type: 'object',
   properties: {
@@ -64,7 +64,10 @@ export const MEMBER_RESPONSE = {
   },
 } as const;
 
-/** Huawei's paging of member lists (E4, E7): the next page's base64 marker, if any, and this page's count. */
+/**
+ * Huawei's paging of member lists (ListImageMembers, GlanceListImageMembers): the next page's base64 marker, if any,
+ * and this page's count.
+ */
 export const PAGE_INFO = {
   type: 'object',
   properties: { next_marker: { type: 'string' }, current_count: { type: 'integer' } },

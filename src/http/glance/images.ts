@@ -81,7 +81,7 @@ function listRequest(url: string, kept: Cache<ListRequest>): ListRequest {
   return request.query.marker === undefined ? kept.set(raw, 0, request, 512 + 8 * raw.length) : request;
 }
 
-/** `{images, first, next?, schema}` (§3.3): `next` only when the page was full. */
+/** `{images, first, next?, schema}` (Glance's `ResponseSerializer.index`): `next` only when the page was full. */
 function listJson(page: ImagePage, viewer: Viewer, request: ListRequest,
   imageListJson: ImageBodies['imageListJson']): Buffer {
   const next = page.full ? `${request.nextPrefix}${quotePlus(page.images.at(-1)!.id)}` : undefined;
@@ -118,7 +118,7 @@ async function octetStream(request: FastifyRequest, _reply: unknown, payload: un
 
 const doc = <T extends object>(summary: string, extra: T) => ({ tags: ['glance'], summary, ...extra });
 
-/** Glance v2 images (glance-members.md §3, §5), registered inside the Glance scope (prefix /v2). */
+/** Glance v2 images (glance/api/v2/images.py), registered inside the Glance scope (prefix /v2). */
 export const glanceImageRoutes: Routes = async (app, { container }) => {
   const listRequests = container.caches.cache<ListRequest>('image-list-requests');
   const { images } = container;

@@ -28,7 +28,10 @@ function dictBody(body: unknown, listMessage: string): Record<string, unknown> {
   return body as Record<string, unknown>;
 }
 
-/** The member id of a NEW_MEMBER_BODY, or the first failing check, in Glance's order (glance-members.md §1.2). */
+/**
+ * The member id of a NEW_MEMBER_BODY, or the first failing check, in Glance's order (`ImageMembersController.create`,
+ * glance/api/v2/image_members.py).
+ */
 export function parseNewMember(body: unknown): string {
   const b = dictBody(body, 'Expected a member in the form: {"member": "image_id"}');
   if (!('member' in b)) throw badRequest('Member to be added not specified');
@@ -42,7 +45,7 @@ export function parseNewMember(body: unknown): string {
 /**
  * The change of a STATUS_BODY. A body that is no dict or has no status is refused here (Glance's
  * deserializer); a bad status or vault is returned as its error, which the service throws after the
- * permission and member checks, where Glance checks the status (glance-members.md §1.5).
+ * permission and member checks, where Glance checks the status (`ImageMembersController.update`).
  */
 export function parseStatusChange(body: unknown): StatusChange | AppError {
   const b = dictBody(body, 'Expected a status in the form: {"status": "status"}');

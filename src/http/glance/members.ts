@@ -9,7 +9,7 @@ import { memberPage } from '../member-paging.js';
 
 const doc = <T extends object>(summary: string, extra: T) => ({ tags: ['glance'], summary, ...extra });
 
-/** Glance v2 image members (glance-members.md §1), registered inside the Glance scope (prefix /v2). */
+/** Glance v2 image members (glance/api/v2/image_members.py), registered inside the Glance scope (prefix /v2). */
 export const glanceMemberRoutes: Routes = async (app, { container }) => {
   const { members } = container;
   const { memberJson, memberListJson } = memberBodies(container.caches);

@@ -29,7 +29,7 @@ const IMAGES_JSON_SCHEMA = {
   ],
 };
 
-/** The member schema's minimal form (glance-members.md §1.8): no additionalProperties. */
+/** The member schema's minimal form (glance/api/v2/image_members.py `get_schema`): no additionalProperties. */
 const MEMBER_JSON_SCHEMA = {
   name: 'member',
   properties: {

@@ -22,8 +22,9 @@ const targets = (items: TSchema, description: string) =>
   Type.Optional(orNull(Type.Array(items, { maxItems: MAX_PROJECTS, description })));
 
 /**
- * E1 `POST` and E3 `DELETE /v1/cloudimages/members`: every image with every project, account and organization
- * node. Two rules no schema keyword says: at least one target, and at most MAX_PROJECTS targets in all.
+ * BatchAddMembers `POST` and BatchDeleteMembers `DELETE /v1/cloudimages/members`: every image with every project,
+ * account and organization node. Two rules no schema keyword says: at least one target, and at most MAX_PROJECTS
+ * targets in all.
  */
 export const PAIRS_BODY = Type.Object({
   images: IMAGES,
@@ -34,7 +35,7 @@ export const PAIRS_BODY = Type.Object({
 }, { description: `At least one of projects, domains and organizations is not empty; at most ${MAX_PROJECTS} `
   + 'targets in all.' });
 
-/** E2 `PUT /v1/cloudimages/members`: the recipient accepts or rejects images shared with it. */
+/** BatchUpdateMembers `PUT /v1/cloudimages/members`: the recipient accepts or rejects images shared with it. */
 export const UPDATE_BODY = Type.Object({
   images: IMAGES,
   project_id: projectId('The caller\'s own project (any project, for admins)'),

@@ -5,11 +5,11 @@ import { imageTypeFor } from '../../policy/visibility.js';
 import { parseListQuery } from '../../domain/image-query.js';
 import { renderUnknownApi } from './errors.js';
 
-/** E15 lists 500 images unless told otherwise (Glance's default is 25). */
+/** ListImages lists 500 images unless told otherwise (Glance's default is 25). */
 const IMS_LIMIT_DEFAULT = '500';
 
 /**
- * `GET /v2/cloudimages` (ims-sharing.md E15): the Glance listing with its sharing filters
+ * `GET /v2/cloudimages` (Huawei's ListImages): the Glance listing with its sharing filters
  * (`__imagetype`, `visibility`, `member_status`, `owner`, `limit`, `marker`), answered as `{"images": [...]}`.
  */
 export async function cloudImageRoutes(app: FastifyInstance, { container }: { container: Container }) {

@@ -5,22 +5,22 @@ const projectId = Type.String({ description: 'The caller\'s project' });
 const imageId = Type.String({ description: 'Image id (UUID)' });
 const jobId = Type.String({ description: 'Job id' });
 
-/** E13 `/v1/{project_id}/jobs/{job_id}`. */
+/** ShowJob `/v1/{project_id}/jobs/{job_id}`. */
 export const PROJECT_JOB_PARAMS = Type.Object({ project_id: projectId, job_id: jobId });
 
-/** E13 `/v1/cloudimages/job/{job_id}`. */
+/** ShowJobProgress `/v1/cloudimages/job/{job_id}`. */
 export const JOB_PARAMS = Type.Object({ job_id: jobId });
 
-/** E4 `/v1/{project_id}/cloudimages/{image_id}/members`. */
+/** ListImageMembers `/v1/{project_id}/cloudimages/{image_id}/members`. */
 export const MEMBERS_PARAMS = Type.Object({ project_id: projectId, image_id: imageId });
 
-/** E4's page: each key at most once. */
+/** ListImageMembers' page: each key at most once. */
 export const MEMBERS_QUERY = unparsed(Type.Object({
   limit: Type.Optional(Type.String({ description: 'Members per page, 1 to 1000 (500 if absent)' })),
   marker: Type.Optional(Type.String({ description: 'The next_marker of the previous page' })),
 }));
 
-/** E5 `/v1/{project_id}/cloudimages/{image_id}/members/{member_id}`. */
+/** ShowImageMember `/v1/{project_id}/cloudimages/{image_id}/members/{member_id}`. */
 export const MEMBER_PARAMS = Type.Object({
   project_id: projectId, image_id: imageId, member_id: Type.String({ description: 'Member id (a project id)' }),
 });

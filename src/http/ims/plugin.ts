@@ -22,7 +22,7 @@ import { kmsGrantRoutes } from './kms-grants.js';
 import { renderUnknownApi } from './errors.js';
 import { JOB_PARAMS, MEMBER_PARAMS, MEMBERS_PARAMS, MEMBERS_QUERY, PROJECT_JOB_PARAMS } from './params.js';
 
-/** The E13 body of a large job, a page of results at a time: `entities.results` is the view's last member. */
+/** The ShowJob body of a large job, a page of results at a time: `entities.results` is the view's last member. */
 async function* jobStream(body: { head: JobView; pages: () => AsyncGenerator<JobView['entities']['results']> })
   : AsyncGenerator<string> {
   const head = JSON.stringify(body.head);
@@ -40,7 +40,7 @@ const JOB_ID_SCHEMA = { type: 'object', properties: { job_id: { type: 'string' }
 
 const doc = <T extends object>(summary: string, extra: T) => ({ tags: ['ims'], summary, ...extra });
 
-/** E1-E3: a body of at most BODY_LIMITS.batch bytes; the answer is the job's id. */
+/** The batch member APIs: a body of at most BODY_LIMITS.batch bytes; the answer is the job's id. */
 const batchRoute = (summary: string, body: TSchema) => ({
   bodyLimit: BODY_LIMITS.batch, schema: doc(summary, { body: unparsed(body), response: { 200: JOB_ID_SCHEMA } }),
 });
@@ -50,7 +50,7 @@ const batchRoute = (summary: string, body: TSchema) => ({
 export const imsPlugin: ScopeRoutes = async (app, { container, authenticator }) => {
   const { batch, jobs, members } = container;
   const { memberJson, memberListJson } = memberBodies(container.caches);
-  /** The E13 job body; kept for finished jobs, which never change. */
+  /** The job body; kept for finished jobs, which never change. */
   const jobJson = container.caches.rendered((job: JobView) => JSON.stringify(job));
   app.setErrorHandler((error, request, reply) => renderError(appErrorOf(error, request), request, reply, 'ims'));
 
@@ -74,11 +74,11 @@ export const imsPlugin: ScopeRoutes = async (app, { container, authenticator }) 
   await app.register(async (scope) => {
     const v1 = scope.withTypeProvider<TypeBoxTypeProvider>();
     v1.setNotFoundHandler((request, reply) => renderUnknownApi(request, reply));
-    v1.post('/cloudimages/members', batchRoute('E1: share images with projects', PAIRS_BODY),
+    v1.post('/cloudimages/members', batchRoute('BatchAddMembers: share images with projects', PAIRS_BODY),
       async (request) => ({ job_id: await batch.add(request.ctx, parsePairsBody(request.body)) }));
-    v1.put('/cloudimages/members', batchRoute('E2: accept or reject images shared with the project', UPDATE_BODY),
+    v1.put('/cloudimages/members', batchRoute('BatchUpdateMembers: accept or reject shared images', UPDATE_BODY),
       async (request) => ({ job_id: await batch.update(request.ctx, parseUpdateBody(request.body, request.ctx)) }));
-    v1.delete('/cloudimages/members', batchRoute('E3: stop sharing images with projects', PAIRS_BODY),
+    v1.delete('/cloudimages/members', batchRoute('BatchDeleteMembers: stop sharing images with projects', PAIRS_BODY),
       async (request) => ({ job_id: await batch.remove(request.ctx, parsePairsBody(request.body)) }));
     rejectOtherMethods(v1, '/cloudimages/members', ['POST', 'PUT', 'DELETE']);
 
@@ -87,20 +87,20 @@ export const imsPlugin: ScopeRoutes = async (app, { container, authenticator }) 
       if ('view' in body) return sendJson(reply, jobJson(body.view));
       return reply.header('content-type', 'application/json; charset=utf-8').send(Readable.from(jobStream(body)));
     };
-    v1.get('/:project_id/jobs/:job_id', { schema: doc('E13: show a job', { params: PROJECT_JOB_PARAMS }) },
+    v1.get('/:project_id/jobs/:job_id', { schema: doc('ShowJob: show a job', { params: PROJECT_JOB_PARAMS }) },
       (request, reply) => showJob(request.ctx, request.params.job_id, reply));
-    v1.get('/cloudimages/job/:job_id', { schema: doc('E13: show a job', { params: JOB_PARAMS }) },
+    v1.get('/cloudimages/job/:job_id', { schema: doc('ShowJobProgress: show a job', { params: JOB_PARAMS }) },
       (request, reply) => showJob(request.ctx, request.params.job_id, reply));
 
     v1.get('/:project_id/cloudimages/:image_id/members', {
-      schema: doc('E4: list the members of an image, a page at a time',
+      schema: doc('ListImageMembers: list the members of an image, a page at a time',
         { params: MEMBERS_PARAMS, querystring: MEMBERS_QUERY }),
     }, async (request, reply) => {
       const { rows, more } = await memberPage(members, request, request.params.image_id, 500);
       return sendJson(reply, memberListJson(rows, more));
     });
     v1.get('/:project_id/cloudimages/:image_id/members/:member_id', {
-      schema: doc('E5: show a member of an image', { params: MEMBER_PARAMS }),
+      schema: doc('ShowImageMember: show a member of an image', { params: MEMBER_PARAMS }),
     }, async (request, reply) => {
       const { image_id: imageId, member_id: memberId } = request.params;
       return sendJson(reply, memberJson(await members.show(request.ctx, imageId, memberId)));

@@ -16,7 +16,7 @@ const namesOf = (body: ListBody) => body.images.map((i) => i.name).sort().join('
 
 for (const kind of databaseKinds()) {
   describe(`Glance image list (${kind.name})`, () => {
-    it('what a member sees, by member_status and visibility (§3.2), the owner gotcha and admins', async (tc) => {
+    it('what a member sees, by member_status and visibility, the owner gotcha and admins', async (tc) => {
       const t = await buildTestApp(tc, kind);
       for (const status of ['pending', 'accepted', 'rejected'] as const) {
         const id = (await createImage(t, t.tokens.demo, { name: status })).id as string;

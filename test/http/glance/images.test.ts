@@ -106,7 +106,7 @@ for (const kind of databaseKinds()) {
       assert.equal(noOwner.owner, null);
     });
 
-    it('GET /v2/images/{id}: visibility for owner, admin, members of each status and others (§2.1)', async (tc) => {
+    it('GET /v2/images/{id}: visibility for owner, admin, members of each status and others', async (tc) => {
       const t = await buildTestApp(tc, kind);
       const shared = (await createImage(t, t.tokens.demo)).id as string;
       const priv = (await createImage(t, t.tokens.demo, { visibility: 'private' })).id as string;

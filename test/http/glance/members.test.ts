@@ -63,7 +63,7 @@ for (const kind of databaseKinds()) {
         { members: [], schema: '/v2/schemas/members', page_info: { current_count: 0 } });
     });
 
-    it('POST check order (§1.2): body checks, 404, 403, quota before duplicate', async (tc) => {
+    it('POST check order: body checks, 404, 403, quota before duplicate', async (tc) => {
       const t = await buildTestApp(tc, kind, { memberQuota: 2 });
       const id = (await createImage(t, t.tokens.demo)).id as string;
       const url = `/v2/images/${id}/members`;
@@ -126,7 +126,7 @@ for (const kind of databaseKinds()) {
       }
     });
 
-    it('PUT check order (§1.5): owner 403 before status validation, member 400, other member 404', async (tc) => {
+    it('PUT check order: owner 403 before status validation, member 400, other member 404', async (tc) => {
       const t = await buildTestApp(tc, kind);
       const id = await sharedWith(t, 'pending');
       const own = `/v2/images/${id}/members/${t.projects.alt}`;
@@ -154,7 +154,7 @@ for (const kind of databaseKinds()) {
     });
 
     for (const status of ['pending', 'accepted', 'rejected'] as const) {
-      it(`authorization matrix (§2.3) for a ${status} member`, async (tc) => {
+      it(`authorization matrix for a ${status} member`, async (tc) => {
         const t = await buildTestApp(tc, kind);
         const id = await sharedWith(t, status);
         const m = `/v2/images/${id}/members`;

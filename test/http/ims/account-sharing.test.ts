@@ -8,9 +8,9 @@ import { activeImage } from '../../helpers/ims.js';
 import { memoryLogger } from '../../helpers/jobs.js';
 
 /**
- * Shares with accounts (domains) and organization nodes (E1, E3): they reach every project of the accounts they
- * cover, projects and accounts added later included, and stop when they leave; an account's projects accept for
- * the account; an organization's accounts use the image without accepting it.
+ * Shares with accounts (domains) and organization nodes (batch add and delete): they reach every project of the
+ * accounts they cover, projects and accounts added later included, and stop when they leave; an account's projects
+ * accept for the account; an organization's accounts use the image without accepting it.
  */
 
 const hex = (n: number) => n.toString(16).padStart(32, '0');

@@ -170,7 +170,7 @@ for (const kind of databaseKinds()) {
       assert.equal((json(unknown) as { error_code: string }).error_code, 'APIGW.0101');
     });
 
-    it('member listing E4/E5: limit, base64 marker, page_info', async (tc) => {
+    it('member listing ListImageMembers/ShowImageMember: limit, base64 marker, page_info', async (tc) => {
       const t = await buildTestApp(tc, kind);
       const a = await activeImage(t, t.tokens.demo);
       const ids = Array.from({ length: 5 }, (_, i) => `${i}`.repeat(32));
