@@ -3,6 +3,7 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parse as parseYaml } from 'yaml';
+import { login } from '../helpers/faults.js';
 import { IMS_BIN, readOpenrc, type RunningServer, startServer } from '../helpers/server.js';
 
 /** `ims project|user|key` against a real `ims serve`: the admin of its openrc, and a user it creates. */
@@ -40,7 +41,32 @@ before(async () => {
 });
 after(() => srv.stop());
 
-describe('ims project, user and key', () => {
+describe('ims key', () => {
+  it('the logged-in user makes a key (secret once), signs with it; disabled it is refused (4), deleted it is gone', async () => {
+    const created = await ims(admin, 'key', 'create', '--description', 'ci', '-o', 'json');
+    assert.equal(created.code, 0, created.stderr);
+    assert.equal(created.stderr, 'ims: keep the secret now: it is not shown again\n');
+    const key = JSON.parse(created.stdout) as { access: string; secret: string; user_id: string; description: string };
+    assert.equal(key.description, 'ci');
+    const project = (await login(srv.url, 'admin', admin.OS_PASSWORD)).project;
+    const signed = { HUAWEICLOUD_SDK_AK: key.access, HUAWEICLOUD_SDK_SK: key.secret, HUAWEICLOUD_SDK_PROJECT_ID: project,
+      IMS_ENDPOINT: srv.url };
+    const table = await ok(signed, 'key', 'list', '--user', key.user_id);
+    assert.match(table, new RegExp(`│ ${key.access} │ ${key.user_id} │ active │ ci +│ \\d{4}-`));
+    const noUser = await ims(signed, 'key', 'list');
+    assert.deepEqual([noUser.code, noUser.stderr], [2, 'ims: give --user: signed requests do not tell who you are\n']);
+    assert.equal((await json<{ secret?: string }>(admin, 'key', 'show', key.access)).secret, undefined);
+    assert.equal((parseYaml(await ok(admin, 'key', 'disable', key.access, '-o', 'yaml')) as { status: string }).status,
+      'inactive');
+    const refused = await ims(signed, 'image', 'list');
+    assert.equal(refused.code, 4);
+    assert.match(refused.stderr, /^ims: APIGW\.0301 \(HTTP 401, request req-[0-9a-f-]+\): Incorrect IAM authentication/);
+    await ok(admin, 'key', 'delete', key.access);
+    assert.deepEqual(await json(admin, 'key', 'list'), []);
+  });
+});
+
+describe('ims project and user', () => {
   it('an admin creates a project and a user with roles; the user signs with a key it made; disabling stops both', async () => {
     const project = await json<{ id: string; name: string }>(admin, 'project', 'create', 'demo', '--description', 'a demo');
     assert.equal(project.name, 'demo');
