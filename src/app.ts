@@ -1,4 +1,6 @@
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, LogController,
+} from 'fastify';
 import swagger from '@fastify/swagger';
 import type { Container } from './container.js';
 import { uuid } from './domain/clock.js';
@@ -21,6 +23,8 @@ import { versionRoutes } from './http/versions.js';
 export interface AppOptions {
   /** pino options, or false for no logging (tests). */
   logger?: boolean | Record<string, unknown>;
+  /** The process's logger (src/log.ts), instead. */
+  loggerInstance?: FastifyBaseLogger;
 }
 
 /** One JSON log line per request, with its request id (pino's `reqId`). */
@@ -42,7 +46,7 @@ export async function buildApp(container: Container, options: AppOptions = {}): 
   const app = Fastify({
     // Headers must arrive within the request timeout (checked every second); bodies: registerRequestTimeouts.
     http: { headersTimeout: requestTimeoutMs, requestTimeout: 0, connectionsCheckingInterval: Math.min(1000, requestTimeoutMs) },
-    logger: options.logger ?? false,
+    ...(options.loggerInstance ? { loggerInstance: options.loggerInstance } : { logger: options.logger ?? false }),
     logController: new RequestLog(),
     genReqId: () => `req-${uuid()}`,
     requestIdHeader: false,
