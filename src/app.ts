@@ -52,7 +52,7 @@ export async function buildApp(container: Container, options: AppOptions = {}): 
     requestIdHeader: false,
     bodyLimit: BODY_LIMITS.default,
     return503OnClosing: true,
-    maxParamLength: MAX_PARAM_LENGTH,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     frameworkErrors: frameworkError,
     forceCloseConnections: 'idle',
   });

@@ -97,6 +97,15 @@ async function serve(flags: ConfigFlags): Promise<void> {
   await sweepUploads(true);
   const sweeper = setInterval(() => { void sweepUploads(false); }, cfg.jobLeaseSeconds * 1000);
   const app = await buildApp(container, { loggerInstance: log });
+  const runner = cfg.jobs ? createJobRunner(container, log) : undefined;
+  onSignal(async (signal) => {
+    log.info({ signal }, 'shutting down: draining in-flight requests');
+    clearInterval(sweeper);
+    await app.close();
+    await runner?.stop();
+    await container.close();
+    log.info('stopped');
+  });
   // Requests wait until the process is started: the admin's openrc is written before any answer (/healthz too).
   let started = false;
   let start!: () => void;
@@ -117,19 +126,10 @@ async function serve(flags: ConfigFlags): Promise<void> {
     announce.info({ user: 'admin', project: 'admin', openrc: file },
       `created admin user "admin" (project "admin") with password: ${password}; credentials written to ${file}`);
   }
-  const runner = cfg.jobs ? createJobRunner(container, log) : undefined;
   runner?.start();
   started = true;
   start();
   announce.info({ port, url: container.urls.publicUrl, database: container.store.dialect, jobs: cfg.jobs }, 'ims listening');
-  onSignal(async (signal) => {
-    log.info({ signal }, 'shutting down: draining in-flight requests');
-    clearInterval(sweeper);
-    await app.close();
-    await runner?.stop();
-    await container.close();
-    log.info('stopped');
-  });
 }
 
 async function migrate(flags: ConfigFlags): Promise<void> {
