@@ -16,7 +16,7 @@ export interface ImsClientOptions {
   /** Base URL, e.g. `http://127.0.0.1:9292` (a path prefix is kept). */
   endpoint: string;
   auth: ImsAuth;
-  /** Clock used for X-Sdk-Date; default the system clock. */
+  /** Clock used for X-Sdk-Date and waitForJob's deadline; default the system clock. */
   now?: () => Date;
   /** Per-request timeout; default 30 s. */
   timeoutMs?: number;
@@ -137,7 +137,10 @@ export class ImsClient {
   private readonly base: URL;
   private readonly basePath: string;
 
+  private readonly now: () => Date;
+
   constructor(private readonly options: ImsClientOptions) {
+    this.now = options.now ?? (() => new Date());
     this.base = new URL(options.endpoint);
     this.basePath = this.base.pathname.replace(/\/+$/, '');
   }
@@ -173,7 +176,8 @@ export class ImsClient {
     : Promise<Job> {
     const timeoutMs = opts.timeoutMs ?? 60_000;
     const intervalMs = opts.intervalMs ?? 500;
-    const deadline = Date.now() + timeoutMs;
+    const now = () => this.now().getTime();
+    const deadline = now() + timeoutMs;
     for (;;) {
       const job = await this.showJob(projectId, jobId);
       if (job.status === 'SUCCESS') return job;
@@ -181,7 +185,7 @@ export class ImsClient {
         throw new ImsJobError('failed', `job ${jobId} ended ${job.status}: ${job.error_code ?? ''} ${job.fail_reason ?? ''}`
           .trim(), job);
       }
-      if (Date.now() + intervalMs > deadline) {
+      if (now() + intervalMs > deadline) {
         throw new ImsJobError('timeout', `job ${jobId} still ${job.status} after ${timeoutMs} ms`, job);
       }
       await sleep(intervalMs);
@@ -248,7 +252,7 @@ export class ImsClient {
     } else {
       const signed = sign({
         method, host: this.base.host, path: fullPath, query: opts.query ?? {}, body, projectId: auth.projectId,
-        securityToken: auth.securityToken, ak: auth.ak, sk: auth.sk, date: (this.options.now ?? (() => new Date()))(),
+        securityToken: auth.securityToken, ak: auth.ak, sk: auth.sk, date: this.now(),
       });
       query = signed.query;
       // fetch derives the same Host from the URL and does not let callers set it.
