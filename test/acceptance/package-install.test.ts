@@ -23,7 +23,7 @@ describe('the packed tarball, installed', { timeout: 15 * 60_000 }, () => {
     const app = path.join(dir, 'app');
     fs.mkdirSync(app);
     fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
-    await run('npm', ['install', '--no-audit', '--no-fund', tarball], { cwd: app, maxBuffer: 1 << 24 });
+    await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball], { cwd: app, maxBuffer: 1 << 24 });
     assert.equal((await run('npx', ['--no-install', 'ims', '--version'], { cwd: app })).stdout, `${version}\n`);
     const imported = await run(process.execPath, ['--input-type=module', '-e',
       'import { ImsClient } from "ims/client"; import * as root from "ims"; console.log(typeof ImsClient, typeof root.ImsClient)'],
