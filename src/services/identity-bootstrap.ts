@@ -1,8 +1,7 @@
 import { hashPassword } from '../auth/password.js';
 import type { SecretBox } from '../auth/secret-box.js';
-import type { ProjectTable } from '../db/schema.js';
 import { type Clock, hexId, isoNow } from '../domain/clock.js';
-import { DEFAULT_DOMAIN, type DomainRow, type IdentityRepo } from '../repos/identity-repo.js';
+import { DEFAULT_DOMAIN, type DomainRow, type IdentityRepo, type ProjectRow } from '../repos/identity-repo.js';
 
 /**
  * The bootstrap file. Domains (accounts) are named by `domain` on projects, users and access keys; without
@@ -64,7 +63,7 @@ export class Bootstrapper {
   }
 
   async ensureProject(name: string, id?: string, domain: Pick<DomainRow, 'id' | 'name'> = DEFAULT_DOMAIN)
-    : Promise<ProjectTable> {
+    : Promise<ProjectRow> {
     let project = await this.repo.projectByName(domain.id, name);
     if (!project) {
       await this.repo.insertProject({ id: id ?? hexId(), name, domain_id: domain.id, created_at: isoNow(this.clock) });
@@ -78,7 +77,7 @@ export class Bootstrapper {
   }
 
   /** The user, in its project's domain, with these roles on that project. */
-  async ensureUser(name: string, password: string, project: ProjectTable, roles: string[]): Promise<void> {
+  async ensureUser(name: string, password: string, project: ProjectRow, roles: string[]): Promise<void> {
     const hash = await hashPassword(password);
     let user = await this.repo.userByName(project.domain_id, name);
     if (!user) {
