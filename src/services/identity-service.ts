@@ -100,11 +100,13 @@ export class IdentityService {
 
   /**
    * Seals secrets an earlier version stored in clear, then loads the token-signing keys, creating the first
-   * on first start (shared by every process on the database, sealed under the master key).
+   * on first start (shared by every process on the database, sealed under the master key), and the
+   * revocation events.
    */
   async init(): Promise<void> {
     await this.sealClearSecrets();
     await this.loadKeys();
+    await this.revocations.refresh();
   }
 
   /** A new token-signing key; the previous ones still verify the tokens they signed until those expire. */
