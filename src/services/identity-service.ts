@@ -10,7 +10,7 @@ import { stableId } from '../domain/stable-id.js';
 import { AppError, badRequest, notFound } from '../errors/app-error.js';
 import { requireAdminOrSelf } from '../policy/identity.js';
 import type { DomainRow, IdentityRepo, ProjectRow, UserRow } from '../repos/identity-repo.js';
-import { type Bootstrap, Bootstrapper } from './identity-bootstrap.js';
+import { type Bootstrap, Bootstrapper, type BootstrapSummary } from './identity-bootstrap.js';
 import type { Revocations } from './revocation-service.js';
 import { roleOf } from './role-service.js';
 import { MAX_PASSWORD_LENGTH } from './user-service.js';
@@ -299,8 +299,8 @@ export class IdentityService {
       expiresAt: Math.floor(nowMs / 1000) + this.tokenTtl });
   }
 
-  /** Applies a bootstrap file (identity-bootstrap.ts). */
-  applyBootstrap(spec: Bootstrap): Promise<void> {
+  /** Applies a bootstrap file (identity-bootstrap.ts): what it created or found. */
+  applyBootstrap(spec: Bootstrap): Promise<BootstrapSummary> {
     return this.bootstrapper.apply(spec);
   }
 
