@@ -67,7 +67,10 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** Keystone v3 subset: password authentication, stateless tokens, domains and projects, the bootstrap file. */
+/**
+ * Keystone v3 subset: password authentication, stateless tokens checked against the revocation events
+ * (revocation-service.ts), the bootstrap file. Projects, users and roles are administered by their own services.
+ */
 export class IdentityService {
   private signer: TokenSigner | undefined;
   private readonly passwords: PasswordVerifier;

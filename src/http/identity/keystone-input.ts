@@ -31,6 +31,8 @@ export function nameOf(entity: Fields, max: number, required: boolean): string |
 }
 
 /** An optional string (null allowed when `nullable`), at most `max` characters. */
+export function stringOf(entity: Fields, field: string, max: number, nullable?: true): string | null | undefined;
+export function stringOf(entity: Fields, field: string, max: number, nullable: false): string | undefined;
 export function stringOf(entity: Fields, field: string, max: number, nullable = true): string | null | undefined {
   const v = entity[field];
   if (v === undefined || (v === null && nullable)) return v as null | undefined;

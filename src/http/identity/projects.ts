@@ -31,7 +31,7 @@ const PROJECT_CHANGE_BODY = unparsed(Type.Object({ project: Type.Partial(Type.Ob
 function parseNewProject(body: unknown): ProjectInput {
   const p = entityOf(body, 'project');
   return {
-    name: nameOf(p, MAX_NAME, true)!, domainId: stringOf(p, 'domain_id', 64) ?? DEFAULT_DOMAIN.id,
+    name: nameOf(p, MAX_NAME, true)!, domainId: stringOf(p, 'domain_id', 64, false) ?? DEFAULT_DOMAIN.id,
     description: stringOf(p, 'description', MAX_DESCRIPTION) ?? '', enabled: booleanOf(p, 'enabled') ?? true,
   };
 }
@@ -41,10 +41,10 @@ function parseProjectChange(body: unknown): ProjectChange {
   const name = nameOf(p, MAX_NAME, false);
   const description = stringOf(p, 'description', MAX_DESCRIPTION);
   const enabled = booleanOf(p, 'enabled');
-  const domainId = stringOf(p, 'domain_id', 64);
+  const domainId = stringOf(p, 'domain_id', 64, false);
   return {
     ...(name === undefined ? {} : { name }), ...(description === undefined ? {} : { description: description ?? '' }),
-    ...(enabled === undefined ? {} : { enabled }), ...(domainId == null ? {} : { domainId }),
+    ...(enabled === undefined ? {} : { enabled }), ...(domainId === undefined ? {} : { domainId }),
   };
 }
 

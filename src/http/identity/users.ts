@@ -57,7 +57,7 @@ function parseUserChange(body: unknown): UserChange {
   const email = stringOf(u, 'email', MAX_TEXT);
   if (email !== undefined) change.email = email;
   const domainId = stringOf(u, 'domain_id', 64, false);
-  if (domainId != null) change.domainId = domainId;
+  if (domainId !== undefined) change.domainId = domainId;
   return change;
 }
 
