@@ -198,7 +198,10 @@ export class IdentityRepo {
     return Number(res.numDeletedRows) > 0;
   }
 
-  /** Role assignments with their user's and project's names, narrowed to a user, a project and a role. */
+  /**
+   * Role assignments with their user's and project's names, narrowed to a user, a project and a role; by user
+   * name, project name and role (the same order in every run, whatever the ids).
+   */
   assignments(filter: { userId?: string; projectId?: string; role?: string }, trx: Db = this.db)
     : Promise<AssignmentRow[]> {
     let q = trx.selectFrom('role_assignments as a')
@@ -207,7 +210,7 @@ export class IdentityRepo {
       .select(['a.user_id', 'a.project_id', 'a.role', 'u.name as user_name', 'u.domain_id as user_domain_id',
         'ud.name as user_domain_name', 'p.name as project_name', 'p.domain_id as project_domain_id',
         'pd.name as project_domain_name'])
-      .orderBy('a.user_id').orderBy('a.project_id').orderBy('a.role');
+      .orderBy('u.name').orderBy('a.user_id').orderBy('p.name').orderBy('a.project_id').orderBy('a.role');
     if (filter.userId !== undefined) q = q.where('a.user_id', '=', filter.userId);
     if (filter.projectId !== undefined) q = q.where('a.project_id', '=', filter.projectId);
     if (filter.role !== undefined) q = q.where('a.role', '=', filter.role);
