@@ -16,6 +16,7 @@ import { logHealth } from '../db/health.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { contextFor } from '../domain/context.js';
 import { AppError } from '../errors/app-error.js';
+import type { BootstrapSummary } from '../services/identity-bootstrap.js';
 import { createJobRunner } from '../jobs/tasks.js';
 import { createLogger } from '../log.js';
 import { secureFiles } from '../storage/permissions.js';
@@ -56,7 +57,7 @@ function writeOpenrc(cfg: Config, publicUrl: string, password: string): string {
   return file;
 }
 
-async function applyBootstrapFile(container: Container, file: string): Promise<void> {
+async function applyBootstrapFile(container: Container, file: string): Promise<BootstrapSummary> {
   const text = fs.readFileSync(file, 'utf8');
   let spec: unknown;
   try {
@@ -64,7 +65,7 @@ async function applyBootstrapFile(container: Container, file: string): Promise<v
   } catch (err) {
     throw new ConfigError(`bootstrap file ${file} is not valid JSON: ${(err as Error).message}`);
   }
-  await container.identity.applyBootstrap(spec as never);
+  return container.identity.applyBootstrap(spec as never);
 }
 
 /** Runs `stop` on SIGTERM or SIGINT; a second signal ends the process at once. */
@@ -146,8 +147,14 @@ async function migrate(flags: ConfigFlags): Promise<void> {
 async function bootstrap(file: string, flags: ConfigFlags): Promise<void> {
   const container = await buildContainer(config(flags));
   try {
-    await applyBootstrapFile(container, file);
-    process.stdout.write(`applied ${file}\n`);
+    const summary = await applyBootstrapFile(container, file);
+    // The ids every share and openrc needs: one line each, `kind domain/name id` (`name id` for a domain).
+    const lines = [
+      ...summary.domains.map((d) => `domain ${d.name} ${d.id}`),
+      ...summary.projects.map((p) => `project ${p.domain}/${p.name} ${p.id}`),
+      ...summary.users.map((u) => `user ${u.domain}/${u.name} ${u.id}`),
+    ];
+    process.stdout.write(`applied ${file}\n${lines.map((l) => `${l}\n`).join('')}`);
   } finally {
     await container.close();
   }
