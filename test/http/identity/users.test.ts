@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { buildTestApp, json, type TestApp } from '../../helpers/app.js';
+import { signed } from '../../helpers/aksk.js';
 import { databaseKinds } from '../../helpers/databases.js';
 import { stateDigest } from '../../helpers/digest.js';
 import { keystoneError } from '../../helpers/keystone.js';
@@ -150,13 +151,18 @@ for (const kind of databaseKinds()) {
       assert.equal(fresh.status, 201);
       assert.equal(await tokenStatus(t, fresh.token), 200);
 
+      assert.equal((await signed(t, 'GET', '/v2/images')).statusCode, 200);
       await call(t, 'PATCH', `/v3/users/${demo}`, t.tokens.admin, { user: { enabled: false } });
       assert.equal(await tokenStatus(t, fresh.token), 401, 'disabling revokes them too');
+      const unsigned = await signed(t, 'GET', '/v2/images');
+      assert.equal(unsigned.statusCode, 401, "a disabled user's access keys sign nothing");
+      assert.equal((json(unsigned) as { error_code: string }).error_code, 'APIGW.0301');
       const refused = await loginAs(t, 'demo2', 'new-pw');
       assert.equal(refused.status, 401);
       assert.deepEqual(refused.body, keystoneError(401, 'Unauthorized', `The account is disabled for user: ${demo}.`));
       await call(t, 'PATCH', `/v3/users/${demo}`, t.tokens.admin, { user: { enabled: true } });
       assert.equal((await loginAs(t, 'demo2', 'new-pw')).status, 201);
+      assert.equal((await signed(t, 'GET', '/v2/images')).statusCode, 200, 'and again once enabled');
     });
 
     it('DELETE /v3/users/{id}: its tokens, role assignments and access keys go', async (tc) => {
@@ -169,7 +175,7 @@ for (const kind of databaseKinds()) {
       assert.equal(await tokenStatus(t, t.tokens.demo), 401);
       assert.equal((await loginAs(t, 'demo')).status, 401);
       assert.deepEqual(await t.container.repos.identity.projectsOf(demo), []);
-      assert.equal(await t.container.repos.identity.accessKey('AKDEMO0000000000000001'), undefined);
+      assert.equal(await t.container.repos.accessKeys.find('AKDEMO0000000000000001'), undefined);
       const again = await call(t, 'DELETE', `/v3/users/${demo}`, t.tokens.admin);
       assert.equal(again.statusCode, 404);
       assert.deepEqual(json(again), keystoneError(404, 'Not Found', `Could not find user: ${demo}.`));
