@@ -1,4 +1,6 @@
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, LogController,
+} from 'fastify';
 import swagger from '@fastify/swagger';
 import type { Container } from './container.js';
 import { uuid } from './domain/clock.js';
@@ -22,6 +24,8 @@ import { versionRoutes } from './http/versions.js';
 export interface AppOptions {
   /** pino options, or false for no logging (tests). */
   logger?: boolean | Record<string, unknown>;
+  /** The process's logger (src/log.ts), instead. */
+  loggerInstance?: FastifyBaseLogger;
 }
 
 /** One JSON log line per request, with its request id (pino's `reqId`). */
@@ -43,13 +47,13 @@ export async function buildApp(container: Container, options: AppOptions = {}): 
   const app = Fastify({
     // Headers must arrive within the request timeout (checked every second); bodies: registerRequestTimeouts.
     http: { headersTimeout: requestTimeoutMs, requestTimeout: 0, connectionsCheckingInterval: Math.min(1000, requestTimeoutMs) },
-    logger: options.logger ?? false,
+    ...(options.loggerInstance ? { loggerInstance: options.loggerInstance } : { logger: options.logger ?? false }),
     logController: new RequestLog(),
     genReqId: () => `req-${uuid()}`,
     requestIdHeader: false,
     bodyLimit: BODY_LIMITS.default,
     return503OnClosing: true,
-    maxParamLength: MAX_PARAM_LENGTH,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     frameworkErrors: frameworkError,
     forceCloseConnections: 'idle',
   });

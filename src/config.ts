@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { LOG_FORMATS, LOG_LEVELS, optionOf } from './options.js';
 
 /** Validated, frozen process configuration. Built once in the entry point; no module reads process.env. */
 export interface Config {
@@ -13,6 +14,7 @@ export interface Config {
   wholeImageMemberQuota: number;
   tokenTtl: number;
   logLevel: string;
+  logFormat: 'json' | 'pretty';
   jobs: boolean;
   jobRetentionSeconds: number;
   jobLeaseSeconds: number;
@@ -53,6 +55,7 @@ export interface ConfigFlags {
   wholeImageMemberQuota?: string;
   tokenTtl?: string;
   logLevel?: string;
+  logFormat?: string;
   jobs?: boolean;
   jobRetention?: string;
   jobLease?: string;
@@ -68,36 +71,6 @@ export interface ConfigFlags {
   rateLimitPerSource?: string;
   rateLimitPerProject?: string;
 }
-
-/** Each option: its flag key, its environment variable and its default. */
-const OPTIONS = {
-  host: ['IMS_HOST', '127.0.0.1'],
-  port: ['IMS_PORT', '9292'],
-  databaseUrl: ['IMS_DATABASE_URL', undefined],
-  dataDir: ['IMS_DATA_DIR', './data'],
-  publicUrl: ['IMS_PUBLIC_URL', undefined],
-  region: ['IMS_REGION', 'RegionOne'],
-  bootstrap: ['IMS_BOOTSTRAP_FILE', undefined],
-  memberQuota: ['IMS_MEMBER_QUOTA', '256'],
-  wholeImageMemberQuota: ['IMS_WHOLE_IMAGE_MEMBER_QUOTA', '10'],
-  tokenTtl: ['IMS_TOKEN_TTL', '86400'],
-  logLevel: ['IMS_LOG_LEVEL', 'info'],
-  jobRetention: ['IMS_JOB_RETENTION', '86400'],
-  jobLease: ['IMS_JOB_LEASE', '30'],
-  dbStatementTimeout: ['IMS_DB_STATEMENT_TIMEOUT', '10'],
-  dbConnectTimeout: ['IMS_DB_CONNECT_TIMEOUT', '5'],
-  requestTimeout: ['IMS_REQUEST_TIMEOUT', '30'],
-  masterKeyFile: ['IMS_MASTER_KEY_FILE', undefined],
-  lockoutFailureAttempts: ['IMS_LOCKOUT_FAILURE_ATTEMPTS', '0'],
-  lockoutDuration: ['IMS_LOCKOUT_DURATION', '1800'],
-  loginFailuresPerMinute: ['IMS_LOGIN_FAILURES_PER_MINUTE', '10'],
-  cacheMb: ['IMS_CACHE_MB', '64'],
-  maxQueuedPairs: ['IMS_MAX_QUEUED_PAIRS', '2000000'],
-  rateLimitPerSource: ['IMS_RATE_LIMIT_PER_SOURCE', '0'],
-  rateLimitPerProject: ['IMS_RATE_LIMIT_PER_PROJECT', '0'],
-} as const satisfies Record<string, readonly [string, string | undefined]>;
-
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 export class ConfigError extends Error {}
 
@@ -116,14 +89,19 @@ function seconds(name: string, raw: string, max: number): number {
   return Math.round(n * 1000);
 }
 
-/** Flags win over environment variables, which win over defaults. */
+type Valued = Exclude<keyof ConfigFlags, 'jobs'>;
+
+/**
+ * Flags win over environment variables, which win over defaults (src/options.ts). The `ims` commands pass the flags
+ * commander has resolved (flag, variable, default) and only the variables that have no flag (ENV_ONLY).
+ */
 export function loadConfig(env: Record<string, string | undefined>, flags: ConfigFlags = {}): Readonly<Config> {
-  const pick = (key: keyof typeof OPTIONS): string | undefined => {
-    const [envName, fallback] = OPTIONS[key];
+  const pick = (key: Valued): string | undefined => {
+    const spec = optionOf(key);
     const flag = flags[key];
     if (flag !== undefined) return flag;
-    const fromEnv = env[envName];
-    return fromEnv !== undefined && fromEnv !== '' ? fromEnv : fallback;
+    const fromEnv = env[spec.env];
+    return fromEnv !== undefined && fromEnv !== '' ? fromEnv : spec.default;
   };
   const dataDir = path.resolve(pick('dataDir')!);
   const databaseUrl = pick('databaseUrl') ?? `sqlite:${path.join(dataDir, 'ims.db')}`;
@@ -131,7 +109,13 @@ export function loadConfig(env: Record<string, string | undefined>, flags: Confi
     throw new ConfigError(`--database-url must start with sqlite: or postgres://, got "${databaseUrl}"`);
   }
   const logLevel = pick('logLevel')!;
-  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    throw new ConfigError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
+  }
+  const logFormat = pick('logFormat')!;
+  if (logFormat !== 'json' && logFormat !== 'pretty') {
+    throw new ConfigError(`--log-format must be one of ${LOG_FORMATS.join(', ')}`);
+  }
   const publicUrl = pick('publicUrl');
   if (publicUrl !== undefined && !/^https?:\/\/[^/]+/.test(publicUrl)) {
     throw new ConfigError(`--public-url must be an http(s) URL, got "${publicUrl}"`);
@@ -148,7 +132,8 @@ export function loadConfig(env: Record<string, string | undefined>, flags: Confi
     wholeImageMemberQuota: integer('--whole-image-member-quota', pick('wholeImageMemberQuota')!, Number.MIN_SAFE_INTEGER),
     tokenTtl: integer('--token-ttl', pick('tokenTtl')!, 1),
     logLevel,
-    jobs: flags.jobs !== false,
+    logFormat,
+    jobs: flags.jobs !== false && !(optionOf('jobs').env in env),
     jobRetentionSeconds: integer('--job-retention', pick('jobRetention')!, 60),
     jobLeaseSeconds: integer('--job-lease', pick('jobLease')!, 1),
     dbStatementTimeoutMs: seconds('--db-statement-timeout', pick('dbStatementTimeout')!, 3600),

@@ -12,6 +12,7 @@ import { JobRepo } from './repos/job-repo.js';
 import { KmsGrantRepo } from './repos/kms-grant-repo.js';
 import { MemberRepo } from './repos/member-repo.js';
 import { OrgRepo } from './repos/org-repo.js';
+import { RevocationRepo } from './repos/revocation-repo.js';
 import { UploadRepo } from './repos/upload-repo.js';
 import { AccessKeyService } from './services/access-key-service.js';
 import { DomainService } from './services/domain-service.js';
@@ -21,6 +22,10 @@ import { BatchMemberService } from './services/batch-member-service.js';
 import { JobService } from './services/job-service.js';
 import { MemberService } from './services/member-service.js';
 import { OrganizationService } from './services/organization-service.js';
+import { ProjectService } from './services/project-service.js';
+import { Revocations } from './services/revocation-service.js';
+import { RoleService } from './services/role-service.js';
+import { UserService } from './services/user-service.js';
 
 /** Where clients reach us; known once the server is listening (port 0 picks one). */
 export interface Urls {
@@ -56,6 +61,10 @@ export interface Container {
   identity: IdentityService;
   /** Keystone domains: the accounts. */
   domains: DomainService;
+  /** Keystone projects, users and role assignments (administration). */
+  projects: ProjectService;
+  users: UserService;
+  roles: RoleService;
   organizations: OrganizationService;
   /** Huawei IAM's permanent access keys, and the key of each signed request. */
   accessKeys: AccessKeyService;
@@ -85,8 +94,9 @@ export async function buildContainer(config: Readonly<Config>, options: { clock?
       grants: new KmsGrantRepo(store.db), jobs: new JobRepo(store), uploads: new UploadRepo(store), orgs,
       accessKeys: new AccessKeyRepo(store),
     };
+    const revocations = new Revocations(new RevocationRepo(store), clock);
     const identity = new IdentityService(store, repos.identity, clock, caches, config.tokenTtl, () => urls, box,
-      { attempts: config.lockoutFailureAttempts, durationMs: config.lockoutDurationSeconds * 1000 });
+      revocations, { attempts: config.lockoutFailureAttempts, durationMs: config.lockoutDurationSeconds * 1000 });
     await identity.init();
     const instanceId = `${hostname()}:${process.pid}:${hexId().slice(0, 8)}`.slice(0, 64);
     const images = new ImageService(store, clock, {
@@ -98,11 +108,14 @@ export async function buildContainer(config: Readonly<Config>, options: { clock?
     const jobs = new JobService(repos.jobs, clock, caches, config.maxQueuedPairs);
     const batch = new BatchMemberService(store, jobs, repos);
     const domains = new DomainService(repos.identity, clock);
+    const projects = new ProjectService(repos.identity, revocations, clock, config.tokenTtl);
+    const users = new UserService(repos.identity, revocations, clock, config.tokenTtl);
+    const roles = new RoleService(repos.identity, revocations, config.tokenTtl);
     const organizations = new OrganizationService(store, repos.orgs, repos.identity, clock);
     const accessKeys = new AccessKeyService(repos.accessKeys, repos.identity, box, clock, caches);
     return {
-      config, instanceId, store, caches, clock, urls, repos, identity, domains, organizations, accessKeys, images,
-      members, jobs, batch,
+      config, instanceId, store, caches, clock, urls, repos, identity, domains, projects, users, roles, organizations,
+      accessKeys, images, members, jobs, batch,
       close: () => store.close(),
     };
   } catch (err) {

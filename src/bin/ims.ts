@@ -2,11 +2,12 @@
 import fs from 'node:fs';
 import v8 from 'node:v8';
 import path from 'node:path';
-import { Command, Option } from 'commander';
-import { pino } from 'pino';
+import { createRequire } from 'node:module';
+import { Command } from 'commander';
 import { buildApp } from '../app.js';
 import { addAccountCommands } from './accounts.js';
-import { SecretBoxError } from '../auth/secret-box.js';
+import { failureLine } from './failures.js';
+import { addOptions, envOnly } from './flags.js';
 import { type Config, ConfigError, type ConfigFlags, loadConfig, publicUrlFor } from '../config.js';
 import { buildContainer, type Container, storeOptions } from '../container.js';
 import { openStore } from '../db/database.js';
@@ -15,45 +16,23 @@ import { logHealth } from '../db/health.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { contextFor } from '../domain/context.js';
 import { AppError } from '../errors/app-error.js';
+import type { BootstrapSummary } from '../services/identity-bootstrap.js';
 import { createJobRunner } from '../jobs/tasks.js';
+import { createLogger } from '../log.js';
 import { secureFiles } from '../storage/permissions.js';
 
 // V8 lets garbage grow to several times what is live before it collects; favouring size keeps a process near
 // what it holds (its code and --cache-mb): test/hostile/memory, bench/README for what it costs.
 v8.setFlagsFromString('--optimize-for-size');
 
-/** The flags every command shares; each also reads its IMS_* environment variable. */
-function withConfigFlags(cmd: Command): Command {
-  return cmd
-    .option('--host <host>', 'address to listen on (IMS_HOST, default 127.0.0.1)')
-    .option('--port <port>', 'port; 0 picks a free one (IMS_PORT, default 9292)')
-    .option('--database-url <url>', 'sqlite:<file>, sqlite::memory: or postgres://... (IMS_DATABASE_URL)')
-    .option('--data-dir <dir>', 'SQLite file, image data, generated credentials (IMS_DATA_DIR, default ./data)')
-    .option('--public-url <url>', 'URL clients use to reach this service (IMS_PUBLIC_URL)')
-    .option('--region <name>', 'region in the token catalog (IMS_REGION, default RegionOne)')
-    .option('--bootstrap <file>', 'identity bootstrap file applied at start (IMS_BOOTSTRAP_FILE)')
-    .option('--member-quota <n>', 'members per image, negative = unlimited (IMS_MEMBER_QUOTA, default 256)')
-    .option('--whole-image-member-quota <n>', 'members per full-ECS image (IMS_WHOLE_IMAGE_MEMBER_QUOTA, default 10)')
-    .option('--token-ttl <seconds>', 'token lifetime (IMS_TOKEN_TTL, default 86400)')
-    .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (IMS_LOG_LEVEL, default info)')
-    .option('--job-retention <seconds>', 'how long finished jobs are kept (IMS_JOB_RETENTION, default 86400)')
-    .option('--job-lease <seconds>', 'lease after which the work of a dead process (a RUNNING job, an upload) is taken over (IMS_JOB_LEASE, default 30)')
-    .option('--db-statement-timeout <seconds>', 'longest database statement or SQLite write-lock wait; then 503 (IMS_DB_STATEMENT_TIMEOUT, default 10)')
-    .option('--db-connect-timeout <seconds>', 'longest wait for a PostgreSQL connection; then 503 (IMS_DB_CONNECT_TIMEOUT, default 5)')
-    .option('--master-key-file <file>', 'key sealing stored secrets, created 0600 if missing (IMS_MASTER_KEY_FILE, default <data-dir>/master.key; IMS_MASTER_KEY, base64 of 32 bytes, wins)')
-    .option('--lockout-failure-attempts <n>', 'failed logins in a row that lock an account, 0: never (IMS_LOCKOUT_FAILURE_ATTEMPTS, default 0)')
-    .option('--lockout-duration <seconds>', 'how long a locked account stays locked (IMS_LOCKOUT_DURATION, default 1800)')
-    .option('--login-failures-per-minute <n>', 'failed logins per source address per minute before 429, 0: no limit (IMS_LOGIN_FAILURES_PER_MINUTE, default 10)')
-    .option('--cache-mb <mb>', 'memory all caches share (images, pages, members, jobs, tokens, key lookups, bodies), 0: none '
-      + '(IMS_CACHE_MB, default 64)')
-    .option('--rate-limit-per-source <n>', 'requests a minute from one address, 0: no limit (IMS_RATE_LIMIT_PER_SOURCE, default 0)')
-    .option('--rate-limit-per-project <n>', 'requests a minute for one project, 0: no limit (IMS_RATE_LIMIT_PER_PROJECT, default 0)')
-    .option('--max-queued-pairs <n>', 'pairs a project\'s unfinished batch jobs may hold, 0: no limit (IMS_MAX_QUEUED_PAIRS, default 2000000)')
-    .option('--request-timeout <seconds>', 'time to send request headers and an API body, longest pause in an upload; then 408 (IMS_REQUEST_TIMEOUT, default 30)');
-}
+/** The database of the command: a failure to use it names it (src/bin/failures.ts). */
+let databaseUrl: string | undefined;
 
+/** The configuration of a command: commander has applied the IMS_* variables and defaults of its own flags. */
 function config(flags: ConfigFlags): Readonly<Config> {
-  return loadConfig(process.env, flags);
+  const cfg = loadConfig(envOnly(process.env), flags);
+  databaseUrl = cfg.databaseUrl;
+  return cfg;
 }
 
 /** Writes `<data-dir>/admin-openrc.sh` (mode 0600) so `. data/admin-openrc.sh && openstack image list` works. */
@@ -78,7 +57,7 @@ function writeOpenrc(cfg: Config, publicUrl: string, password: string): string {
   return file;
 }
 
-async function applyBootstrapFile(container: Container, file: string): Promise<void> {
+async function applyBootstrapFile(container: Container, file: string): Promise<BootstrapSummary> {
   const text = fs.readFileSync(file, 'utf8');
   let spec: unknown;
   try {
@@ -86,15 +65,15 @@ async function applyBootstrapFile(container: Container, file: string): Promise<v
   } catch (err) {
     throw new ConfigError(`bootstrap file ${file} is not valid JSON: ${(err as Error).message}`);
   }
-  await container.identity.applyBootstrap(spec as never);
+  return container.identity.applyBootstrap(spec as never);
 }
 
-/** Runs `stop` once on SIGTERM or SIGINT. */
+/** Runs `stop` on SIGTERM or SIGINT; a second signal ends the process at once. */
 function onSignal(stop: (signal: string) => Promise<void>): void {
   let stopping = false;
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.on(signal, () => {
-      if (stopping) return;
+      if (stopping) process.exit(1);
       stopping = true;
       stop(signal).then(() => process.exit(0), (err) => {
         console.error(err);
@@ -106,8 +85,7 @@ function onSignal(stop: (signal: string) => Promise<void>): void {
 
 async function serve(flags: ConfigFlags): Promise<void> {
   const cfg = config(flags);
-  const logger = { level: cfg.logLevel };
-  const log = pino(logger);
+  const log = createLogger(cfg);
   const container = await buildContainer(cfg);
   secureFiles(cfg);
   logHealth(container.store.health, log);
@@ -119,22 +97,8 @@ async function serve(flags: ConfigFlags): Promise<void> {
   });
   await sweepUploads(true);
   const sweeper = setInterval(() => { void sweepUploads(false); }, cfg.jobLeaseSeconds * 1000);
-  const app = await buildApp(container, { logger });
-  await app.listen({ host: cfg.host, port: cfg.port });
-  const address = app.server.address();
-  const port = typeof address === 'object' && address ? address.port : cfg.port;
-  container.urls.publicUrl = publicUrlFor(cfg, port);
-  const password = cfg.bootstrapFile ? undefined : await container.identity.createDefaultAdmin();
-  if (password) {
-    const file = writeOpenrc(cfg, container.urls.publicUrl, password);
-    process.stdout.write(`Created admin user "admin" (project "admin") with password: ${password}\n`
-      + `Credentials written to ${file}\n`);
-  }
+  const app = await buildApp(container, { loggerInstance: log });
   const runner = cfg.jobs ? createJobRunner(container, log) : undefined;
-  runner?.start();
-  // The address is always announced (--port 0 picks one), whatever the log level short of silent.
-  const announce = cfg.logLevel === 'silent' ? log : log.child({}, { level: 'info' });
-  announce.info({ port, url: container.urls.publicUrl, database: container.store.dialect, jobs: cfg.jobs }, 'ims listening');
   onSignal(async (signal) => {
     log.info({ signal }, 'shutting down: draining in-flight requests');
     clearInterval(sweeper);
@@ -143,6 +107,30 @@ async function serve(flags: ConfigFlags): Promise<void> {
     await container.close();
     log.info('stopped');
   });
+  // Requests wait until the process is started: the admin's openrc is written before any answer (/healthz too).
+  let started = false;
+  let start!: () => void;
+  const starting = new Promise<void>((resolve) => { start = resolve; });
+  app.addHook('onRequest', (_request, _reply, done) => {
+    if (started) done();
+    else void starting.then(() => done());
+  });
+  await app.listen({ host: cfg.host, port: cfg.port });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : cfg.port;
+  container.urls.publicUrl = publicUrlFor(cfg, port);
+  // Announcements are logged whatever the level short of silent: the address (--port 0 picks one), the password.
+  const announce = cfg.logLevel === 'silent' ? log : log.child({}, { level: 'info' });
+  const password = cfg.bootstrapFile ? undefined : await container.identity.createDefaultAdmin();
+  if (password) {
+    const file = writeOpenrc(cfg, container.urls.publicUrl, password);
+    announce.info({ user: 'admin', project: 'admin', openrc: file },
+      `created admin user "admin" (project "admin") with password: ${password}; credentials written to ${file}`);
+  }
+  runner?.start();
+  started = true;
+  start();
+  announce.info({ port, url: container.urls.publicUrl, database: container.store.dialect, jobs: cfg.jobs }, 'ims listening');
 }
 
 async function migrate(flags: ConfigFlags): Promise<void> {
@@ -159,8 +147,14 @@ async function migrate(flags: ConfigFlags): Promise<void> {
 async function bootstrap(file: string, flags: ConfigFlags): Promise<void> {
   const container = await buildContainer(config(flags));
   try {
-    await applyBootstrapFile(container, file);
-    process.stdout.write(`applied ${file}\n`);
+    const summary = await applyBootstrapFile(container, file);
+    // The ids every share and openrc needs: one line each, `kind domain/name id` (`name id` for a domain).
+    const lines = [
+      ...summary.domains.map((d) => `domain ${d.name} ${d.id}`),
+      ...summary.projects.map((p) => `project ${p.domain}/${p.name} ${p.id}`),
+      ...summary.users.map((u) => `user ${u.domain}/${u.name} ${u.id}`),
+    ];
+    process.stdout.write(`applied ${file}\n${lines.map((l) => `${l}\n`).join('')}`);
   } finally {
     await container.close();
   }
@@ -200,44 +194,47 @@ async function rotateTokenKey(flags: ConfigFlags): Promise<void> {
 // Every file this process creates (database, WAL, image data, keys, openrc) is the service user's alone.
 process.umask(0o077);
 
+const { version } = createRequire(import.meta.url)('../../../package.json') as { version: string };
+
 const program = new Command('ims')
   .description('Image sharing service: Huawei Cloud / OTC IMS and OpenStack Glance v2 compatible')
+  .version(version)
   .showHelpAfterError();
+/** The flags of the commands that open the database and exit. */
+const withDatabaseFlags = (cmd: Command) => addOptions(cmd, ['database']);
 
-withConfigFlags(program.command('serve').description('run the HTTP service (and a job runner unless --no-jobs)'))
-  .addOption(new Option('--no-jobs', 'do not run the job runner in this process'))
+addOptions(program.command('serve').description('run the HTTP service (and a job runner unless --no-jobs)'),
+  ['database', 'process', 'serve'])
   .action((opts: ConfigFlags) => serve(opts));
-withConfigFlags(program.command('worker').description('run only a job runner against the configured database'))
+addOptions(program.command('worker').description('run only a job runner against the configured database'),
+  ['database', 'process'])
   .action(async (opts: ConfigFlags) => {
     const { runWorker } = await import('../jobs/worker-main.js');
     await runWorker(config(opts));
   });
-withConfigFlags(program.command('migrate').description('apply database migrations and exit'))
+withDatabaseFlags(program.command('migrate').description('apply database migrations and exit'))
   .action((opts: ConfigFlags) => migrate(opts));
-withConfigFlags(program.command('bootstrap').argument('<file>', 'identity bootstrap JSON file')
+withDatabaseFlags(program.command('bootstrap').argument('<file>', 'identity bootstrap JSON file')
   .description('apply an identity bootstrap file and exit'))
   .action((file: string, opts: ConfigFlags) => bootstrap(file, opts));
 
-withConfigFlags(program.command('rotate-token-key')
+withDatabaseFlags(program.command('rotate-token-key')
   .description('sign tokens with a new key; tokens signed with the old one stay valid until they expire'))
   .action((opts: ConfigFlags) => rotateTokenKey(opts));
 
 const kms = program.command('kms-grant').description('record which projects a KMS key has been granted to');
-withConfigFlags(kms.command('add').argument('<key-id>').argument('<project-id>')
+withDatabaseFlags(kms.command('add').argument('<key-id>').argument('<project-id>')
   .description('grant a KMS key to a project: encrypted images using it may then be shared with that project'))
   .action((key: string, project: string, opts: ConfigFlags) => kmsGrant('add', [key, project], opts));
-withConfigFlags(kms.command('remove').argument('<key-id>').argument('<project-id>').description('revoke a grant'))
+withDatabaseFlags(kms.command('remove').argument('<key-id>').argument('<project-id>').description('revoke a grant'))
   .action((key: string, project: string, opts: ConfigFlags) => kmsGrant('remove', [key, project], opts));
-withConfigFlags(kms.command('list').argument('[key-id]').description('list grants (key, project, time)'))
+withDatabaseFlags(kms.command('list').argument('[key-id]').description('list grants (key, project, time)'))
   .action((key: string | undefined, opts: ConfigFlags) => kmsGrant('list', key === undefined ? [] : [key], opts));
 
-addAccountCommands(program, withConfigFlags, async (flags) => buildContainer(config(flags)));
+addAccountCommands(program, withDatabaseFlags, async (flags) => buildContainer(config(flags)));
 (await import('../cli/index.js')).addClientCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
-  const message = err instanceof ConfigError || err instanceof SecretBoxError
-    || (err instanceof Error && err.message.startsWith('bootstrap:'))
-    ? err.message : (err as Error)?.stack ?? String(err);
-  process.stderr.write(`ims: ${message}\n`);
+  process.stderr.write(`ims: ${failureLine(err, databaseUrl)}\n`);
   process.exit(1);
 });

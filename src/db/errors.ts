@@ -77,3 +77,18 @@ export function transientReason(err: unknown): string | undefined {
 }
 
 export const isTransient = (err: unknown): boolean => transientReason(err) !== undefined;
+
+/**
+ * Why a database cannot be used at all (at start: unreachable, refusing the credentials, missing, a SQLite file that
+ * cannot be opened), or undefined for every other error.
+ */
+export function unusableReason(err: unknown): string | undefined {
+  const transient = transientReason(err);
+  if (transient !== undefined) return transient;
+  const e = err as { code?: unknown; message?: unknown } | null;
+  const code = typeof e?.code === 'string' ? e.code : '';
+  const message = typeof e?.message === 'string' ? e.message : '';
+  // SQLite's own codes; PostgreSQL's invalid authorization (28xxx) and invalid catalog name (3D000).
+  if (/^SQLITE_/.test(code) || /^(28|3D)[0-9A-Z]{3}$/.test(code)) return message;
+  return undefined;
+}

@@ -12,6 +12,7 @@ import * as userLockout from './migrations/0009-user-lockout.js';
 import * as jobFairness from './migrations/0010-job-fairness.js';
 import * as accountsOrganizations from './migrations/0011-accounts-organizations.js';
 import * as memberTypes from './migrations/0012-member-types.js';
+import * as identityAdmin from './migrations/0013-identity-admin.js';
 import * as accessKeyStatus from './migrations/0014-access-key-status.js';
 
 const MIGRATIONS: Record<string, Migration> = {
@@ -27,6 +28,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0010-job-fairness': jobFairness,
   '0011-accounts-organizations': accountsOrganizations,
   '0012-member-types': memberTypes,
+  '0013-identity-admin': identityAdmin,
   '0014-access-key-status': accessKeyStatus,
 };
 

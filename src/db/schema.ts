@@ -6,6 +6,10 @@ export interface ProjectTable {
   name: string;
   domain_id: string;
   created_at: string;
+  /** Migration 0013. */
+  description: Generated<string>;
+  /** 1 or 0: no one logs into a disabled project (migration 0013). */
+  enabled: Generated<number>;
 }
 
 export interface UserTable {
@@ -13,11 +17,16 @@ export interface UserTable {
   name: string;
   domain_id: string;
   password_hash: string;
-  default_project_id: string;
+  /** Optional since migration 0013 (cleared when the project is deleted). */
+  default_project_id: string | null;
   created_at: string;
   /** Failed password checks in a row (migration 0009). */
   failed_auth_count: Generated<number>;
   failed_auth_at: string | null;
+  /** 1 or 0: a disabled user cannot log in (migration 0013). */
+  enabled: Generated<number>;
+  description: string | null;
+  email: string | null;
 }
 
 export interface RoleAssignmentTable {
@@ -187,6 +196,18 @@ export interface OrgAccountTable {
   joined_at: string;
 }
 
+/** A Keystone token revocation event (migration 0013): null fields match any token. */
+export interface RevocationEventTable {
+  id: Generated<number>;
+  audit_id: string | null;
+  user_id: string | null;
+  project_id: string | null;
+  /** Tokens issued at or before this time (ISO, milliseconds) are refused. */
+  issued_before: string;
+  /** When every token it matches has expired: the event may go. */
+  expires_at: string;
+}
+
 export interface Database {
   domains: DomainTable;
   organizations: OrganizationTable;
@@ -204,4 +225,5 @@ export interface Database {
   job_results: JobResultTable;
   list_revs: ListRevTable;
   uploads: UploadTable;
+  revocation_events: RevocationEventTable;
 }

@@ -1,7 +1,7 @@
-import { pino } from 'pino';
 import type { Config } from '../config.js';
 import { buildContainer } from '../container.js';
 import { logHealth } from '../db/health.js';
+import { createLogger } from '../log.js';
 import { secureFiles } from '../storage/permissions.js';
 import { createJobRunner } from './tasks.js';
 
@@ -11,7 +11,7 @@ import { createJobRunner } from './tasks.js';
  * stopped it: the runner stops claiming, the running job finishes, the database is closed.
  */
 export async function runWorker(config: Readonly<Config>): Promise<void> {
-  const log = pino({ level: config.logLevel });
+  const log = createLogger(config);
   const container = await buildContainer(config);
   secureFiles(config);
   logHealth(container.store.health, log);

@@ -5,7 +5,10 @@ import type { AccessKeyTable, Database } from '../db/schema.js';
 
 export type AccessKeyRow = Selectable<AccessKeyTable>;
 
-/** A user's domain and default project, and every role they hold on any project (a domain-scoped signed caller). */
+/**
+ * A user's domain and default project (else the first project it holds a role on), and every role it holds on any
+ * project (a domain-scoped signed caller).
+ */
 export interface DomainCaller {
   domainId: string;
   defaultProjectId: string;
@@ -16,8 +19,11 @@ export interface DomainCaller {
 function queries(store: Store) {
   const { db } = store;
   return {
+    // A disabled user's keys sign nothing (Keystone: a disabled user cannot authenticate).
     byAccess: store.prepare((p: { access: string }) => db.selectFrom('access_keys')
-      .select(['access', 'secret', 'user_id', 'status']).where('access', '=', p.access), { coalesce: true }),
+      .innerJoin('users', 'users.id', 'access_keys.user_id')
+      .select(['access_keys.access', 'access_keys.secret', 'access_keys.user_id', 'access_keys.status'])
+      .where('access_keys.access', '=', p.access).where('users.enabled', '=', 1), { coalesce: true }),
     touch: store.prepare((p: { access: string; now: string }) => db.updateTable('access_keys')
       .set({ last_used_at: p.now }).where('access', '=', p.access)),
   };
@@ -36,7 +42,10 @@ export class AccessKeyRepo {
     this.q = queries(store);
   }
 
-  /** What a signature is checked against: read on every signed request, so a deleted or disabled key fails at once. */
+  /**
+   * What a signature is checked against: read on every signed request, so a deleted or disabled key, or a disabled
+   * user's, fails at once.
+   */
   credential(access: string): Promise<Pick<AccessKeyRow, 'access' | 'secret' | 'user_id' | 'status'> | undefined> {
     return this.q.byAccess.first({ access });
   }
@@ -92,8 +101,9 @@ export class AccessKeyRepo {
     const user = await this.db.selectFrom('users').select(['domain_id', 'default_project_id'])
       .where('id', '=', userId).executeTakeFirst();
     if (!user) return undefined;
-    const roles = await this.db.selectFrom('role_assignments').select('role').distinct()
-      .where('user_id', '=', userId).orderBy('role').execute();
-    return { domainId: user.domain_id, defaultProjectId: user.default_project_id, roles: roles.map((r) => r.role) };
+    const held = await this.db.selectFrom('role_assignments').select(['role', 'project_id'])
+      .where('user_id', '=', userId).orderBy('project_id').execute();
+    const roles = [...new Set(held.map((r) => r.role))].sort();
+    return { domainId: user.domain_id, defaultProjectId: user.default_project_id ?? held[0]?.project_id ?? '', roles };
   }
 }

@@ -1,11 +1,33 @@
 import type { Kysely } from 'kysely';
 import type { Store } from '../db/database.js';
 import type { Db } from '../db/prepared.js';
-import type { Insertable, Selectable } from 'kysely';
-import type { Database, DomainTable, ProjectTable, UserTable } from '../db/schema.js';
+import type { Insertable, Selectable, Updateable } from 'kysely';
+import type { Database, DomainTable, ProjectTable, RoleAssignmentTable, UserTable } from '../db/schema.js';
 
 export type UserRow = Selectable<UserTable>;
+export type ProjectRow = Selectable<ProjectTable>;
 export type DomainRow = DomainTable;
+
+/** A role assignment with the names `GET /v3/role_assignments?include_names` shows. */
+export interface AssignmentRow extends RoleAssignmentTable {
+  user_name: string;
+  user_domain_id: string;
+  user_domain_name: string;
+  project_name: string;
+  project_domain_id: string;
+  project_domain_name: string;
+}
+
+/** What a list of projects or users may be narrowed to (Keystone's query filters). */
+export interface ListFilter {
+  name?: string;
+  domainId?: string;
+  enabled?: boolean;
+}
+
+export type ProjectPatch = Pick<Updateable<ProjectTable>, 'name' | 'description' | 'enabled'>;
+export type UserPatch = Pick<Updateable<UserTable>, 'name' | 'password_hash' | 'default_project_id' | 'enabled'
+  | 'description' | 'email' | 'failed_auth_count' | 'failed_auth_at'>;
 
 export const DEFAULT_DOMAIN = { id: 'default', name: 'Default' } as const;
 
@@ -63,28 +85,49 @@ export class IdentityRepo {
   }
 
   /** The account's projects, in id order. */
-  projectsOfDomain(domainId: string, trx: Db = this.db): Promise<ProjectTable[]> {
+  projectsOfDomain(domainId: string, trx: Db = this.db): Promise<ProjectRow[]> {
     return trx.selectFrom('projects').selectAll().where('domain_id', '=', domainId).orderBy('id').execute();
   }
 
-  projectById(id: string, trx?: Db): Promise<ProjectTable | undefined> {
+  projectById(id: string, trx?: Db): Promise<ProjectRow | undefined> {
     return this.q.projectById.first({ id }, trx);
   }
 
-  projectByName(domainId: string, name: string, trx?: Db): Promise<ProjectTable | undefined> {
+  projectByName(domainId: string, name: string, trx?: Db): Promise<ProjectRow | undefined> {
     return this.q.projectByName.first({ domainId, name }, trx);
   }
 
-  listProjects(filter: { name?: string; domainId?: string }, trx: Db = this.db): Promise<ProjectTable[]> {
-    let q = trx.selectFrom('projects').selectAll().orderBy('name');
+  listProjects(filter: ListFilter, trx: Db = this.db): Promise<ProjectRow[]> {
+    let q = trx.selectFrom('projects').selectAll().orderBy('name').orderBy('id');
     if (filter.name !== undefined) q = q.where('name', '=', filter.name);
     if (filter.domainId !== undefined) q = q.where('domain_id', '=', filter.domainId);
+    if (filter.enabled !== undefined) q = q.where('enabled', '=', filter.enabled ? 1 : 0);
     return q.execute();
   }
 
-  /** Inserts the project unless its id or name is taken (another process may be inserting it too). */
-  async insertProject(row: ProjectTable, trx: Db = this.db): Promise<void> {
-    await trx.insertInto('projects').values(row).onConflict((oc) => oc.doNothing()).execute();
+  /** Inserts the project unless its id or name is taken (another process may be inserting it too): whether it did. */
+  async insertProject(row: Insertable<ProjectTable>, trx: Db = this.db): Promise<boolean> {
+    const res = await trx.insertInto('projects').values(row).onConflict((oc) => oc.doNothing()).executeTakeFirst();
+    return Number(res.numInsertedOrUpdatedRows ?? 0n) > 0;
+  }
+
+  /** Whether the project was there; a name taken in its domain throws a unique violation. */
+  async updateProject(id: string, patch: ProjectPatch, trx: Db = this.db): Promise<boolean> {
+    const res = await trx.updateTable('projects').set(patch).where('id', '=', id).executeTakeFirst();
+    return Number(res.numUpdatedRows) > 0;
+  }
+
+  /** Deletes the project and (foreign keys) its role assignments; users whose default it was keep none. */
+  async deleteProject(id: string, trx: Db = this.db): Promise<boolean> {
+    const res = await trx.deleteFrom('projects').where('id', '=', id).executeTakeFirst();
+    return Number(res.numDeletedRows) > 0;
+  }
+
+  /** The projects on which the user holds a role, by name. */
+  projectsWithRolesOf(userId: string, trx: Db = this.db): Promise<ProjectRow[]> {
+    return trx.selectFrom('projects').selectAll()
+      .where('id', 'in', (eb) => eb.selectFrom('role_assignments').select('project_id').where('user_id', '=', userId))
+      .orderBy('name').orderBy('id').execute();
   }
 
   userById(id: string, trx?: Db): Promise<UserRow | undefined> {
@@ -100,14 +143,30 @@ export class IdentityRepo {
     return Number(row.n);
   }
 
-  /** Inserts the user unless its id or name is taken (another process may be inserting it too). */
-  async insertUser(row: Insertable<UserTable>, trx: Db = this.db): Promise<void> {
-    await trx.insertInto('users').values(row).onConflict((oc) => oc.doNothing()).execute();
+  listUsers(filter: ListFilter, trx: Db = this.db): Promise<UserRow[]> {
+    let q = trx.selectFrom('users').selectAll().orderBy('name').orderBy('id');
+    if (filter.name !== undefined) q = q.where('name', '=', filter.name);
+    if (filter.domainId !== undefined) q = q.where('domain_id', '=', filter.domainId);
+    if (filter.enabled !== undefined) q = q.where('enabled', '=', filter.enabled ? 1 : 0);
+    return q.execute();
   }
 
-  async updateUser(id: string, patch: Partial<Pick<UserTable, 'password_hash' | 'default_project_id'>>,
-    trx: Db = this.db): Promise<void> {
-    await trx.updateTable('users').set(patch).where('id', '=', id).execute();
+  /** Inserts the user unless its id or name is taken (another process may be inserting it too): whether it did. */
+  async insertUser(row: Insertable<UserTable>, trx: Db = this.db): Promise<boolean> {
+    const res = await trx.insertInto('users').values(row).onConflict((oc) => oc.doNothing()).executeTakeFirst();
+    return Number(res.numInsertedOrUpdatedRows ?? 0n) > 0;
+  }
+
+  /** Whether the user was there; a name taken in its domain throws a unique violation. */
+  async updateUser(id: string, patch: UserPatch, trx: Db = this.db): Promise<boolean> {
+    const res = await trx.updateTable('users').set(patch).where('id', '=', id).executeTakeFirst();
+    return Number(res.numUpdatedRows) > 0;
+  }
+
+  /** Deletes the user and (foreign keys) its role assignments and access keys. */
+  async deleteUser(id: string, trx: Db = this.db): Promise<boolean> {
+    const res = await trx.deleteFrom('users').where('id', '=', id).executeTakeFirst();
+    return Number(res.numDeletedRows) > 0;
   }
 
   async rolesOn(userId: string, projectId: string, trx?: Db): Promise<string[]> {
@@ -124,6 +183,44 @@ export class IdentityRepo {
         .values(roles.map((role) => ({ user_id: userId, project_id: projectId, role })))
         .onConflict((oc) => oc.columns(['user_id', 'project_id', 'role']).doNothing()).execute();
     }
+  }
+
+  /** Gives the user the role on the project (already held: nothing changes). */
+  async grantRole(userId: string, projectId: string, role: string, trx: Db = this.db): Promise<void> {
+    await trx.insertInto('role_assignments').values({ user_id: userId, project_id: projectId, role })
+      .onConflict((oc) => oc.columns(['user_id', 'project_id', 'role']).doNothing()).execute();
+  }
+
+  /** Whether the user held the role on the project. */
+  async revokeRole(userId: string, projectId: string, role: string, trx: Db = this.db): Promise<boolean> {
+    const res = await trx.deleteFrom('role_assignments').where('user_id', '=', userId)
+      .where('project_id', '=', projectId).where('role', '=', role).executeTakeFirst();
+    return Number(res.numDeletedRows) > 0;
+  }
+
+  /**
+   * Role assignments with their user's and project's names, narrowed to a user, a project and a role; by user
+   * name, project name and role (the same order in every run, whatever the ids).
+   */
+  assignments(filter: { userId?: string; projectId?: string; role?: string }, trx: Db = this.db)
+    : Promise<AssignmentRow[]> {
+    let q = trx.selectFrom('role_assignments as a')
+      .innerJoin('users as u', 'u.id', 'a.user_id').innerJoin('projects as p', 'p.id', 'a.project_id')
+      .innerJoin('domains as ud', 'ud.id', 'u.domain_id').innerJoin('domains as pd', 'pd.id', 'p.domain_id')
+      .select(['a.user_id', 'a.project_id', 'a.role', 'u.name as user_name', 'u.domain_id as user_domain_id',
+        'ud.name as user_domain_name', 'p.name as project_name', 'p.domain_id as project_domain_id',
+        'pd.name as project_domain_name'])
+      .orderBy('u.name').orderBy('a.user_id').orderBy('p.name').orderBy('a.project_id').orderBy('a.role');
+    if (filter.userId !== undefined) q = q.where('a.user_id', '=', filter.userId);
+    if (filter.projectId !== undefined) q = q.where('a.project_id', '=', filter.projectId);
+    if (filter.role !== undefined) q = q.where('a.role', '=', filter.role);
+    return q.execute();
+  }
+
+  /** Every role name some user holds. */
+  async assignedRoles(trx: Db = this.db): Promise<string[]> {
+    const rows = await trx.selectFrom('role_assignments').select('role').distinct().orderBy('role').execute();
+    return rows.map((r) => r.role);
   }
 
   /** Projects on which the user holds at least one role. */

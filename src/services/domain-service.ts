@@ -3,7 +3,8 @@ import { clip } from '../domain/clip.js';
 import type { RequestContext } from '../domain/context.js';
 import { hasControl } from '../domain/control.js';
 import { quoteRepr } from '../domain/py-repr.js';
-import { badRequest, conflict, forbidden, notFound } from '../errors/app-error.js';
+import { badRequest, conflict, notFound } from '../errors/app-error.js';
+import { identityDenied as denied } from '../policy/identity.js';
 import type { DomainRow, IdentityRepo } from '../repos/identity-repo.js';
 import { MAX_DOMAIN_NAME } from './identity-bootstrap.js';
 
@@ -19,7 +20,6 @@ export interface DomainInput {
 /** Keystone's longest description we keep. */
 const MAX_DESCRIPTION = 255;
 
-const denied = (rule: string) => forbidden(`You are not authorized to perform the requested action: identity:${rule}.`);
 
 /** Keystone domains (accounts), with Keystone's default policy: admins manage them, users see their own. */
 export class DomainService {

@@ -1,8 +1,7 @@
 import { hashPassword } from '../auth/password.js';
 import type { SecretBox } from '../auth/secret-box.js';
-import type { ProjectTable } from '../db/schema.js';
 import { type Clock, hexId, isoNow } from '../domain/clock.js';
-import { DEFAULT_DOMAIN, type DomainRow, type IdentityRepo } from '../repos/identity-repo.js';
+import { DEFAULT_DOMAIN, type DomainRow, type IdentityRepo, type ProjectRow } from '../repos/identity-repo.js';
 
 /**
  * The bootstrap file. Domains (accounts) are named by `domain` on projects, users and access keys; without
@@ -13,6 +12,13 @@ export interface Bootstrap {
   projects?: { name: string; id?: string; domain?: string }[];
   users?: { name: string; password: string; project: string; domain?: string; roles?: string[] }[];
   access_keys?: { access: string; secret: string; user: string; domain?: string }[];
+}
+
+/** What a bootstrap file created or found: each entry with its domain's name and its id, in the file's order. */
+export interface BootstrapSummary {
+  domains: { name: string; id: string }[];
+  projects: { name: string; domain: string; id: string }[];
+  users: { name: string; domain: string; id: string }[];
 }
 
 /** Keystone's longest domain name. */
@@ -36,20 +42,33 @@ export class Bootstrapper {
     private readonly box: SecretBox,
   ) {}
 
-  async apply(spec: unknown): Promise<void> {
+  async apply(spec: unknown): Promise<BootstrapSummary> {
     validateBootstrap(spec);
-    for (const d of spec.domains ?? []) await this.ensureDomain(d.name, d.id);
-    for (const p of spec.projects ?? []) await this.ensureProject(p.name, p.id, await this.domainNamed(p.domain));
+    const summary: BootstrapSummary = { domains: [], projects: [], users: [] };
+    const noteProject = (p: ProjectRow, domain: DomainRow) => {
+      if (!summary.projects.some((s) => s.id === p.id)) summary.projects.push({ name: p.name, domain: domain.name, id: p.id });
+    };
+    for (const d of spec.domains ?? []) {
+      const domain = await this.ensureDomain(d.name, d.id);
+      summary.domains.push({ name: domain.name, id: domain.id });
+    }
+    for (const p of spec.projects ?? []) {
+      const domain = await this.domainNamed(p.domain);
+      noteProject(await this.ensureProject(p.name, p.id, domain), domain);
+    }
     for (const u of spec.users ?? []) {
       const domain = await this.domainNamed(u.domain);
       const project = await this.ensureProject(u.project, undefined, domain);
-      await this.ensureUser(u.name, u.password, project, u.roles ?? ['member', 'reader']);
+      noteProject(project, domain);
+      const id = await this.ensureUser(u.name, u.password, project, u.roles ?? ['member', 'reader']);
+      summary.users.push({ name: u.name, domain: domain.name, id });
     }
     for (const k of spec.access_keys ?? []) {
       const user = await this.repo.userByName((await this.domainNamed(k.domain)).id, k.user);
       if (!user) fail(`access key ${k.access} names unknown user "${k.user}"`);
       await this.repo.upsertAccessKey(k.access, this.box.seal(k.secret), user!.id, isoNow(this.clock));
     }
+    return summary;
   }
 
   async ensureDomain(name: string, id?: string): Promise<DomainRow> {
@@ -64,7 +83,7 @@ export class Bootstrapper {
   }
 
   async ensureProject(name: string, id?: string, domain: Pick<DomainRow, 'id' | 'name'> = DEFAULT_DOMAIN)
-    : Promise<ProjectTable> {
+    : Promise<ProjectRow> {
     let project = await this.repo.projectByName(domain.id, name);
     if (!project) {
       await this.repo.insertProject({ id: id ?? hexId(), name, domain_id: domain.id, created_at: isoNow(this.clock) });
@@ -77,8 +96,8 @@ export class Bootstrapper {
     return project!;
   }
 
-  /** The user, in its project's domain, with these roles on that project. */
-  async ensureUser(name: string, password: string, project: ProjectTable, roles: string[]): Promise<void> {
+  /** The user, in its project's domain, with these roles on that project: its id. */
+  async ensureUser(name: string, password: string, project: ProjectRow, roles: string[]): Promise<string> {
     const hash = await hashPassword(password);
     let user = await this.repo.userByName(project.domain_id, name);
     if (!user) {
@@ -91,6 +110,7 @@ export class Bootstrapper {
       await this.repo.updateUser(user.id, { password_hash: hash, default_project_id: project.id });
     }
     await this.repo.setRoles(user.id, project.id, [...new Set(roles)]);
+    return user.id;
   }
 
   /** The domain an entry names (`Default` when none): listed in the file or already stored. */

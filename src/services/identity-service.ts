@@ -1,16 +1,19 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { hashPassword, PasswordVerifier } from '../auth/password.js';
 import { SecretBox } from '../auth/secret-box.js';
 import { type TokenClaims, TokenSigner } from '../auth/token.js';
 import type { Cache, CacheSpace } from '../cache/cache-space.js';
 import type { Store } from '../db/database.js';
-import type { ProjectTable } from '../db/schema.js';
 import type { Clock } from '../domain/clock.js';
-import { clip } from '../domain/clip.js';
 import { contextFor, type RequestContext } from '../domain/context.js';
-import { AppError, badRequest, forbidden, notFound } from '../errors/app-error.js';
-import type { DomainRow, IdentityRepo, UserRow } from '../repos/identity-repo.js';
-import { type Bootstrap, Bootstrapper } from './identity-bootstrap.js';
+import { stableId } from '../domain/stable-id.js';
+import { AppError, badRequest, notFound } from '../errors/app-error.js';
+import { requireAdminOrSelf } from '../policy/identity.js';
+import type { DomainRow, IdentityRepo, ProjectRow, UserRow } from '../repos/identity-repo.js';
+import { type Bootstrap, Bootstrapper, type BootstrapSummary } from './identity-bootstrap.js';
+import type { Revocations } from './revocation-service.js';
+import { roleOf } from './role-service.js';
+import { MAX_PASSWORD_LENGTH } from './user-service.js';
 
 export interface Endpoints {
   publicUrl: string;
@@ -40,37 +43,39 @@ interface StoredKey {
 /** Keys are read again on an unknown token at most this often (one query a second, whatever comes in). */
 const KEY_RELOAD_MS = 1000;
 
-/** Keystone's default `[identity] max_password_length`. */
-const MAX_PASSWORD_LENGTH = 4096;
 
 const unauthorized = () => new AppError('unauthorized', 'The request you have made requires authentication.');
 
-/**
- * Ids derived from names, so catalog and role ids stay the same across restarts and processes: nothing to
- * keep (an md5 of a few bytes; the catalog is cached whole).
- */
-const stableId = (kind: string, name: string): string => createHash('md5').update(`${kind}:${name}`).digest('hex');
 
 /** Who a token is for: the user and project, each with its domain as the token shows it. */
 interface TokenScope {
   user: UserRow;
   userDomain: { id: string; name: string };
-  project: ProjectTable;
+  project: ProjectRow;
   projectDomain: { id: string; name: string };
 }
 
 type Ref = { id?: unknown; name?: unknown; domain?: { id?: unknown; name?: unknown } };
 
+/** A verified token: the context it gives, and its claims for the revocation events. */
+interface VerifiedToken {
+  ctx: RequestContext;
+  claims: TokenClaims;
+}
+
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** Keystone v3 subset: password authentication, stateless tokens, domains and projects, the bootstrap file. */
+/**
+ * Keystone v3 subset: password authentication, stateless tokens checked against the revocation events
+ * (revocation-service.ts), the bootstrap file. Projects, users and roles are administered by their own services.
+ */
 export class IdentityService {
   private signer: TokenSigner | undefined;
   private readonly passwords: PasswordVerifier;
-  /** Verified tokens' contexts until the tokens expire, so the hot path skips the HMAC and parsing. */
-  private readonly tokens: Cache<RequestContext>;
+  /** Verified tokens until they expire, so the hot path skips the HMAC and parsing. */
+  private readonly tokens: Cache<VerifiedToken>;
   /** The service catalog, under the public URL and region it was built for. */
   private readonly catalogs: Cache<unknown[], string>;
 
@@ -87,6 +92,7 @@ export class IdentityService {
     private readonly tokenTtl: number,
     private readonly endpoints: () => Endpoints,
     private readonly box: SecretBox,
+    private readonly revocations: Revocations,
     private readonly lockout: LockoutPolicy = { attempts: 0, durationMs: 0 },
   ) {
     this.passwords = new PasswordVerifier(caches);
@@ -97,11 +103,13 @@ export class IdentityService {
 
   /**
    * Seals secrets an earlier version stored in clear, then loads the token-signing keys, creating the first
-   * on first start (shared by every process on the database, sealed under the master key).
+   * on first start (shared by every process on the database, sealed under the master key), and the
+   * revocation events.
    */
   async init(): Promise<void> {
     await this.sealClearSecrets();
     await this.loadKeys();
+    await this.revocations.refresh();
   }
 
   /** A new token-signing key; the previous ones still verify the tokens they signed until those expire. */
@@ -118,14 +126,16 @@ export class IdentityService {
   }
 
   /**
-   * A token's context: `verify`, and when that fails, the keys read again (at most every few seconds: another
-   * process may have rotated them) and the token verified once more.
+   * A token's context when `verify` gave none: the revocation events read again if they are due (another
+   * process may have revoked it), and when the token still fails, the keys read again (at most every second:
+   * another process may have rotated them) and the token checked once more.
    */
   async verifyWithReload(token: string): Promise<RequestContext | undefined> {
-    const ctx = this.verify(token);
+    if (this.revocations.stale()) await this.revocations.refresh();
+    const ctx = this.check(token);
     if (ctx || this.clock.now().getTime() - this.keysLoadedAt < KEY_RELOAD_MS) return ctx;
     await this.loadKeys();
-    return this.verify(token);
+    return this.check(token);
   }
 
   /** `POST /v3/auth/tokens` with the password method. */
@@ -159,27 +169,25 @@ export class IdentityService {
       throw unauthorized();
     }
     if (user.failed_auth_count > 0) await this.repo.clearFailedAuth(user.id);
+    if (user.enabled !== 1) throw new AppError('unauthorized', `The account is disabled for user: ${user.id}.`);
     // Keystone: the users of a disabled domain cannot log in, nor anyone into its projects.
     const userDomain = await this.enabledDomain(user.domain_id);
     if (!userDomain) throw unauthorized();
 
     const scope = auth!.scope;
-    let project: ProjectTable | undefined;
+    let project: ProjectRow | undefined;
     if (scope === undefined || scope === null) {
-      project = await this.repo.projectById(user.default_project_id);
+      project = user.default_project_id === null ? undefined : await this.repo.projectById(user.default_project_id);
     } else if (isObject(scope) && isObject(scope.project)) {
       project = await this.findProject(scope.project as Ref);
     } else {
       throw badRequest('Only project scope is supported.');
     }
-    const projectDomain = project && await this.enabledDomain(project.domain_id);
+    const projectDomain = project?.enabled === 1 ? await this.enabledDomain(project.domain_id) : undefined;
     if (!project || !projectDomain) throw unauthorized();
     const roles = await this.repo.rolesOn(user.id, project.id);
     if (roles.length === 0) throw unauthorized();
-    const nowSec = Math.floor(this.clock.now().getTime() / 1000);
-    const { token, claims } = this.signer!.issue({
-      userId: user.id, projectId: project.id, roles, issuedAt: nowSec, expiresAt: nowSec + this.tokenTtl,
-    });
+    const { token, claims } = this.issue(user.id, project.id, roles);
     return { token, body: this.tokenBody(claims, { user, userDomain, project, projectDomain }) };
   }
 
@@ -219,15 +227,44 @@ export class IdentityService {
     }
   }
 
-  /** Token check on the hot path: signature and expiry only, no database round trip. */
+  /**
+   * Token check on the hot path: signature, expiry and the revocation events in memory, no database round trip.
+   * None when the events are due to be read again (at most every second): `verifyWithReload` reads them.
+   */
   verify(token: string): RequestContext | undefined {
-    const kept = this.tokens.get(token, 0);
-    if (kept) return kept;
+    return this.revocations.stale() ? undefined : this.check(token);
+  }
+
+  private check(token: string): RequestContext | undefined {
+    const kept = this.tokens.get(token, 0) ?? this.parse(token);
+    return kept && !this.revocations.revokes(kept.claims) ? kept.ctx : undefined;
+  }
+
+  private parse(token: string): VerifiedToken | undefined {
     const claims = this.signer!.verify(token, Math.floor(this.clock.now().getTime() / 1000));
     if (!claims) return undefined;
-    const ctx = contextFor(claims.userId, claims.projectId, claims.roles);
-    // The token (as key), the context and its roles.
-    return this.tokens.set(token, 0, ctx, 512 + 2 * token.length, claims.expiresAt * 1000);
+    const verified = { ctx: contextFor(claims.userId, claims.projectId, claims.roles), claims };
+    // The token (as key), the context and its roles, the claims.
+    return this.tokens.set(token, 0, verified, 640 + 2 * token.length, claims.expiresAt * 1000);
+  }
+
+  /**
+   * `DELETE /v3/auth/tokens`: Keystone's `identity:revoke_token` (admins revoke any token, others their own); an
+   * invalid, expired or revoked token is not found. Every process refuses it within REVOCATION_POLL_MS; this one
+   * at once.
+   */
+  async revokeToken(ctx: RequestContext, token: string): Promise<void> {
+    const claims = await this.validClaims(token);
+    requireAdminOrSelf(ctx, claims.userId, 'revoke_token');
+    await this.revocations.revoke({ auditId: claims.auditId, expiresAt: claims.expiresAt }, this.tokenTtl);
+  }
+
+  /** The claims of a token neither expired nor revoked (the events read again if due), else Keystone's 404. */
+  private async validClaims(token: string): Promise<TokenClaims> {
+    if (this.revocations.stale()) await this.revocations.refresh();
+    const claims = this.signer!.verify(token, Math.floor(this.clock.now().getTime() / 1000));
+    if (!claims || this.revocations.revokes(claims)) throw notFound('Could not find token.');
+    return claims;
   }
 
   /**
@@ -235,11 +272,8 @@ export class IdentityService {
    * admins validate any token, others only their own (the token's subject); else 403.
    */
   async describe(ctx: RequestContext, token: string): Promise<IssuedToken['body']> {
-    const claims = this.signer!.verify(token, Math.floor(this.clock.now().getTime() / 1000));
-    if (!claims) throw notFound('Could not find token.');
-    if (!ctx.isAdmin && claims.userId !== ctx.userId) {
-      throw forbidden('You are not authorized to perform the requested action: identity:validate_token.');
-    }
+    const claims = await this.validClaims(token);
+    requireAdminOrSelf(ctx, claims.userId, 'validate_token');
     const user = await this.repo.userById(claims.userId);
     const project = await this.repo.projectById(claims.projectId);
     const userDomain = user && await this.enabledDomain(user.domain_id);
@@ -249,28 +283,21 @@ export class IdentityService {
   }
 
   issueFor(userId: string, projectId: string, roles: string[]): string {
-    const nowSec = Math.floor(this.clock.now().getTime() / 1000);
-    return this.signer!.issue({ userId, projectId, roles, issuedAt: nowSec, expiresAt: nowSec + this.tokenTtl }).token;
+    return this.issue(userId, projectId, roles).token;
   }
 
-  /** `GET /v3/projects/{id}`: admins see any project, others only their own (Keystone's policy). */
-  async getProject(ctx: RequestContext, id: string): Promise<ProjectTable> {
-    if (!ctx.isAdmin && id !== ctx.projectId) {
-      throw forbidden(`You are not authorized to perform the requested action: identity:get_project.`);
-    }
-    const project = await this.repo.projectById(id);
-    if (!project) throw notFound(`Could not find project: ${clip(id)}.`);
-    return project;
+  /**
+   * A new token. Its issue time keeps the milliseconds, so a token issued right after a revocation (a new password,
+   * then a login) is not taken for one issued before it.
+   */
+  private issue(userId: string, projectId: string, roles: string[]): { token: string; claims: TokenClaims } {
+    const nowMs = this.clock.now().getTime();
+    return this.signer!.issue({ userId, projectId, roles, issuedAt: nowMs / 1000,
+      expiresAt: Math.floor(nowMs / 1000) + this.tokenTtl });
   }
 
-  /** `GET /v3/projects`: admin only, as in Keystone. */
-  async listProjects(ctx: RequestContext, filter: { name?: string; domainId?: string }): Promise<ProjectTable[]> {
-    if (!ctx.isAdmin) throw forbidden('You are not authorized to perform the requested action: identity:list_projects.');
-    return this.repo.listProjects(filter);
-  }
-
-  /** Applies a bootstrap file (identity-bootstrap.ts). */
-  applyBootstrap(spec: Bootstrap): Promise<void> {
+  /** Applies a bootstrap file (identity-bootstrap.ts): what it created or found. */
+  applyBootstrap(spec: Bootstrap): Promise<BootstrapSummary> {
     return this.bootstrapper.apply(spec);
   }
 
@@ -290,7 +317,7 @@ export class IdentityService {
     return domain && this.repo.userByName(domain.id, ref.name);
   }
 
-  private async findProject(ref: Ref): Promise<ProjectTable | undefined> {
+  private async findProject(ref: Ref): Promise<ProjectRow | undefined> {
     if (typeof ref.id === 'string') return this.repo.projectById(ref.id);
     if (typeof ref.name !== 'string') throw badRequest('Expecting to find project.id or project.name in request body.');
     const domain = await this.domainOf(ref.domain);
@@ -339,7 +366,7 @@ export class IdentityService {
         issued_at: iso(claims.issuedAt),
         project: { id: project.id, name: project.name, domain: scope.projectDomain },
         is_domain: false,
-        roles: claims.roles.map((name) => ({ id: stableId('role', name), name })),
+        roles: claims.roles.map(roleOf),
         catalog: this.catalog(),
       },
     };

@@ -24,6 +24,7 @@ const APPLIED: Record<string, string> = {
   '0010-job-fairness': '2f7206ad46270f6e05940b8e9a49dd328c07170a643ff1dea0452b4349b5bfea',
   '0011-accounts-organizations': 'c33e4de03016aa4999e62ee2d4b890c68de1b801a38987ce2ab3155d061e5093',
   '0012-member-types': '397a44bd341db306f65293667c54ebb7f4421ffda55a73ce1a563f385529e33d',
+  '0013-identity-admin': '5dbeeacb556a429b3531267994f39b9b84e975cec84b048d5abbecdaf6049645',
   '0014-access-key-status': 'a4be22e6a2eb95d25596bd15b467a2f1c674746a581b53f36ee01436b6e4747e',
 };
 

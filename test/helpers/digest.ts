@@ -7,7 +7,7 @@ import type { TestApp } from './app.js';
 const TABLES = {
   projects: true, users: true, role_assignments: true, access_keys: true, settings: true, images: true,
   image_members: true, kms_grants: true, jobs: true, job_results: true, list_revs: true, uploads: true, domains: true,
-  organizations: true, org_units: true, org_accounts: true,
+  organizations: true, org_units: true, org_accounts: true, revocation_events: true,
 } as const satisfies Record<keyof Database, true>;
 
 /**

@@ -680,7 +680,7 @@ const FAMILIES: [string, (f: Fixtures) => Case[]][] = [
       expect: keystone(404, 'The resource could not be found.') },
   ]],
 
-  ['prototype-named keys', ({ img, p }) => {
+  ['prototype-named keys', ({ t, img, p }) => {
     const forbiddenKey = 'The request body has a forbidden "__proto__" or "constructor" key.';
     return [
       { name: 'POST /v2/images {"__proto__": "x"}', method: 'POST', url: '/v2/images', body: '{"__proto__": "x"}',
@@ -702,6 +702,13 @@ const FAMILIES: [string, (f: Fixtures) => Case[]][] = [
         body: '{"auth": {"__proto__": {"identity": {}}}}', expect: keystone(400, forbiddenKey) },
       { name: 'POST /v1/cloudimages/members {"__proto__": ...}', method: 'POST', url: '/v1/cloudimages/members',
         body: '{"__proto__": {"images": []}}', expect: ims(400, 'IMG.0001', forbiddenKey) },
+      // A signed body is parsed only once its signature is verified (http/authentication.ts): by the same guard.
+      { name: 'AK/SK POST /v1/cloudimages/members {"__proto__": ...}',
+        ...signed(t, 'POST', '/v1/cloudimages/members', { body: '{"__proto__": {"images": []}}' }),
+        expect: ims(400, 'IMG.0001', forbiddenKey) },
+      { name: 'AK/SK POST /v2/images {"constructor": {"prototype": ...}}',
+        ...signed(t, 'POST', '/v2/images', { body: '{"constructor": {"prototype": {"isAdmin": true}}}' }),
+        expect: ims(400, 'IMG.0001', forbiddenKey) },
       { name: 'PUT /v1/cloudimages/members {"constructor": {"prototype": ...}}', method: 'PUT', url: '/v1/cloudimages/members',
         as: 'alt', body: JSON.stringify({ images: [img], project_id: p.alt, status: 'accepted',
           constructor: { prototype: { admin: true } } }),

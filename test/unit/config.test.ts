@@ -18,6 +18,7 @@ describe('loadConfig', () => {
     assert.equal(c.publicUrl, undefined);
     assert.equal(c.bootstrapFile, undefined);
     assert.equal(c.jobs, true);
+    assert.equal(c.logFormat, 'json');
     assert.deepEqual([c.dbStatementTimeoutMs, c.dbConnectTimeoutMs, c.requestTimeoutMs], [10_000, 5_000, 30_000]);
     assert.ok(Object.isFrozen(c));
   });
@@ -37,6 +38,13 @@ describe('loadConfig', () => {
     assert.deepEqual([c.dbStatementTimeoutMs, c.dbConnectTimeoutMs, c.requestTimeoutMs], [2500, 250, 60_000]);
   });
 
+  it('reads --log-format, and IMS_NO_JOBS set to anything as --no-jobs', () => {
+    assert.equal(loadConfig({ IMS_LOG_FORMAT: 'pretty' }).logFormat, 'pretty');
+    assert.equal(loadConfig({}, { logFormat: 'pretty' }).logFormat, 'pretty');
+    assert.equal(loadConfig({ IMS_NO_JOBS: '' }).jobs, false);
+    assert.equal(loadConfig({}, { jobs: false }).jobs, false);
+  });
+
   it('places the default SQLite file in the data dir', () => {
     assert.equal(loadConfig({ IMS_DATA_DIR: '/tmp/x' }).databaseUrl, 'sqlite:/tmp/x/ims.db');
   });
@@ -46,7 +54,8 @@ describe('loadConfig', () => {
     [{ port: '70000' }, /--port must be between 0 and 65535/],
     [{ tokenTtl: '0' }, /--token-ttl must be between 1/],
     [{ databaseUrl: 'mysql://x' }, /--database-url must start with/],
-    [{ logLevel: 'loud' }, /--log-level must be one of/],
+    [{ logLevel: 'loud' }, /--log-level must be one of fatal, error, warn, info, debug, trace, silent/],
+    [{ logFormat: 'xml' }, /--log-format must be one of json, pretty/],
     [{ publicUrl: 'ftp://x' }, /--public-url must be an http/],
     [{ dbStatementTimeout: '0' }, /--db-statement-timeout must be between 0.01 and 3600 seconds/],
     [{ dbConnectTimeout: '5s' }, /--db-connect-timeout must be a number of seconds/],

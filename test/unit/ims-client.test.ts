@@ -169,10 +169,16 @@ describe('ImsClient with AK/SK', () => {
 });
 
 describe('ImsClient.waitForJob', () => {
+  /** A clock that moves `step` ms per request served: the deadline counts polls, not the machine's load. */
+  const pollClock = (step: number) => {
+    const start = Date.now();
+    return () => new Date(start + step * seen.length);
+  };
+
   it('polls until SUCCESS and resolves the final job', async () => {
     let n = 0;
     script = () => ({ status: 200, body: job(++n < 3 ? (n === 1 ? 'INIT' : 'RUNNING') : 'SUCCESS') });
-    const done = await client().waitForJob(PID, 'j1', { intervalMs: 5, timeoutMs: 5_000 });
+    const done = await client({ now: pollClock(5) }).waitForJob(PID, 'j1', { intervalMs: 5, timeoutMs: 20 });
     assert.equal(done.status, 'SUCCESS');
     assert.equal(seen.length, 3);
   });
@@ -188,15 +194,17 @@ describe('ImsClient.waitForJob', () => {
     });
   });
 
-  it('rejects on timeout with the last job seen', async () => {
+  it('rejects on timeout with the last job seen, by its clock: polls at 0 and 20 ms, none at 40 (+20 > 50)', async () => {
     script = () => ({ status: 200, body: job('RUNNING') });
-    await assert.rejects(client().waitForJob(PID, 'j1', { intervalMs: 20, timeoutMs: 50 }), (err: unknown) => {
-      assert.ok(err instanceof ImsJobError);
-      assert.equal(err.reason, 'timeout');
-      assert.equal(err.message, 'job j1 still RUNNING after 50 ms');
-      return true;
-    });
-    assert.ok(seen.length >= 2 && seen.length <= 4, String(seen.length));
+    await assert.rejects(client({ now: pollClock(20) }).waitForJob(PID, 'j1', { intervalMs: 20, timeoutMs: 50 }),
+      (err: unknown) => {
+        assert.ok(err instanceof ImsJobError);
+        assert.equal(err.reason, 'timeout');
+        assert.equal(err.message, 'job j1 still RUNNING after 50 ms');
+        assert.equal(err.job?.status, 'RUNNING');
+        return true;
+      });
+    assert.equal(seen.length, 2);
   });
 });
 

@@ -1,25 +1,19 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { Type } from '@sinclair/typebox';
-import type { ProjectTable } from '../../db/schema.js';
 import { authRequired } from '../authentication.js';
 import { renderError } from '../dialect.js';
 import { appErrorOf } from '../errors.js';
 import { BODY_LIMITS } from '../body-limits.js';
 import { rejectOtherMethods } from '../method-guard.js';
 import type { ScopeRoutes } from '../request-schemas.js';
-import { singleQuery } from '../url-guard.js';
 import { AppError, notFound, tooManyRequests } from '../../errors/app-error.js';
+import { listLinks, NO_CONTENT, projectBody, PROJECTS_RESPONSE } from './bodies.js';
 import { domainRoutes } from './domains.js';
 import { LoginThrottle } from './login-throttle.js';
+import { projectRoutes } from './projects.js';
+import { roleRoutes } from './roles.js';
+import { userRoutes } from './users.js';
 
-function projectBody(p: ProjectTable, base: string) {
-  return {
-    id: p.id, name: p.name, domain_id: p.domain_id, description: '', enabled: true, is_domain: false,
-    parent_id: p.domain_id, tags: [], options: {}, links: { self: `${base}/v3/projects/${p.id}` },
-  };
-}
-
-const PROJECT_PARAMS = Type.Object({ id: Type.String({ description: 'Project id' }) });
+const doc = <T extends object>(summary: string, extra: T) => ({ tags: ['keystone'], summary, ...extra });
 
 /** Keystone v3 subset; registered with prefix /v3. */
 export const identityRoutes: ScopeRoutes = async (app, { container, authenticator }) => {
@@ -51,7 +45,7 @@ export const identityRoutes: ScopeRoutes = async (app, { container, authenticato
     }
     return reply.status(201).header('X-Subject-Token', issued.token).send(issued.body);
   });
-  rejectOtherMethods(app, '/auth/tokens', ['GET', 'POST']);
+  rejectOtherMethods(app, '/auth/tokens', ['GET', 'POST', 'DELETE']);
 
   // What needs a caller: a token, or (as Huawei's SDKs look projects up) an AK/SK signature.
   await app.register(async (scope) => {
@@ -65,16 +59,21 @@ export const identityRoutes: ScopeRoutes = async (app, { container, authenticato
       const body = await identity.describe(request.ctx, typeof subject === 'string' ? subject : '');
       return reply.header('X-Subject-Token', subject).send(body);
     });
-    authed.get('/projects', async (request) => {
-      const projects = await identity.listProjects(request.ctx,
-        { name: singleQuery(request, 'name'), domainId: singleQuery(request, 'domain_id') });
-      return {
-        projects: projects.map((p) => projectBody(p, base())),
-        links: { self: `${base()}/v3/projects`, previous: null, next: null },
-      };
+    authed.delete('/auth/tokens', { schema: doc('Revoke the token in X-Subject-Token (admins, or its own user)', {
+      response: NO_CONTENT }) }, async (request, reply) => {
+      const subject = request.headers['x-subject-token'];
+      await identity.revokeToken(request.ctx, typeof subject === 'string' ? subject : '');
+      return reply.status(204).send();
     });
-    authed.get('/projects/:id', { schema: { params: PROJECT_PARAMS } }, async (request) =>
-      ({ project: projectBody(await identity.getProject(request.ctx, request.params.id), base()) }));
+    authed.get('/auth/projects', { schema: doc('List the projects the caller\'s user may scope a token to', {
+      response: { 200: PROJECTS_RESPONSE } }) }, async (request) => ({
+      projects: (await container.projects.forToken(request.ctx)).map((p) => projectBody(p, base())),
+      links: listLinks(base(), 'auth/projects'),
+    }));
+    rejectOtherMethods(authed, '/auth/projects', ['GET']);
     await authed.register(domainRoutes, { container });
+    await authed.register(projectRoutes, { container });
+    await authed.register(userRoutes, { container });
+    await authed.register(roleRoutes, { container });
   });
 };
