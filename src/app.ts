@@ -1,7 +1,6 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import swagger from '@fastify/swagger';
 import type { Container } from './container.js';
-import { uuid } from './domain/clock.js';
 import { notFound } from './errors/app-error.js';
 import { Authenticator } from './http/authentication.js';
 import { BODY_LIMITS } from './http/body-limits.js';
@@ -9,6 +8,7 @@ import { registerBodyParsers } from './http/body-parsers.js';
 import { renderError } from './http/dialect.js';
 import { appErrorOf } from './http/errors.js';
 import { registerRateLimits } from './http/rate-limits.js';
+import { requestIdOf } from './http/request-id.js';
 import { registerRequestTimeouts } from './http/timeouts.js';
 import { frameworkError, MAX_PARAM_LENGTH, registerUrlGuard } from './http/url-guard.js';
 import { glancePlugin } from './http/glance/plugin.js';
@@ -23,7 +23,10 @@ export interface AppOptions {
   logger?: boolean | Record<string, unknown>;
 }
 
-/** One JSON log line per request, with its request id (pino's `reqId`). */
+/** What orchestrators and scrapers poll: logged at debug, not info. */
+const PROBES = new Set(['/healthz', '/readyz', '/metrics']);
+
+/** One JSON log line per request, with its request id (pino's `reqId`); the probes' at debug. */
 class RequestLog extends LogController {
   override incomingRequest(): void {}
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
@@ -32,6 +35,7 @@ class RequestLog extends LogController {
       ms: Math.round(reply.elapsedTime * 100) / 100, project: request.ctx?.projectId,
     };
     if (error) reply.log.error({ ...line, err: error }, 'request errored');
+    else if (PROBES.has(request.routeOptions.url ?? '')) reply.log.debug(line, 'request');
     else reply.log.info(line, 'request');
   }
 }
@@ -44,7 +48,7 @@ export async function buildApp(container: Container, options: AppOptions = {}): 
     http: { headersTimeout: requestTimeoutMs, requestTimeout: 0, connectionsCheckingInterval: Math.min(1000, requestTimeoutMs) },
     logger: options.logger ?? false,
     logController: new RequestLog(),
-    genReqId: () => `req-${uuid()}`,
+    genReqId: requestIdOf,
     requestIdHeader: false,
     bodyLimit: BODY_LIMITS.default,
     return503OnClosing: true,

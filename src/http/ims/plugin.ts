@@ -75,11 +75,12 @@ export const imsPlugin: ScopeRoutes = async (app, { container, authenticator }) 
     const v1 = scope.withTypeProvider<TypeBoxTypeProvider>();
     v1.setNotFoundHandler((request, reply) => renderUnknownApi(request, reply));
     v1.post('/cloudimages/members', batchRoute('E1: share images with projects', PAIRS_BODY),
-      async (request) => ({ job_id: await batch.add(request.ctx, parsePairsBody(request.body)) }));
+      async (request) => ({ job_id: await batch.add(request.ctx, parsePairsBody(request.body), request.id) }));
     v1.put('/cloudimages/members', batchRoute('E2: accept or reject images shared with the project', UPDATE_BODY),
-      async (request) => ({ job_id: await batch.update(request.ctx, parseUpdateBody(request.body, request.ctx)) }));
+      async (request) => ({ job_id: await batch.update(request.ctx,
+        parseUpdateBody(request.body, request.ctx), request.id) }));
     v1.delete('/cloudimages/members', batchRoute('E3: stop sharing images with projects', PAIRS_BODY),
-      async (request) => ({ job_id: await batch.remove(request.ctx, parsePairsBody(request.body)) }));
+      async (request) => ({ job_id: await batch.remove(request.ctx, parsePairsBody(request.body), request.id) }));
     rejectOtherMethods(v1, '/cloudimages/members', ['POST', 'PUT', 'DELETE']);
 
     const showJob = async (ctx: RequestContext, jobId: string, reply: FastifyReply) => {
