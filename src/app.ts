@@ -7,12 +7,13 @@ import { BODY_LIMITS } from './http/body-limits.js';
 import { registerBodyParsers } from './http/body-parsers.js';
 import { renderError } from './http/dialect.js';
 import { appErrorOf } from './http/errors.js';
+import { registerMetrics } from './http/metrics.js';
 import { registerRateLimits } from './http/rate-limits.js';
 import { requestIdOf } from './http/request-id.js';
 import { registerRequestTimeouts } from './http/timeouts.js';
 import { frameworkError, MAX_PARAM_LENGTH, registerUrlGuard } from './http/url-guard.js';
 import { glancePlugin } from './http/glance/plugin.js';
-import { healthRoutes } from './http/health.js';
+import { healthRoutes, isProbe } from './http/health.js';
 import { identityRoutes } from './http/identity/routes.js';
 import { imsPlugin } from './http/ims/plugin.js';
 import { organizationsPlugin } from './http/organizations/plugin.js';
@@ -23,9 +24,6 @@ export interface AppOptions {
   logger?: boolean | Record<string, unknown>;
 }
 
-/** What orchestrators and scrapers poll: logged at debug, not info. */
-const PROBES = new Set(['/healthz', '/readyz', '/metrics']);
-
 /** One JSON log line per request, with its request id (pino's `reqId`); the probes' at debug. */
 class RequestLog extends LogController {
   override incomingRequest(): void {}
@@ -35,7 +33,7 @@ class RequestLog extends LogController {
       ms: Math.round(reply.elapsedTime * 100) / 100, project: request.ctx?.projectId,
     };
     if (error) reply.log.error({ ...line, err: error }, 'request errored');
-    else if (PROBES.has(request.routeOptions.url ?? '')) reply.log.debug(line, 'request');
+    else if (isProbe(request)) reply.log.debug(line, 'request');
     else reply.log.info(line, 'request');
   }
 }
@@ -93,6 +91,7 @@ export async function buildApp(container: Container, options: AppOptions = {}): 
       info: { title: 'ims', version: '0.1.0', description: 'IMS image sharing, Glance v2 and Keystone v3 subset' },
     },
   });
+  registerMetrics(app, container.metrics);
   await app.register(healthRoutes, { container });
   await app.register(versionRoutes, { container });
   const authenticator = new Authenticator(container);

@@ -48,6 +48,7 @@ import { transientReason } from '../db/errors.js';
 import type { Database } from '../db/schema.js';
 import { type Clock, hexId, systemClock } from '../domain/clock.js';
 import { img } from '../errors/catalogue.js';
+import type { JobMetrics } from '../metrics.js';
 import {
   JobRepo, type JobOutcome, type JobResultInput, type JobResultRow, type JobRow, type Lease,
 } from '../repos/job-repo.js';
@@ -164,6 +165,8 @@ export interface JobRunnerOptions {
   sliceMs?: number;
   /** Written to `locked_by`; default host:pid:random. */
   workerId?: string;
+  /** Told of each job this runner finishes. */
+  metrics?: JobMetrics;
 }
 
 export class JobRunner {
@@ -383,7 +386,11 @@ export class JobRunner {
     : Promise<void> {
     try {
       const done = await this.repo.finish(lease, outcome, this.clock.now().toISOString());
-      if (done) this.options.logger.info({ ...log, status: outcome.status }, 'job finished');
+      if (done) {
+        this.options.logger.info({ ...log, status: outcome.status }, 'job finished');
+        const seconds = (this.clock.now().getTime() - Date.parse(row.begin_time)) / 1000;
+        this.options.metrics?.finished(row.type, outcome.status, seconds, row.pairs);
+      }
       else this.options.logger.warn(log, 'job taken over by another runner before it finished here');
     } catch (err) {
       // Run again later: every pair is recorded, so the run only computes the outcome again.
