@@ -9,7 +9,7 @@ import { retryAfter } from './errors.js';
  * What load balancers, orchestrators and scrapers poll: outside every rate limit (a load balancer must always learn
  * whether the process is up), and logged at debug, not info.
  */
-export const isProbe = (request: FastifyRequest): boolean => PROBES.has(request.routeOptions.url ?? '');
+export const isProbe = (request: FastifyRequest): boolean => PROBES.has(request.url);
 const PROBES = new Set(['/healthz', '/readyz', '/metrics']);
 
 /** /readyz answers within this, whatever the database does. */
