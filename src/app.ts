@@ -8,6 +8,7 @@ import { registerBodyParsers } from './http/body-parsers.js';
 import { renderError } from './http/dialect.js';
 import { appErrorOf } from './http/errors.js';
 import { registerMetrics } from './http/metrics.js';
+import { NO_CALLER, OPENAPI_OPTIONS } from './http/openapi.js';
 import { registerRateLimits } from './http/rate-limits.js';
 import { requestIdOf } from './http/request-id.js';
 import { registerRequestTimeouts } from './http/timeouts.js';
@@ -59,6 +60,8 @@ export async function buildApp(container: Container, options: AppOptions = {}): 
   // strings); none is compiled: each dialect checks bodies and query strings in code, in its own order and
   // with its own messages, which ajv's would not match.
   app.setValidatorCompiler(() => () => true);
+  // Response schemas only document (http/openapi.ts): answers are serialized as without one.
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   // Outside the dialect scopes (/healthz, /readyz, /versions, unknown paths): errors in the path's dialect (a
   // signed caller's in IMS's), never Fastify's own body (which quotes the whole URL of a 404).
   app.setErrorHandler((error, request, reply) => renderError(appErrorOf(error, request), request, reply));
@@ -86,11 +89,7 @@ export async function buildApp(container: Container, options: AppOptions = {}): 
     return payload;
   });
 
-  await app.register(swagger, {
-    openapi: {
-      info: { title: 'ims', version: '0.1.0', description: 'IMS image sharing, Glance v2 and Keystone v3 subset' },
-    },
-  });
+  await app.register(swagger, OPENAPI_OPTIONS);
   registerMetrics(app, container.metrics);
   await app.register(healthRoutes, { container });
   await app.register(versionRoutes, { container });
@@ -99,6 +98,7 @@ export async function buildApp(container: Container, options: AppOptions = {}): 
   await app.register(glancePlugin, { container, authenticator, prefix: '/v2' });
   await app.register(imsPlugin, { container, authenticator });
   await app.register(organizationsPlugin, { container, authenticator, prefix: '/v1/organizations' });
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/openapi.json', { schema: { summary: 'This document', ...NO_CALLER,
+    response: { 200: { type: 'object', additionalProperties: true } } } }, async () => app.swagger());
   return app;
 }

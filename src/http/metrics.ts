@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Counter, Histogram } from 'prom-client';
 import type { Metrics } from '../metrics.js';
 import { DIALECTS, dialectOf } from './dialect.js';
+import { NO_CALLER } from './openapi.js';
 
 const SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
@@ -53,7 +54,10 @@ export function registerMetrics(app: FastifyInstance, metrics: Metrics): void {
     else done();
   });
 
-  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+  app.get('/metrics', {
+    schema: { summary: 'Prometheus metrics (docs/observability.md)', ...NO_CALLER, produces: ['text/plain'],
+      response: { 200: { type: 'string', description: 'The Prometheus text format, version 0.0.4' } } },
+  }, async (_request, reply) => {
     reply.type(metrics.registry.contentType);
     return metrics.registry.metrics();
   });

@@ -6,11 +6,16 @@ import { renderError } from '../dialect.js';
 import { appErrorOf } from '../errors.js';
 import { BODY_LIMITS } from '../body-limits.js';
 import { rejectOtherMethods } from '../method-guard.js';
+import { failures, NO_CALLER } from '../openapi.js';
 import type { ScopeRoutes } from '../request-schemas.js';
 import { singleQuery } from '../url-guard.js';
 import { AppError, notFound, tooManyRequests } from '../../errors/app-error.js';
 import { domainRoutes } from './domains.js';
 import { LoginThrottle } from './login-throttle.js';
+import {
+  PROJECT_RESPONSE, PROJECTS_QUERY, PROJECTS_RESPONSE, SUBJECT_TOKEN_HEADERS, TOKEN_REQUEST, TOKEN_RESPONSE,
+  VERSION_RESPONSE,
+} from './schemas.js';
 
 function projectBody(p: ProjectTable, base: string) {
   return {
@@ -18,6 +23,8 @@ function projectBody(p: ProjectTable, base: string) {
     parent_id: p.domain_id, tags: [], options: {}, links: { self: `${base}/v3/projects/${p.id}` },
   };
 }
+
+const doc = <T extends object>(summary: string, extra: T) => ({ tags: ['keystone'], summary, ...extra });
 
 const PROJECT_PARAMS = Type.Object({ id: Type.String({ description: 'Project id' }) });
 
@@ -36,10 +43,16 @@ export const identityRoutes: ScopeRoutes = async (app, { container, authenticato
       'media-types': [{ base: 'application/json', type: 'application/vnd.openstack.identity-v3+json' }],
     },
   });
-  app.get('/', async () => versionDoc());
+  app.get('/', { schema: doc('The identity API version', { ...NO_CALLER, response: { 200: VERSION_RESPONSE } }) },
+    async () => versionDoc());
 
   const throttle = new LoginThrottle(container.config.loginFailuresPerMinute);
-  app.post('/auth/tokens', { bodyLimit: BODY_LIMITS.identity }, async (request, reply) => {
+  app.post('/auth/tokens', {
+    bodyLimit: BODY_LIMITS.identity,
+    schema: doc('Issue a token (password)', {
+      ...NO_CALLER, body: TOKEN_REQUEST, response: { 201: TOKEN_RESPONSE, ...failures(400, 401, 429) },
+    }),
+  }, async (request, reply) => {
     const wait = throttle.waitMs(request.ip, Date.now());
     if (wait > 0) throw tooManyRequests('Too many failed logins from this address; try again later.', wait);
     let issued;
@@ -60,12 +73,20 @@ export const identityRoutes: ScopeRoutes = async (app, { container, authenticato
       refuse: () => authRequired(`${base()}/v3`),
       pathProject: (request) => (request.params as { id?: string }).id,
     });
-    authed.get('/auth/tokens', async (request, reply) => {
+    authed.get('/auth/tokens', {
+      schema: doc('Validate a token (X-Subject-Token)', {
+        headers: SUBJECT_TOKEN_HEADERS, response: { 200: TOKEN_RESPONSE, ...failures(404) },
+      }),
+    }, async (request, reply) => {
       const subject = request.headers['x-subject-token'];
       const body = await identity.describe(request.ctx, typeof subject === 'string' ? subject : '');
       return reply.header('X-Subject-Token', subject).send(body);
     });
-    authed.get('/projects', async (request) => {
+    authed.get('/projects', {
+      schema: doc('List projects (admins: all; others: their own)', {
+        querystring: PROJECTS_QUERY, response: { 200: PROJECTS_RESPONSE, ...failures(403) },
+      }),
+    }, async (request) => {
       const projects = await identity.listProjects(request.ctx,
         { name: singleQuery(request, 'name'), domainId: singleQuery(request, 'domain_id') });
       return {
@@ -73,7 +94,9 @@ export const identityRoutes: ScopeRoutes = async (app, { container, authenticato
         links: { self: `${base()}/v3/projects`, previous: null, next: null },
       };
     });
-    authed.get('/projects/:id', { schema: { params: PROJECT_PARAMS } }, async (request) =>
+    authed.get('/projects/:id', {
+      schema: doc('Show a project', { params: PROJECT_PARAMS, response: { 200: PROJECT_RESPONSE, ...failures(403, 404) } }),
+    }, async (request) =>
       ({ project: projectBody(await identity.getProject(request.ctx, request.params.id), base()) }));
     await authed.register(domainRoutes, { container });
   });
