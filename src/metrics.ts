@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { CacheSpace } from './cache/cache-space.js';
 import type { Store } from './db/store.js';
 import type { JobRepo } from './repos/job-repo.js';
@@ -99,6 +99,14 @@ export function createMetrics(parts: { store: Store; caches: CacheSpace; jobRepo
       },
     },
   };
+}
+
+/**
+ * prom-client's process and Node.js metrics (CPU, memory, event loop lag, GC, handles) on the registry: for the
+ * one container of a server process (each call watches the event loop and GC for good).
+ */
+export function addProcessMetrics(metrics: Metrics): void {
+  collectDefaultMetrics({ register: metrics.registry });
 }
 
 type CacheStats = ReturnType<CacheSpace['stats']>[string];

@@ -16,6 +16,7 @@ import { migrateToLatest } from '../db/migrate.js';
 import { contextFor } from '../domain/context.js';
 import { AppError } from '../errors/app-error.js';
 import { createJobRunner } from '../jobs/tasks.js';
+import { addProcessMetrics } from '../metrics.js';
 import { secureFiles } from '../storage/permissions.js';
 
 // V8 lets garbage grow to several times what is live before it collects; favouring size keeps a process near
@@ -109,6 +110,7 @@ async function serve(flags: ConfigFlags): Promise<void> {
   const logger = { level: cfg.logLevel };
   const log = pino(logger);
   const container = await buildContainer(cfg);
+  addProcessMetrics(container.metrics);
   secureFiles(cfg);
   logHealth(container.store.health, log);
   if (cfg.bootstrapFile) await applyBootstrapFile(container, cfg.bootstrapFile);

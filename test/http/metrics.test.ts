@@ -92,7 +92,7 @@ for (const kind of databaseKinds()) {
     });
 
     it('shows the caches (bytes, hits, misses, ratio) and the database (connections, errors, up)', async (tc) => {
-      const t = await buildTestApp(tc, kind);
+      const t = await buildTestApp(tc, kind, { cacheMb: 64 });
       const image = await activeImage(t, t.tokens.demo);
       const headers = { 'x-auth-token': t.tokens.demo };
       for (let i = 0; i < 4; i++) assert.equal((await t.app.inject({ url: `/v2/images/${image}`, headers })).statusCode, 200);

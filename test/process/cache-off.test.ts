@@ -9,7 +9,7 @@
  * and the two runs, side by side, take a few minutes. What differs between any two runs is normalized:
  * generated ids (numbered in order of first appearance, per test), times, tokens, audit and request ids;
  * so a stale answer that differs only in a timestamp would go unseen. Polls of a job still running are left
- * out (their number depends on timing). Requests a suite sends over a socket
+ * out (their number depends on timing), and so are the answers of /metrics. Requests a suite sends over a socket
  * (not `inject`) are not recorded.
  *
  * The same runs show what each route answered (by route pattern, from each app's /metrics): every status the
@@ -65,6 +65,8 @@ const REPLACEMENTS: [RegExp, string][] = [
  * keeps one (only finished jobs are cached), so they are left out.
  */
 const UNFINISHED_JOB = /^\{"status":"(INIT|RUNNING)","job_id":/;
+/** /metrics describes the process (latencies, cache sizes), not the data: left out. */
+const METRICS = '/metrics';
 const BASE64 = /[A-Za-z0-9+/]{40,}(?:=|%3D){0,2}/g;
 const ID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|\b[0-9a-f]{32}\b|\b(?:o|r|ou|h)-[0-9a-z]{32}\b/gi;
 
@@ -78,7 +80,8 @@ function normalized(file: string): Map<string, string[]> {
   }
   return new Map([...groups].map(([where, records]) => {
     const ids = new Map<string, string>();
-    const answers = records.filter((r) => !UNFINISHED_JOB.test(r.body)).sort((a, b) => a.seq - b.seq);
+    const answers = records.filter((r) => !UNFINISHED_JOB.test(r.body) && r.url !== METRICS)
+      .sort((a, b) => a.seq - b.seq);
     return [where, answers.map(({ where: _w, seq: _s, ...r }) => {
       let text = JSON.stringify(r);
       for (const [pattern, to] of REPLACEMENTS) text = text.replace(pattern, to);
