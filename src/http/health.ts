@@ -1,17 +1,10 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { Container } from '../container.js';
 import { transientReason } from '../db/errors.js';
 import { pendingMigrations } from '../db/migrate.js';
 import { RETRY_AFTER_MS } from '../errors/app-error.js';
 import { retryAfter } from './errors.js';
 import { NO_CALLER } from './openapi.js';
-
-/**
- * What load balancers, orchestrators and scrapers poll: outside every rate limit (a load balancer must always learn
- * whether the process is up), and logged at debug, not info.
- */
-export const isProbe = (request: FastifyRequest): boolean => PROBES.has(request.url);
-const PROBES = new Set(['/healthz', '/readyz', '/metrics']);
 
 /** /readyz answers within this, whatever the database does. */
 const PROBE_MS = 1000;

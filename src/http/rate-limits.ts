@@ -1,7 +1,7 @@
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from '../errors/app-error.js';
-import { isProbe } from './health.js';
+import { isProbe } from './probes.js';
 
 /** Requests a minute; 0: no limit. */
 export interface RateLimits {

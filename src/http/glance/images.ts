@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import type { Cache } from '../../cache/cache-space.js';
 import { CONTAINER_FORMATS, DISK_FORMATS, VISIBILITIES } from '../../domain/image.js';
@@ -12,7 +13,7 @@ import type { Viewer } from '../../policy/visibility.js';
 import { BODY_LIMITS } from '../body-limits.js';
 import { rejectOtherMethods } from '../method-guard.js';
 import { failures } from '../openapi.js';
-import type { Routes } from '../request-schemas.js';
+import { type Routes, unparsed } from '../request-schemas.js';
 import { IMAGE_RESPONSE, imageBodies, type ImageBodies, LIST_RESPONSE } from './bodies.js';
 import { sendJson } from '../rendered.js';
 import { IMAGE_PARAMS } from './params.js';
@@ -40,6 +41,9 @@ const PATCH_BODY = {
     description: 'v2.1: {"op","path","value"}; v2.0: {"replace": "/name", "value": ...}',
   },
 } as const;
+
+/** Image data, streamed (read by the handler, never parsed). */
+const IMAGE_DATA = unparsed(Type.String({ format: 'binary' }));
 
 const LIST_QUERY = {
   type: 'object',
@@ -175,7 +179,7 @@ export const glanceImageRoutes: Routes = async (app, { container }) => {
   app.put('/images/:id/file', {
     preParsing: octetStream,
     schema: doc('Upload image data', {
-      params: IMAGE_PARAMS, consumes: ['application/octet-stream'],
+      params: IMAGE_PARAMS, consumes: ['application/octet-stream'], body: IMAGE_DATA,
       response: { 204: { type: 'null' }, ...failures(400, 403, 404, 409, 415) },
     }),
   }, async (request, reply) => {
