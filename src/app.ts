@@ -3,14 +3,17 @@ import Fastify, {
 } from 'fastify';
 import swagger from '@fastify/swagger';
 import type { Container } from './container.js';
-import { uuid } from './domain/clock.js';
 import { notFound } from './errors/app-error.js';
 import { Authenticator } from './http/authentication.js';
 import { BODY_LIMITS } from './http/body-limits.js';
 import { registerBodyParsers } from './http/body-parsers.js';
 import { renderError } from './http/dialect.js';
 import { appErrorOf } from './http/errors.js';
+import { registerMetrics } from './http/metrics.js';
+import { NO_CALLER, OPENAPI_OPTIONS } from './http/openapi.js';
+import { isProbe } from './http/probes.js';
 import { registerRateLimits } from './http/rate-limits.js';
+import { requestIdOf } from './http/request-id.js';
 import { registerRequestTimeouts } from './http/timeouts.js';
 import { frameworkError, MAX_PARAM_LENGTH, registerUrlGuard } from './http/url-guard.js';
 import { glancePlugin } from './http/glance/plugin.js';
@@ -28,7 +31,7 @@ export interface AppOptions {
   loggerInstance?: FastifyBaseLogger;
 }
 
-/** One JSON log line per request, with its request id (pino's `reqId`). */
+/** One JSON log line per request, with its request id (pino's `reqId`); the probes' at debug. */
 class RequestLog extends LogController {
   override incomingRequest(): void {}
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
@@ -37,6 +40,7 @@ class RequestLog extends LogController {
       ms: Math.round(reply.elapsedTime * 100) / 100, project: request.ctx?.projectId,
     };
     if (error) reply.log.error({ ...line, err: error }, 'request errored');
+    else if (isProbe(request)) reply.log.debug(line, 'request');
     else reply.log.info(line, 'request');
   }
 }
@@ -49,7 +53,7 @@ export async function buildApp(container: Container, options: AppOptions = {}): 
     http: { headersTimeout: requestTimeoutMs, requestTimeout: 0, connectionsCheckingInterval: Math.min(1000, requestTimeoutMs) },
     ...(options.loggerInstance ? { loggerInstance: options.loggerInstance } : { logger: options.logger ?? false }),
     logController: new RequestLog(),
-    genReqId: () => `req-${uuid()}`,
+    genReqId: requestIdOf,
     requestIdHeader: false,
     bodyLimit: BODY_LIMITS.default,
     return503OnClosing: true,
@@ -62,6 +66,8 @@ export async function buildApp(container: Container, options: AppOptions = {}): 
   // strings); none is compiled: each dialect checks bodies and query strings in code, in its own order and
   // with its own messages, which ajv's would not match.
   app.setValidatorCompiler(() => () => true);
+  // Response schemas only document (http/openapi.ts): answers are serialized as without one.
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   // Outside the dialect scopes (/healthz, /readyz, /versions, unknown paths): errors in the path's dialect (a
   // signed caller's in IMS's), never Fastify's own body (which quotes the whole URL of a 404).
   app.setErrorHandler((error, request, reply) => renderError(appErrorOf(error, request), request, reply));
@@ -89,11 +95,8 @@ export async function buildApp(container: Container, options: AppOptions = {}): 
     return payload;
   });
 
-  await app.register(swagger, {
-    openapi: {
-      info: { title: 'ims', version: '0.1.0', description: 'IMS image sharing, Glance v2 and Keystone v3 subset' },
-    },
-  });
+  await app.register(swagger, OPENAPI_OPTIONS);
+  registerMetrics(app, container.metrics);
   await app.register(healthRoutes, { container });
   await app.register(versionRoutes, { container });
   const authenticator = new Authenticator(container);
@@ -102,6 +105,7 @@ export async function buildApp(container: Container, options: AppOptions = {}): 
   await app.register(imsPlugin, { container, authenticator });
   await app.register(organizationsPlugin, { container, authenticator, prefix: '/v1/organizations' });
   await app.register(iamPlugin, { container, authenticator, prefix: '/v3.0/OS-CREDENTIAL/credentials' });
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/openapi.json', { schema: { summary: 'This document', ...NO_CALLER,
+    response: { 200: { type: 'object', additionalProperties: true } } } }, async () => app.swagger());
   return app;
 }

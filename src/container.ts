@@ -6,6 +6,7 @@ import { openStore, type Store, type StoreOptions } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
 import { type Clock, hexId, systemClock } from './domain/clock.js';
 import { AccessKeyRepo } from './repos/access-key-repo.js';
+import { createMetrics, type Metrics } from './metrics.js';
 import { IdentityRepo } from './repos/identity-repo.js';
 import { ImageRepo } from './repos/image-repo.js';
 import { JobRepo } from './repos/job-repo.js';
@@ -55,6 +56,8 @@ export interface Container {
   store: Store;
   /** Every cache's memory (`--cache-mb`): the one place caches live; routes take theirs from it too. */
   caches: CacheSpace;
+  /** This container's metrics registry (GET /metrics): jobs, caches, database; the app adds the HTTP ones. */
+  metrics: Metrics;
   clock: Clock;
   urls: Urls;
   repos: Repos;
@@ -98,6 +101,7 @@ export async function buildContainer(config: Readonly<Config>, options: { clock?
     const identity = new IdentityService(store, repos.identity, clock, caches, config.tokenTtl, () => urls, box,
       revocations, { attempts: config.lockoutFailureAttempts, durationMs: config.lockoutDurationSeconds * 1000 });
     await identity.init();
+    const metrics = createMetrics({ store, caches, jobRepo: repos.jobs });
     const instanceId = `${hostname()}:${process.pid}:${hexId().slice(0, 8)}`.slice(0, 64);
     const images = new ImageService(store, clock, {
       dataDir: config.dataDir, uploadLeaseMs: config.jobLeaseSeconds * 1000, instanceId,
@@ -114,8 +118,8 @@ export async function buildContainer(config: Readonly<Config>, options: { clock?
     const organizations = new OrganizationService(store, repos.orgs, repos.identity, clock);
     const accessKeys = new AccessKeyService(repos.accessKeys, repos.identity, box, clock, caches);
     return {
-      config, instanceId, store, caches, clock, urls, repos, identity, domains, projects, users, roles, organizations,
-      accessKeys, images, members, jobs, batch,
+      config, instanceId, store, caches, metrics, clock, urls, repos, identity, domains, projects, users, roles,
+      organizations, accessKeys, images, members, jobs, batch,
       close: () => store.close(),
     };
   } catch (err) {

@@ -12,6 +12,7 @@ import { AppError } from '../errors/app-error.js';
 import type { BootstrapSummary } from '../services/identity-bootstrap.js';
 import { createJobRunner } from '../jobs/tasks.js';
 import { createLogger } from '../log.js';
+import { addProcessMetrics } from '../metrics.js';
 import { secureFiles } from '../storage/permissions.js';
 
 /**
@@ -70,6 +71,7 @@ function onSignal(stop: (signal: string) => Promise<void>): void {
 export async function serve(cfg: Readonly<Config>): Promise<void> {
   const log = createLogger(cfg);
   const container = await buildContainer(cfg);
+  addProcessMetrics(container.metrics);
   secureFiles(cfg);
   logHealth(container.store.health, log);
   if (cfg.bootstrapFile) await applyBootstrapFile(container, cfg.bootstrapFile);

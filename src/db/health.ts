@@ -13,6 +13,8 @@ export type HealthEvent =
 export class DbHealth {
   private down: { since: number; reason: string; failures: number } | undefined;
   private readonly listeners = new Set<(event: HealthEvent) => void>();
+  /** Failed statements since the store opened: transient faults (unavailable, locked, too slow), and the others. */
+  readonly errors = { transient: 0, other: 0 };
 
   /** The reason of the current episode, or undefined while the database answers. */
   get unavailable(): string | undefined {
@@ -22,7 +24,11 @@ export class DbHealth {
   /** A statement failed: starts an episode when the fault is transient and none is going on. */
   failed(err: unknown): void {
     const reason = transientReason(err);
-    if (reason === undefined) return;
+    if (reason === undefined) {
+      this.errors.other++;
+      return;
+    }
+    this.errors.transient++;
     if (this.down) {
       this.down.failures++;
       return;

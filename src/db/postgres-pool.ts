@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type { PostgresPool, PostgresPoolClient } from 'kysely';
 import type { DbHealth } from './health.js';
+import type { PoolUse } from './store.js';
 
 export interface PostgresPoolOptions {
   max: number;
@@ -115,6 +116,11 @@ export class FaultTolerantPool implements PostgresPool {
     let connection = this.connections.get(client);
     if (!connection) this.connections.set(client, connection = new Connection(client, this.health));
     return connection as unknown as PostgresPoolClient;
+  }
+
+  /** Connections open, idle, and the checkouts waiting for one. */
+  use(): PoolUse {
+    return { open: this.pool.totalCount, idle: this.pool.idleCount, waiting: this.pool.waitingCount };
   }
 
   end(): Promise<void> {

@@ -48,6 +48,7 @@ export function openPostgres(url: string, options: StoreOptions): Store {
     prepare: (build, prepareOptions) => new Prepared(execute, build, prepareOptions),
     ...(searchPath ? { schema: searchPath[1] } : {}),
     ping: async () => { await sql`select 1`.execute(db); },
+    pool: () => pool.use(),
     close: () => db.destroy(),
   };
 }

@@ -54,6 +54,11 @@ export class SqliteDriver implements Driver {
   constructor(readonly sqlite: BetterSqlite3.Database, private readonly timeoutMs: number,
     private readonly health: DbHealth) {}
 
+  /** Whether a transaction holds the connection now. */
+  get holding(): boolean {
+    return this.held !== undefined;
+  }
+
   async init(): Promise<void> {}
 
   async acquireConnection(): Promise<DatabaseConnection> {
@@ -138,14 +143,27 @@ export class SqliteDriver implements Driver {
 
   /** A statement of the Kysely connection: cached prepared statement, rows as objects. */
   run(query: CompiledQuery): QueryResult<unknown> {
-    let stmt = this.statements.get(query.sql);
-    if (!stmt) {
-      stmt = this.sqlite.prepare(query.sql);
-      this.statements.set(query.sql, stmt);
+    try {
+      let stmt = this.statements.get(query.sql);
+      if (!stmt) {
+        stmt = this.sqlite.prepare(query.sql);
+        this.statements.set(query.sql, stmt);
+      }
+      if (stmt.reader) return { rows: stmt.all(query.parameters as unknown[]) };
+      const { changes, lastInsertRowid } = stmt.run(query.parameters as unknown[]);
+      return { rows: [], numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid) };
+    } catch (err) {
+      this.statementFailed(err);
+      throw err;
     }
-    if (stmt.reader) return { rows: stmt.all(query.parameters as unknown[]) };
-    const { changes, lastInsertRowid } = stmt.run(query.parameters as unknown[]);
-    return { rows: [], numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid) };
+  }
+
+  /**
+   * A statement failed (a constraint, a bug): the health counts it. Not a busy lock, which is waited out and
+   * counted only when the wait ends in a DatabaseBusyError.
+   */
+  statementFailed(err: unknown): void {
+    if (!isBusy(err)) this.health.failed(err);
   }
 
   exec(text: string): void {

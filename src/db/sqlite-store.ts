@@ -28,11 +28,16 @@ function sqliteExecutor(driver: SqliteDriver, transaction: TransactionFn): Execu
     let stmt: BetterSqlite3.Statement | undefined;
     let make: ((row: unknown[]) => unknown) | undefined;
     const run = (args: readonly unknown[]): QueryResult<unknown> => {
-      stmt ??= driver.sqlite.prepare(query.sql);
-      if (!stmt.reader) return { rows: [], affected: Number(stmt.run(args).changes) };
-      make ??= rowMaker(stmt.raw(true));
-      const rows = (stmt.all(args) as unknown[][]).map(make);
-      return { rows, affected: rows.length };
+      try {
+        stmt ??= driver.sqlite.prepare(query.sql);
+        if (!stmt.reader) return { rows: [], affected: Number(stmt.run(args).changes) };
+        make ??= rowMaker(stmt.raw(true));
+        const rows = (stmt.all(args) as unknown[][]).map(make);
+        return { rows, affected: rows.length };
+      } catch (err) {
+        driver.statementFailed(err);
+        throw err;
+      }
     };
     return async (args, trx) => {
       if (trx?.isTransaction) return run(args);
@@ -76,6 +81,7 @@ export function openSqlite(url: string, options: StoreOptions): Store {
     transaction,
     prepare: (build, prepareOptions) => new Prepared(execute, build, prepareOptions),
     ping: async () => { await sql`select 1`.execute(db); },
+    pool: () => ({ open: 1, idle: driver.holding ? 0 : 1, waiting: 0 }),
     close: () => db.destroy(),
   };
 }

@@ -12,6 +12,13 @@ export interface Capabilities {
   rowLocks: boolean;
 }
 
+/** The store's connections now: open, of which idle, and the statements waiting for one (for metrics). */
+export interface PoolUse {
+  open: number;
+  idle: number;
+  waiting: number;
+}
+
 export interface Store {
   db: Kysely<Database>;
   dialect: DialectName;
@@ -28,6 +35,8 @@ export interface Store {
   /** Compiles `build` once into a query that runs with new parameter values (see Prepared). */
   prepare<P extends object, R>(build: (p: P) => Compilable<R>, options?: PrepareOptions): Prepared<P, R>;
   ping(): Promise<void>;
+  /** SQLite has its one connection, idle unless a transaction holds it (writers wait on the lock, uncounted). */
+  pool(): PoolUse;
   close(): Promise<void>;
 }
 

@@ -7,7 +7,8 @@ import { renderKeystoneError } from './identity/errors.js';
 import { renderImsError } from './ims/errors.js';
 import { renderOrgError } from './organizations/errors.js';
 
-export type Dialect = 'keystone' | 'glance' | 'ims' | 'organizations' | 'iam';
+export const DIALECTS = ['keystone', 'glance', 'ims', 'organizations', 'iam'] as const;
+export type Dialect = typeof DIALECTS[number];
 
 /** The wire dialect a path belongs to. */
 export function dialectOf(url: string): Dialect {

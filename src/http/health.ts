@@ -4,6 +4,7 @@ import { transientReason } from '../db/errors.js';
 import { pendingMigrations } from '../db/migrate.js';
 import { RETRY_AFTER_MS } from '../errors/app-error.js';
 import { retryAfter } from './errors.js';
+import { NO_CALLER } from './openapi.js';
 
 /** /readyz answers within this, whatever the database does. */
 const PROBE_MS = 1000;
@@ -30,11 +31,23 @@ async function notReady(container: Container): Promise<string | undefined> {
   }
 }
 
+const STATUS = { type: 'object', required: ['status'], properties: { status: { type: 'string', enum: ['ok'] } } };
+const READY = {
+  type: 'object', required: ['status', 'database'],
+  properties: {
+    status: { type: 'string', enum: ['ok', 'unavailable'] }, database: { type: 'string', enum: ['sqlite', 'postgres'] },
+    reason: { type: 'string' },
+  },
+};
+
 /** Liveness (the process answers; no database) and readiness (the database answers and is migrated), for orchestrators. */
 export async function healthRoutes(app: FastifyInstance, { container }: { container: Container }) {
   const database = container.store.dialect;
-  app.get('/healthz', async () => ({ status: 'ok' }));
-  app.get('/readyz', async (_request, reply) => {
+  app.get('/healthz', { schema: { summary: 'Liveness: the process answers (no database)', ...NO_CALLER,
+    response: { 200: STATUS } } }, async () => ({ status: 'ok' }));
+  app.get('/readyz', { schema: { summary: 'Readiness: the database answers and is migrated', ...NO_CALLER,
+    response: { 200: READY, 503: { ...READY, description: 'Not ready (reason), with Retry-After' } } },
+  }, async (_request, reply) => {
     const reason = await notReady(container).catch((err: unknown) => `readiness check failed: ${(err as Error).message}`);
     if (reason === undefined) return { status: 'ok', database };
     return reply.status(503).headers(retryAfter(RETRY_AFTER_MS))

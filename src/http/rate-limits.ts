@@ -1,6 +1,7 @@
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from '../errors/app-error.js';
+import { isProbe } from './probes.js';
 
 /** Requests a minute; 0: no limit. */
 export interface RateLimits {
@@ -23,9 +24,6 @@ export class RateLimitError extends AppError {
     this.name = 'RateLimitError';
   }
 }
-
-/** Probes stay outside every limit: a load balancer must always learn whether the process is up. */
-const isProbe = (request: FastifyRequest) => request.url === '/healthz' || request.url === '/readyz';
 
 /**
  * Rate limits (off unless set; each process counts its own requests): per source address, from the first

@@ -37,6 +37,9 @@
  *
  * Any other exception fails the job with `INTERNAL_FAILURE` and is logged. A job taken over from dead
  * runners more than `maxAttempts` times (it keeps killing its runner) is failed without running it again.
+ *
+ * Log lines about a job carry its id, type and attempt, and, when its payload has a `request_id` (the id of
+ * the request that submitted it), that id as `reqId`, as the request's own log lines do.
  */
 import { hostname } from 'node:os';
 import type { Transaction } from 'kysely';
@@ -45,6 +48,7 @@ import { transientReason } from '../db/errors.js';
 import type { Database } from '../db/schema.js';
 import { type Clock, hexId, systemClock } from '../domain/clock.js';
 import { img } from '../errors/catalogue.js';
+import type { JobMetrics } from '../metrics.js';
 import {
   JobRepo, type JobOutcome, type JobResultInput, type JobResultRow, type JobRow, type Lease,
 } from '../repos/job-repo.js';
@@ -161,6 +165,8 @@ export interface JobRunnerOptions {
   sliceMs?: number;
   /** Written to `locked_by`; default host:pid:random. */
   workerId?: string;
+  /** Told of each job this runner finishes. */
+  metrics?: JobMetrics;
 }
 
 export class JobRunner {
@@ -303,11 +309,11 @@ export class JobRunner {
 
   private async run(row: JobRow): Promise<void> {
     const lease: Lease = { jobId: row.id, owner: this.workerId, attempt: row.attempts };
-    const log = { jobId: row.id, type: row.type, attempt: row.attempts };
+    const log = logFields(row);
     const { logger } = this.options;
     if (row.attempts - row.retries - row.slices > this.maxAttempts) {
       logger.error(log, 'job abandoned: its runner died on every attempt');
-      await this.finish(row, lease, { ...INTERNAL_FAILURE });
+      await this.finish(row, lease, log, { ...INTERNAL_FAILURE });
       return;
     }
     const aborter = new AbortController();
@@ -328,12 +334,12 @@ export class JobRunner {
         return;
       }
       if (err instanceof SliceOverError) {
-        await this.endSlice(row, lease);
+        await this.endSlice(lease, log);
         return;
       }
       const reason = transientReason(err);
       if (reason !== undefined && row.retries < this.maxRetries) {
-        await this.retryLater(row, lease, reason, aborter.signal);
+        await this.retryLater(row, lease, log, reason, aborter.signal);
         return;
       }
       logger.error({ ...log, err }, reason === undefined ? 'job handler failed' : 'job failed: too many retries');
@@ -341,7 +347,7 @@ export class JobRunner {
     } finally {
       clearInterval(renewal);
     }
-    await this.finish(row, lease, outcome, aborter.signal);
+    await this.finish(row, lease, log, outcome, aborter.signal);
   }
 
   /**
@@ -349,9 +355,10 @@ export class JobRunner {
    * that, keeps the job (its lease is still renewed) and tries again, until the lease is lost or the
    * runner stops.
    */
-  private async retryLater(row: JobRow, lease: Lease, reason: string, lost: AbortSignal): Promise<void> {
+  private async retryLater(row: JobRow, lease: Lease, fields: JobLogFields, reason: string, lost: AbortSignal)
+    : Promise<void> {
     const retries = row.retries + 1;
-    const log = { jobId: row.id, type: row.type, attempt: row.attempts, retries, reason };
+    const log = { ...fields, retries, reason };
     for (let tries = 1; ; tries++) {
       const runAt = new Date(this.clock.now().getTime() + this.retryDelayMs(retries)).toISOString();
       try {
@@ -367,8 +374,7 @@ export class JobRunner {
   }
 
   /** Puts the job back in the queue after its time slice; if that fails, its lease lapses and it is taken over. */
-  private async endSlice(row: JobRow, lease: Lease): Promise<void> {
-    const log = { jobId: row.id, type: row.type, attempt: row.attempts };
+  private async endSlice(lease: Lease, log: JobLogFields): Promise<void> {
     try {
       if (await this.repo.endSlice(lease, this.clock.now().toISOString())) this.options.logger.debug(log, 'job slice over');
     } catch (err) {
@@ -376,16 +382,20 @@ export class JobRunner {
     }
   }
 
-  private async finish(row: JobRow, lease: Lease, outcome: JobOutcome, lost?: AbortSignal): Promise<void> {
-    const log = { jobId: row.id, type: row.type, attempt: row.attempts };
+  private async finish(row: JobRow, lease: Lease, log: JobLogFields, outcome: JobOutcome, lost?: AbortSignal)
+    : Promise<void> {
     try {
       const done = await this.repo.finish(lease, outcome, this.clock.now().toISOString());
-      if (done) this.options.logger.info({ ...log, status: outcome.status }, 'job finished');
+      if (done) {
+        this.options.logger.info({ ...log, status: outcome.status }, 'job finished');
+        const seconds = (this.clock.now().getTime() - Date.parse(row.begin_time)) / 1000;
+        this.options.metrics?.finished(row.type, outcome.status, seconds, row.pairs);
+      }
       else this.options.logger.warn(log, 'job taken over by another runner before it finished here');
     } catch (err) {
       // Run again later: every pair is recorded, so the run only computes the outcome again.
       const reason = transientReason(err);
-      if (reason !== undefined && lost) await this.retryLater(row, lease, reason, lost);
+      if (reason !== undefined && lost) await this.retryLater(row, lease, log, reason, lost);
       else this.options.logger.error({ ...log, err }, 'recording a job outcome failed');
     }
   }
@@ -429,6 +439,25 @@ export class JobRunner {
       isStillOwner: () => repo.owns(lease),
     };
   }
+}
+
+interface JobLogFields {
+  jobId: string;
+  type: string;
+  attempt: number;
+  reqId?: string;
+}
+
+/** What each log line about the job carries (see the top of this file). */
+function logFields(row: JobRow): JobLogFields {
+  const fields = { jobId: row.id, type: row.type, attempt: row.attempts };
+  let reqId: unknown;
+  try {
+    reqId = (JSON.parse(row.payload) as { request_id?: unknown } | null)?.request_id;
+  } catch {
+    // An unreadable payload fails in the handler's run.
+  }
+  return typeof reqId === 'string' ? { ...fields, reqId } : fields;
 }
 
 /** A handler's return value, checked: anything but a well-formed outcome is our bug. */

@@ -31,6 +31,7 @@ export function createJobRunner(container: Container, logger: JobLogger): JobRun
     workerId: container.instanceId,
     // Several projects' jobs side by side (a project's own run one at a time).
     concurrency: JOB_CONCURRENCY,
+    metrics: container.metrics.jobs,
   });
   container.jobs.onSubmitted(() => runner.notify());
   return runner;

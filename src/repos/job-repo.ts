@@ -180,6 +180,14 @@ export class JobRepo {
     return Number(row?.n ?? 0);
   }
 
+  /** Unfinished jobs of every project, waiting (INIT) and RUNNING (a lapsed lease included): how many, and their pairs. */
+  async queue(): Promise<{ status: string; jobs: number; pairs: number }[]> {
+    const rows = await this.db.selectFrom('jobs')
+      .select((eb) => ['status', eb.fn.countAll<number | string>().as('jobs'), eb.fn.sum<number | string>('pairs').as('pairs')])
+      .where('status', 'in', ['INIT', 'RUNNING']).groupBy('status').execute();
+    return rows.map((r) => ({ status: r.status, jobs: Number(r.jobs), pairs: Number(r.pairs) }));
+  }
+
   /** Whether the claim still holds (no lock taken). */
   async owns(lease: Lease, trx: Db = this.db): Promise<boolean> {
     const row = await trx.selectFrom('jobs').select('id').where(heldBy(lease)).executeTakeFirst();

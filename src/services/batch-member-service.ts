@@ -30,7 +30,12 @@ export interface BatchPairsInput {
 export const targetsOf = (p: BatchPairsInput): string[] =>
   [...p.projects, ...(p.domains ?? []), ...(p.organizations ?? [])];
 
-export interface PairsPayload extends BatchPairsInput {
+/** What every batch job's payload may carry: the id of the request that submitted it, for the runner's logs. */
+export interface Submitted {
+  request_id?: string;
+}
+
+export interface PairsPayload extends BatchPairsInput, Submitted {
   /** Submitted by a cloud admin, who may act on any project's images. */
   admin?: boolean;
 }
@@ -39,7 +44,7 @@ export interface PairsPayload extends BatchPairsInput {
  * The BatchUpdateMembers body, parsed in the HTTP layer (its project_id checked against the caller's), is the job's
  * payload.
  */
-export interface UpdatePayload {
+export interface UpdatePayload extends Submitted {
   images: string[];
   project_id: string;
   status: 'accepted' | 'rejected';
@@ -55,8 +60,8 @@ export class BatchMemberService {
   constructor(private readonly store: Store, private readonly jobs: JobService,
     private readonly repos: { images: ImageRepo; members: MemberRepo; orgs: ReachSource }) {}
 
-  /** BatchAddMembers `POST /v1/cloudimages/members`. */
-  async add(ctx: RequestContext, input: BatchPairsInput): Promise<string> {
+  /** BatchAddMembers `POST /v1/cloudimages/members`; `requestId` names the request in the job's log lines. */
+  async add(ctx: RequestContext, input: BatchPairsInput, requestId?: string): Promise<string> {
     const { images, projects } = input;
     // Existence and ownership of every image first, then each image's eligibility in turn.
     for (const image of await this.ownedImages(ctx, images)) {
@@ -64,34 +69,34 @@ export class BatchMemberService {
         ?? projects.map((p) => selfShare(image, p)).find(Boolean);
       if (refused) throw batchError(refused, image.id);
     }
-    return this.submitPairs(ctx, ADD_JOB, input);
+    return this.submitPairs(ctx, ADD_JOB, input, requestId);
   }
 
   /** BatchUpdateMembers `PUT /v1/cloudimages/members`: the recipient accepts or rejects images shared with it. */
-  async update(ctx: RequestContext, payload: UpdatePayload): Promise<string> {
+  async update(ctx: RequestContext, payload: UpdatePayload, requestId?: string): Promise<string> {
     const { images, project_id: projectId } = payload;
     // As add and delete check their images up front: each must have been shared with the project.
     const shared = await this.repos.members.memberOf(await reachIds(this.repos.orgs, projectId), images);
     const unknown = images.find((id) => !shared.has(id));
     if (unknown !== undefined) throw batchImageNotFound(unknown);
-    return this.submit(ctx, UPDATE_JOB, payload, images.length);
+    return this.submit(ctx, UPDATE_JOB, payload, images.length, requestId);
   }
 
   /** BatchDeleteMembers `DELETE /v1/cloudimages/members` (a JSON body on DELETE). */
-  async remove(ctx: RequestContext, input: BatchPairsInput): Promise<string> {
+  async remove(ctx: RequestContext, input: BatchPairsInput, requestId?: string): Promise<string> {
     await this.ownedImages(ctx, input.images);
-    return this.submitPairs(ctx, DELETE_JOB, input);
+    return this.submitPairs(ctx, DELETE_JOB, input, requestId);
   }
 
   /** A pairs job: only the target lists given are in its payload (jobs submitted before accounts had only projects). */
-  private submitPairs(ctx: RequestContext, type: string, input: BatchPairsInput): Promise<string> {
+  private submitPairs(ctx: RequestContext, type: string, input: BatchPairsInput, requestId?: string): Promise<string> {
     const payload: PairsPayload = {
       images: input.images, projects: input.projects,
       ...(input.domains?.length ? { domains: input.domains } : {}),
       ...(input.organizations?.length ? { organizations: input.organizations } : {}),
       ...(ctx.isAdmin ? { admin: true } : {}),
     };
-    return this.submit(ctx, type, payload, input.images.length * targetsOf(input).length);
+    return this.submit(ctx, type, payload, input.images.length * targetsOf(input).length, requestId);
   }
 
   /**
@@ -112,8 +117,10 @@ export class BatchMemberService {
   }
 
   /** The job row (of `pairs` pairs) commits in its own transaction; the runners of this process are nudged after commit. */
-  private async submit(ctx: RequestContext, type: string, payload: object, pairs: number): Promise<string> {
-    const id = await this.store.transaction((trx) => this.jobs.submit(trx, ctx, type, payload, pairs));
+  private async submit(ctx: RequestContext, type: string, payload: object, pairs: number, requestId?: string)
+    : Promise<string> {
+    const submitted = requestId === undefined ? payload : { ...payload, request_id: requestId };
+    const id = await this.store.transaction((trx) => this.jobs.submit(trx, ctx, type, submitted, pairs));
     this.jobs.notify();
     return id;
   }

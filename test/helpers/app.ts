@@ -3,7 +3,7 @@ import path from 'node:path';
 import fs from 'node:fs';
 import type { TestContext } from 'node:test';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import { buildApp } from '../../src/app.js';
+import { type AppOptions, buildApp } from '../../src/app.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import { buildContainer, type Container } from '../../src/container.js';
 import type { Clock } from '../../src/domain/clock.js';
@@ -35,7 +35,7 @@ export const BOOTSTRAP = {
  * IMS_TEST_RECORD names a file each response is appended to.
  */
 export async function buildTestApp(t: TestContext, kind: DatabaseKind, overrides: Partial<Config> = {},
-  options: { clock?: Clock } = {}): Promise<TestApp> {
+  options: { clock?: Clock; logger?: AppOptions['logger'] } = {}): Promise<TestApp> {
   const { IMS_TEST_CACHE_MB: cacheMb, IMS_TEST_RECORD: recordTo } = process.env;
   const record = recordTo === undefined ? undefined : responseRecorder(recordTo, t.fullName);
   const database = await kind.create();
@@ -54,7 +54,7 @@ export async function buildTestApp(t: TestContext, kind: DatabaseKind, overrides
   });
   container = await buildContainer(Object.freeze(config), options);
   await container.identity.applyBootstrap(BOOTSTRAP);
-  app = await buildApp(container);
+  app = await buildApp(container, { logger: options.logger });
   record?.(app);
   const tokens = {} as TestApp['tokens'];
   const projects = {} as TestApp['projects'];

@@ -9,17 +9,24 @@
  * and the two runs, side by side, take a few minutes. What differs between any two runs is normalized:
  * generated ids (numbered in order of first appearance, per test), times, tokens, audit and request ids;
  * so a stale answer that differs only in a timestamp would go unseen. Polls of a job still running are left
- * out (their number depends on timing). Requests a suite sends over a socket
+ * out (their number depends on timing), and so are the answers of /metrics. Requests a suite sends over a socket
  * (not `inject`) are not recorded.
+ *
+ * The same runs show what each route answered (by route pattern, from each app's /metrics): every status the
+ * routes answer must be in /openapi.json, and every status documented there answered by some suite, or said
+ * why not (test/helpers/openapi-coverage.ts).
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import type { Recorded } from '../helpers/recording.js';
+import { buildTestApp, json } from '../helpers/app.js';
+import { databaseKinds } from '../helpers/databases.js';
+import { coverage, type OpenApiDoc } from '../helpers/openapi-coverage.js';
+import { type Recorded, routesFile, type RouteStatus } from '../helpers/recording.js';
 
 const HTTP_SUITES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../http');
 
@@ -60,6 +67,8 @@ const REPLACEMENTS: [RegExp, string][] = [
  * keeps one (only finished jobs are cached), so they are left out.
  */
 const UNFINISHED_JOB = /^\{"status":"(INIT|RUNNING)","job_id":/;
+/** /metrics describes the process (latencies, cache sizes), not the data: left out. */
+const METRICS = '/metrics';
 const BASE64 = /[A-Za-z0-9+/]{40,}(?:=|%3D){0,2}/g;
 const ID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|\b[0-9a-f]{32}\b|\b(?:o|r|ou|h)-[0-9a-z]{32}\b/gi;
 /** A new access key (IAM's key API): 20 of A-Z and 0-9, numbered like the ids. */
@@ -75,7 +84,8 @@ function normalized(file: string): Map<string, string[]> {
   }
   return new Map([...groups].map(([where, records]) => {
     const ids = new Map<string, string>();
-    const answers = records.filter((r) => !UNFINISHED_JOB.test(r.body)).sort((a, b) => a.seq - b.seq);
+    const answers = records.filter((r) => !UNFINISHED_JOB.test(r.body) && r.url !== METRICS)
+      .sort((a, b) => a.seq - b.seq);
     return [where, answers.map(({ where: _w, seq: _s, ...r }) => {
       let text = JSON.stringify(r);
       for (const [pattern, to] of REPLACEMENTS) text = text.replace(pattern, to);
@@ -96,32 +106,42 @@ function normalized(file: string): Map<string, string[]> {
   }));
 }
 
-describe('caches change no answer', () => {
-  it('the HTTP suites get the same responses with caches as without', { timeout: 20 * 60_000 }, async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ims-cache-off-'));
-    try {
-      const cachedFile = path.join(dir, 'cached.jsonl');
-      const uncachedFile = path.join(dir, 'uncached.jsonl');
-      await Promise.all([runSuites('64', cachedFile), runSuites('0', uncachedFile)]);
-      const cached = normalized(cachedFile);
-      const uncached = normalized(uncachedFile);
-      assert.deepEqual([...uncached.keys()].sort(), [...cached.keys()].sort(), 'the same tests built apps');
-      const total = [...cached.values()].reduce((n, g) => n + g.length, 0);
-      assert.ok(total > 500, `only ${total} responses recorded`);
-      const differences: string[] = [];
-      for (const [where, responses] of cached) {
-        const other = uncached.get(where)!;
-        for (let i = 0; i < Math.max(responses.length, other.length); i++) {
-          if (responses[i] !== other[i]) {
-            differences.push(`${where}, answer ${i}:\n  cached:   ${responses[i]?.slice(0, 800)}\n`
-              + `  uncached: ${other[i]?.slice(0, 800)}`);
-          }
+describe('the HTTP suites, recorded', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ims-cache-off-'));
+  const cachedFile = path.join(dir, 'cached.jsonl');
+  const uncachedFile = path.join(dir, 'uncached.jsonl');
+  before(() => Promise.all([runSuites('64', cachedFile), runSuites('0', uncachedFile)]), { timeout: 20 * 60_000 });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('get the same responses with caches as without', () => {
+    const cached = normalized(cachedFile);
+    const uncached = normalized(uncachedFile);
+    assert.deepEqual([...uncached.keys()].sort(), [...cached.keys()].sort(), 'the same tests built apps');
+    const total = [...cached.values()].reduce((n, g) => n + g.length, 0);
+    assert.ok(total > 500, `only ${total} responses recorded`);
+    const differences: string[] = [];
+    for (const [where, responses] of cached) {
+      const other = uncached.get(where)!;
+      for (let i = 0; i < Math.max(responses.length, other.length); i++) {
+        if (responses[i] !== other[i]) {
+          differences.push(`${where}, answer ${i}:\n  cached:   ${responses[i]?.slice(0, 800)}\n`
+            + `  uncached: ${other[i]?.slice(0, 800)}`);
         }
       }
-      assert.equal(differences.length, 0,
-        `${differences.length} of ${total} responses differ:\n${differences.slice(0, 5).join('\n')}`);
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
     }
+    assert.equal(differences.length, 0,
+      `${differences.length} of ${total} responses differ:\n${differences.slice(0, 5).join('\n')}`);
+  });
+
+  // Both ways: what the routes answered is documented, and what is documented is answered (or why not is said).
+  it('answer the statuses /openapi.json documents, and each of them', async (t) => {
+    const observed = [cachedFile, uncachedFile].flatMap((file) => fs.readFileSync(routesFile(file), 'utf8')
+      .split('\n').filter(Boolean).map((line) => JSON.parse(line) as RouteStatus));
+    assert.ok(observed.length > 300, `only ${observed.length} route statuses recorded`);
+    const { app } = await buildTestApp(t, databaseKinds()[0]!);
+    const doc = json(await app.inject({ url: '/openapi.json' })) as OpenApiDoc;
+    const { undocumented, unobserved } = coverage(doc, observed);
+    assert.deepEqual(undocumented, [], 'answered, not documented');
+    assert.deepEqual(unobserved, [], 'documented, never answered (or say why in test/helpers/openapi-coverage.ts)');
   });
 });

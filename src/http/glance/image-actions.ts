@@ -2,11 +2,13 @@ import type { Static } from '@sinclair/typebox';
 import type { ImageAction } from '../../domain/image-status.js';
 import { notFound } from '../../errors/app-error.js';
 import { rejectOtherMethods } from '../method-guard.js';
+import { failures } from '../openapi.js';
 import type { Routes } from '../request-schemas.js';
 import { rejectBody } from './body-reject.js';
 import { IMAGE_PARAMS, TAG_PARAMS } from './params.js';
 
 const NO_CONTENT = { 204: { type: 'null' } } as const;
+const NO_BODY = { 204: NO_CONTENT[204], ...failures(400, 403, 404) };
 
 /**
  * The tag of `/images/{id}/tags/*`. A wildcard rather than a `:tag` parameter because the router caps
@@ -29,7 +31,7 @@ export const glanceImageActionRoutes: Routes = async (app, { container }) => {
 
   app.put('/images/:id/tags/*', {
     preParsing: rejectBody,
-    schema: doc('Add a tag to an image', { params: TAG_PARAMS, response: NO_CONTENT }),
+    schema: doc('Add a tag to an image', { params: TAG_PARAMS, response: { ...NO_BODY, ...failures(413) } }),
   }, async (request, reply) => {
     const { id, tag } = tagOf(request.params);
     await images.addTag(request.ctx, id, tag);
@@ -37,7 +39,7 @@ export const glanceImageActionRoutes: Routes = async (app, { container }) => {
   });
 
   app.delete('/images/:id/tags/*', {
-    schema: doc('Remove a tag from an image', { params: TAG_PARAMS, response: NO_CONTENT }),
+    schema: doc('Remove a tag from an image', { params: TAG_PARAMS, response: NO_BODY }),
   }, async (request, reply) => {
     const { id, tag } = tagOf(request.params);
     await images.removeTag(request.ctx, id, tag);
@@ -50,7 +52,7 @@ export const glanceImageActionRoutes: Routes = async (app, { container }) => {
     const summary = `${action[0]!.toUpperCase()}${action.slice(1)} an image`;
     app.post(url, {
       preParsing: rejectBody,
-      schema: doc(summary, { params: IMAGE_PARAMS, response: NO_CONTENT }),
+      schema: doc(summary, { params: IMAGE_PARAMS, response: NO_BODY }),
     }, async (request, reply) => {
       await images.act(request.ctx, request.params.id, action);
       return reply.status(204).send();

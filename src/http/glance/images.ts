@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import type { Cache } from '../../cache/cache-space.js';
 import { CONTAINER_FORMATS, DISK_FORMATS, VISIBILITIES } from '../../domain/image.js';
@@ -11,7 +12,8 @@ import type { ImagePage } from '../../services/image-service.js';
 import type { Viewer } from '../../policy/visibility.js';
 import { BODY_LIMITS } from '../body-limits.js';
 import { rejectOtherMethods } from '../method-guard.js';
-import type { Routes } from '../request-schemas.js';
+import { failures } from '../openapi.js';
+import { type Routes, unparsed } from '../request-schemas.js';
 import { IMAGE_RESPONSE, imageBodies, type ImageBodies, LIST_RESPONSE } from './bodies.js';
 import { sendJson } from '../rendered.js';
 import { IMAGE_PARAMS } from './params.js';
@@ -39,6 +41,9 @@ const PATCH_BODY = {
     description: 'v2.1: {"op","path","value"}; v2.0: {"replace": "/name", "value": ...}',
   },
 } as const;
+
+/** Image data, streamed (read by the handler, never parsed). */
+const IMAGE_DATA = unparsed(Type.String({ format: 'binary' }));
 
 const LIST_QUERY = {
   type: 'object',
@@ -126,7 +131,9 @@ export const glanceImageRoutes: Routes = async (app, { container }) => {
 
   app.post('/images', {
     bodyLimit: BODY_LIMITS.image,
-    schema: doc('Create an image', { body: CREATE_BODY, response: { 201: IMAGE_RESPONSE } }),
+    schema: doc('Create an image', {
+      body: CREATE_BODY, response: { 201: IMAGE_RESPONSE, ...failures(400, 403, 409, 413) },
+    }),
   }, async (request, reply) => {
     const image = await images.create(request.ctx, parseCreateBody(request.body));
     reply.header('Location', `${container.urls.publicUrl}/v2/images/${image.id}`);
@@ -134,7 +141,7 @@ export const glanceImageRoutes: Routes = async (app, { container }) => {
   });
 
   app.get('/images', {
-    schema: doc('List images', { querystring: LIST_QUERY, response: { 200: LIST_RESPONSE } }),
+    schema: doc('List images', { querystring: LIST_QUERY, response: { 200: LIST_RESPONSE, ...failures(400) } }),
   }, async (request, reply) => {
     const list = listRequest(request.url, listRequests);
     return sendJson(reply, listJson(await images.list(request.ctx, list.query), request.ctx, list, imageListJson));
@@ -142,14 +149,16 @@ export const glanceImageRoutes: Routes = async (app, { container }) => {
   rejectOtherMethods(app, '/images', ['GET', 'POST']);
 
   app.get('/images/:id', {
-    schema: doc('Show an image', { params: IMAGE_PARAMS, response: { 200: IMAGE_RESPONSE } }),
+    schema: doc('Show an image (413: a body sent with it)', {
+      params: IMAGE_PARAMS, response: { 200: IMAGE_RESPONSE, ...failures(400, 404, 413) },
+    }),
   }, async (request, reply) => sendJson(reply, imageJson(await images.show(request.ctx, request.params.id), request.ctx)));
 
   app.patch('/images/:id', {
     bodyLimit: BODY_LIMITS.image,
     preParsing: patchMediaType,
     schema: doc('Update an image (JSON patch)', {
-      params: IMAGE_PARAMS, body: PATCH_BODY, response: { 200: IMAGE_RESPONSE },
+      params: IMAGE_PARAMS, body: PATCH_BODY, response: { 200: IMAGE_RESPONSE, ...failures(400, 403, 404, 409, 415) },
       consumes: Object.keys(PATCH_MEDIA_TYPES),
     }),
   }, async (request, reply) => {
@@ -158,7 +167,9 @@ export const glanceImageRoutes: Routes = async (app, { container }) => {
   });
 
   app.delete('/images/:id', {
-    schema: doc('Delete an image', { params: IMAGE_PARAMS, response: { 204: { type: 'null' } } }),
+    schema: doc('Delete an image', {
+      params: IMAGE_PARAMS, response: { 204: { type: 'null' }, ...failures(400, 403, 404) },
+    }),
   }, async (request, reply) => {
     await images.delete(request.ctx, request.params.id);
     return reply.status(204).send();
@@ -168,7 +179,8 @@ export const glanceImageRoutes: Routes = async (app, { container }) => {
   app.put('/images/:id/file', {
     preParsing: octetStream,
     schema: doc('Upload image data', {
-      params: IMAGE_PARAMS, consumes: ['application/octet-stream'], response: { 204: { type: 'null' } },
+      params: IMAGE_PARAMS, consumes: ['application/octet-stream'], body: IMAGE_DATA,
+      response: { 204: { type: 'null' }, ...failures(400, 403, 404, 409, 415) },
     }),
   }, async (request, reply) => {
     const body = request.body instanceof Readable ? request.body : Readable.from([]);
@@ -177,7 +189,13 @@ export const glanceImageRoutes: Routes = async (app, { container }) => {
   });
 
   app.get('/images/:id/file', {
-    schema: doc('Download image data', { params: IMAGE_PARAMS, produces: ['application/octet-stream'] }),
+    schema: doc('Download image data', {
+      params: IMAGE_PARAMS, produces: ['application/octet-stream'],
+      response: {
+        200: { type: 'string', format: 'binary', description: 'The data (Content-MD5: its checksum)' },
+        204: { type: 'null', description: 'The image has no data' }, ...failures(403, 404),
+      },
+    }),
   }, async (request, reply) => {
     const { image, data } = await images.download(request.ctx, request.params.id);
     if (!data) return reply.status(204).send();

@@ -1,4 +1,5 @@
 import { rejectOtherMethods } from '../method-guard.js';
+import { failures } from '../openapi.js';
 import { sendJson } from '../rendered.js';
 import { type Routes, unparsed } from '../request-schemas.js';
 import { MEMBER_RESPONSE, memberBodies, MEMBERS_RESPONSE } from './bodies.js';
@@ -16,7 +17,8 @@ export const glanceMemberRoutes: Routes = async (app, { container }) => {
 
   app.post('/images/:id/members', {
     schema: doc('Share an image with a project', {
-      params: IMAGE_PARAMS, body: unparsed(NEW_MEMBER_BODY), response: { 200: MEMBER_RESPONSE },
+      params: IMAGE_PARAMS, body: unparsed(NEW_MEMBER_BODY),
+      response: { 200: MEMBER_RESPONSE, ...failures(400, 403, 404, 409, 413) },
     }),
   }, async (request, reply) => {
     const member = parseNewMember(request.body);
@@ -25,7 +27,7 @@ export const glanceMemberRoutes: Routes = async (app, { container }) => {
 
   app.get('/images/:id/members', {
     schema: doc('List the members of an image (all of them, or a page with limit and a base64 marker)', {
-      params: IMAGE_PARAMS, querystring: MEMBERS_QUERY, response: { 200: MEMBERS_RESPONSE },
+      params: IMAGE_PARAMS, querystring: MEMBERS_QUERY, response: { 200: MEMBERS_RESPONSE, ...failures(400, 403, 404) },
     }),
   }, async (request, reply) => {
     const { rows, more } = await memberPage(members, request, request.params.id);
@@ -34,7 +36,9 @@ export const glanceMemberRoutes: Routes = async (app, { container }) => {
   rejectOtherMethods(app, '/images/:id/members', ['GET', 'POST']);
 
   app.get('/images/:id/members/:member', {
-    schema: doc('Show a member of an image', { params: MEMBER_PARAMS, response: { 200: MEMBER_RESPONSE } }),
+    schema: doc('Show a member of an image', {
+      params: MEMBER_PARAMS, response: { 200: MEMBER_RESPONSE, ...failures(404) },
+    }),
   }, async (request, reply) => {
     const { id, member } = request.params;
     return sendJson(reply, memberJson(await members.show(request.ctx, id, member)));
@@ -42,7 +46,7 @@ export const glanceMemberRoutes: Routes = async (app, { container }) => {
 
   app.put('/images/:id/members/:member', {
     schema: doc('Accept or reject an image shared with the project', {
-      params: MEMBER_PARAMS, body: unparsed(STATUS_BODY), response: { 200: MEMBER_RESPONSE },
+      params: MEMBER_PARAMS, body: unparsed(STATUS_BODY), response: { 200: MEMBER_RESPONSE, ...failures(400, 403, 404) },
     }),
   }, async (request, reply) => {
     const { id, member } = request.params;
@@ -51,7 +55,9 @@ export const glanceMemberRoutes: Routes = async (app, { container }) => {
   });
 
   app.delete('/images/:id/members/:member', {
-    schema: doc('Remove a member from an image', { params: MEMBER_PARAMS }),
+    schema: doc('Remove a member from an image', {
+      params: MEMBER_PARAMS, response: { 204: { type: 'null' }, ...failures(403, 404) },
+    }),
   }, async (request, reply) => {
     const { id, member } = request.params;
     await members.remove(request.ctx, id, member);

@@ -4,8 +4,10 @@ import type { DomainInput } from '../../services/domain-service.js';
 import { quoteRepr } from '../../domain/py-repr.js';
 import { badRequest } from '../../errors/app-error.js';
 import { rejectOtherMethods } from '../method-guard.js';
+import { failures } from '../openapi.js';
 import { type Routes, unparsed } from '../request-schemas.js';
 import { singleQuery } from '../url-guard.js';
+import { DOMAIN_RESPONSE, DOMAINS_RESPONSE } from './schemas.js';
 
 const DOMAIN_PARAMS = Type.Object({ id: Type.String({ description: 'Domain id' }) });
 const DOMAINS_QUERY = unparsed(Type.Object({
@@ -19,6 +21,8 @@ const DOMAIN_BODY = unparsed(Type.Object({
     explicit_domain_id: Type.Optional(Type.String({ description: 'The id to give it (32 lowercase hex digits)' })),
   }),
 }));
+
+const doc = <T extends object>(summary: string, extra: T) => ({ tags: ['keystone'], summary, ...extra });
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -56,15 +60,23 @@ export const domainRoutes: Routes = async (app, { container }) => {
   const { domains } = container;
   const base = () => container.urls.publicUrl;
 
-  app.get('/domains', { schema: { querystring: DOMAINS_QUERY } }, async (request) => ({
+  app.get('/domains', {
+    schema: doc('List domains (accounts)', { querystring: DOMAINS_QUERY, response: { 200: DOMAINS_RESPONSE, ...failures(403) } }),
+  }, async (request) => ({
     domains: (await domains.list(request.ctx, singleQuery(request, 'name'))).map((d) => domainBody(d, base())),
     links: { self: `${base()}/v3/domains`, previous: null, next: null },
   }));
-  app.post('/domains', { schema: { body: DOMAIN_BODY } }, async (request, reply) => {
+  app.post('/domains', {
+    schema: doc('Create a domain (admins)', {
+      body: DOMAIN_BODY, response: { 201: DOMAIN_RESPONSE, ...failures(400, 403, 409) },
+    }),
+  }, async (request, reply) => {
     const domain = await domains.create(request.ctx, parseDomainBody(request.body));
     return reply.status(201).send({ domain: domainBody(domain, base()) });
   });
   rejectOtherMethods(app, '/domains', ['GET', 'POST']);
-  app.get('/domains/:id', { schema: { params: DOMAIN_PARAMS } }, async (request) =>
+  app.get('/domains/:id', {
+    schema: doc('Show a domain', { params: DOMAIN_PARAMS, response: { 200: DOMAIN_RESPONSE, ...failures(403, 404) } }),
+  }, async (request) =>
     ({ domain: domainBody(await domains.get(request.ctx, request.params.id), base()) }));
 };

@@ -4,6 +4,7 @@ import { renderError } from '../dialect.js';
 import { appErrorOf } from '../errors.js';
 import { BODY_LIMITS } from '../body-limits.js';
 import { rejectOtherMethods } from '../method-guard.js';
+import { failures, NO_CALLER } from '../openapi.js';
 import type { ScopeRoutes } from '../request-schemas.js';
 import { AppError, notFound, tooManyRequests } from '../../errors/app-error.js';
 import { listLinks, NO_CONTENT, projectBody, PROJECTS_RESPONSE } from './bodies.js';
@@ -11,6 +12,7 @@ import { domainRoutes } from './domains.js';
 import { LoginThrottle } from './login-throttle.js';
 import { projectRoutes } from './projects.js';
 import { roleRoutes } from './roles.js';
+import { SUBJECT_TOKEN_HEADERS, TOKEN_REQUEST, TOKEN_RESPONSE, VERSION_RESPONSE } from './schemas.js';
 import { userRoutes } from './users.js';
 
 const doc = <T extends object>(summary: string, extra: T) => ({ tags: ['keystone'], summary, ...extra });
@@ -30,10 +32,16 @@ export const identityRoutes: ScopeRoutes = async (app, { container, authenticato
       'media-types': [{ base: 'application/json', type: 'application/vnd.openstack.identity-v3+json' }],
     },
   });
-  app.get('/', async () => versionDoc());
+  app.get('/', { schema: doc('The identity API version', { ...NO_CALLER, response: { 200: VERSION_RESPONSE } }) },
+    async () => versionDoc());
 
   const throttle = new LoginThrottle(container.config.loginFailuresPerMinute);
-  app.post('/auth/tokens', { bodyLimit: BODY_LIMITS.identity }, async (request, reply) => {
+  app.post('/auth/tokens', {
+    bodyLimit: BODY_LIMITS.identity,
+    schema: doc('Issue a token (password)', {
+      ...NO_CALLER, body: TOKEN_REQUEST, response: { 201: TOKEN_RESPONSE, ...failures(400, 401, 429) },
+    }),
+  }, async (request, reply) => {
     const wait = throttle.waitMs(request.ip, Date.now());
     if (wait > 0) throw tooManyRequests('Too many failed logins from this address; try again later.', wait);
     let issued;
@@ -54,13 +62,17 @@ export const identityRoutes: ScopeRoutes = async (app, { container, authenticato
       refuse: () => authRequired(`${base()}/v3`),
       pathProject: (request) => (request.params as { id?: string }).id,
     });
-    authed.get('/auth/tokens', async (request, reply) => {
+    authed.get('/auth/tokens', {
+      schema: doc('Validate a token (X-Subject-Token)', {
+        headers: SUBJECT_TOKEN_HEADERS, response: { 200: TOKEN_RESPONSE, ...failures(404) },
+      }),
+    }, async (request, reply) => {
       const subject = request.headers['x-subject-token'];
       const body = await identity.describe(request.ctx, typeof subject === 'string' ? subject : '');
       return reply.header('X-Subject-Token', subject).send(body);
     });
     authed.delete('/auth/tokens', { schema: doc('Revoke the token in X-Subject-Token (admins, or its own user)', {
-      response: NO_CONTENT }) }, async (request, reply) => {
+      response: { ...NO_CONTENT, ...failures(403, 404) } }) }, async (request, reply) => {
       const subject = request.headers['x-subject-token'];
       await identity.revokeToken(request.ctx, typeof subject === 'string' ? subject : '');
       return reply.status(204).send();

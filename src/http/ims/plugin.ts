@@ -5,7 +5,7 @@ import type { FastifyReply } from 'fastify';
 import { AKSK_REASONS } from '../../auth/aksk.js';
 import type { RequestContext } from '../../domain/context.js';
 import { projectMismatch, roleInvalid } from '../../errors/catalogue.js';
-import { memberBodies } from '../glance/bodies.js';
+import { MEMBER_RESPONSE, memberBodies, MEMBERS_RESPONSE } from '../glance/bodies.js';
 import { memberPage } from '../member-paging.js';
 import { accessOf, allows } from '../../policy/roles.js';
 import type { JobView } from '../../services/job-service.js';
@@ -14,12 +14,14 @@ import { appErrorOf } from '../errors.js';
 import { BODY_LIMITS } from '../body-limits.js';
 import { renderError } from '../dialect.js';
 import { rejectOtherMethods } from '../method-guard.js';
+import { failures } from '../openapi.js';
 import { sendJson } from '../rendered.js';
 import { type ScopeRoutes, unparsed } from '../request-schemas.js';
 import { PAIRS_BODY, parsePairsBody, parseUpdateBody, UPDATE_BODY } from './batch-input.js';
 import { cloudImageRoutes } from './cloudimages.js';
 import { kmsGrantRoutes } from './kms-grants.js';
 import { renderUnknownApi } from './errors.js';
+import { JOB_ID_RESPONSE, JOB_RESPONSE } from './schemas.js';
 import { JOB_PARAMS, MEMBER_PARAMS, MEMBERS_PARAMS, MEMBERS_QUERY, PROJECT_JOB_PARAMS } from './params.js';
 
 /** The ShowJob body of a large job, a page of results at a time: `entities.results` is the view's last member. */
@@ -36,13 +38,12 @@ async function* jobStream(body: { head: JobView; pages: () => AsyncGenerator<Job
   yield ']}}';
 }
 
-const JOB_ID_SCHEMA = { type: 'object', properties: { job_id: { type: 'string' } } } as const;
-
 const doc = <T extends object>(summary: string, extra: T) => ({ tags: ['ims'], summary, ...extra });
 
 /** The batch member APIs: a body of at most BODY_LIMITS.batch bytes; the answer is the job's id. */
 const batchRoute = (summary: string, body: TSchema) => ({
-  bodyLimit: BODY_LIMITS.batch, schema: doc(summary, { body: unparsed(body), response: { 200: JOB_ID_SCHEMA } }),
+  bodyLimit: BODY_LIMITS.batch,
+  schema: doc(summary, { body: unparsed(body), response: { 200: JOB_ID_RESPONSE, ...failures(400) } }),
 });
 
 
@@ -75,11 +76,12 @@ export const imsPlugin: ScopeRoutes = async (app, { container, authenticator }) 
     const v1 = scope.withTypeProvider<TypeBoxTypeProvider>();
     v1.setNotFoundHandler((request, reply) => renderUnknownApi(request, reply));
     v1.post('/cloudimages/members', batchRoute('BatchAddMembers: share images with projects', PAIRS_BODY),
-      async (request) => ({ job_id: await batch.add(request.ctx, parsePairsBody(request.body)) }));
+      async (request) => ({ job_id: await batch.add(request.ctx, parsePairsBody(request.body), request.id) }));
     v1.put('/cloudimages/members', batchRoute('BatchUpdateMembers: accept or reject shared images', UPDATE_BODY),
-      async (request) => ({ job_id: await batch.update(request.ctx, parseUpdateBody(request.body, request.ctx)) }));
+      async (request) => ({ job_id: await batch.update(request.ctx,
+        parseUpdateBody(request.body, request.ctx), request.id) }));
     v1.delete('/cloudimages/members', batchRoute('BatchDeleteMembers: stop sharing images with projects', PAIRS_BODY),
-      async (request) => ({ job_id: await batch.remove(request.ctx, parsePairsBody(request.body)) }));
+      async (request) => ({ job_id: await batch.remove(request.ctx, parsePairsBody(request.body), request.id) }));
     rejectOtherMethods(v1, '/cloudimages/members', ['POST', 'PUT', 'DELETE']);
 
     const showJob = async (ctx: RequestContext, jobId: string, reply: FastifyReply) => {
@@ -87,20 +89,26 @@ export const imsPlugin: ScopeRoutes = async (app, { container, authenticator }) 
       if ('view' in body) return sendJson(reply, jobJson(body.view));
       return reply.header('content-type', 'application/json; charset=utf-8').send(Readable.from(jobStream(body)));
     };
-    v1.get('/:project_id/jobs/:job_id', { schema: doc('ShowJob: show a job', { params: PROJECT_JOB_PARAMS }) },
+    v1.get('/:project_id/jobs/:job_id', {
+      schema: doc('ShowJob: show a job', { params: PROJECT_JOB_PARAMS, response: { 200: JOB_RESPONSE, ...failures(400, 404) } }),
+    },
       (request, reply) => showJob(request.ctx, request.params.job_id, reply));
-    v1.get('/cloudimages/job/:job_id', { schema: doc('ShowJobProgress: show a job', { params: JOB_PARAMS }) },
+    v1.get('/cloudimages/job/:job_id', {
+      schema: doc('ShowJobProgress: show a job', { params: JOB_PARAMS, response: { 200: JOB_RESPONSE, ...failures(404) } }),
+    },
       (request, reply) => showJob(request.ctx, request.params.job_id, reply));
 
     v1.get('/:project_id/cloudimages/:image_id/members', {
       schema: doc('ListImageMembers: list the members of an image, a page at a time',
-        { params: MEMBERS_PARAMS, querystring: MEMBERS_QUERY }),
+        { params: MEMBERS_PARAMS, querystring: MEMBERS_QUERY, response: { 200: MEMBERS_RESPONSE, ...failures(400, 404) } }),
     }, async (request, reply) => {
       const { rows, more } = await memberPage(members, request, request.params.image_id, 500);
       return sendJson(reply, memberListJson(rows, more));
     });
     v1.get('/:project_id/cloudimages/:image_id/members/:member_id', {
-      schema: doc('ShowImageMember: show a member of an image', { params: MEMBER_PARAMS }),
+      schema: doc('ShowImageMember: show a member of an image', {
+        params: MEMBER_PARAMS, response: { 200: MEMBER_RESPONSE, ...failures(404) },
+      }),
     }, async (request, reply) => {
       const { image_id: imageId, member_id: memberId } = request.params;
       return sendJson(reply, memberJson(await members.show(request.ctx, imageId, memberId)));

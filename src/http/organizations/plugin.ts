@@ -9,9 +9,14 @@ import { ApigwError } from '../aksk-auth.js';
 import { renderError } from '../dialect.js';
 import { renderUnknownApi } from '../ims/errors.js';
 import { rejectOtherMethods } from '../method-guard.js';
+import { failures } from '../openapi.js';
 import { type ScopeRoutes, unparsed } from '../request-schemas.js';
 import { singleQuery } from '../url-guard.js';
 import { accountBody, handshakeBody, organizationBody, pageInfo, rootBody, unitBody } from './bodies.js';
+import {
+  ACCOUNT_RESPONSE, ACCOUNTS_RESPONSE, EMPTY, HANDSHAKE_RESPONSE, ORGANIZATION_RESPONSE, ROOTS_RESPONSE, UNIT_RESPONSE,
+  UNITS_RESPONSE,
+} from './schemas.js';
 
 const doc = <T extends object>(summary: string, extra: T = {} as T) => ({ tags: ['organizations'], summary, ...extra });
 
@@ -84,73 +89,89 @@ export const organizationsPlugin: ScopeRoutes = async (app, { container, authent
     return orgs.caller(request.ctx, typeof header === 'string' ? header : undefined);
   };
 
-  app.post('', { schema: doc('CreateOrganization: the account becomes the management account') }, async (request, reply) =>
+  app.post('', { schema: doc('CreateOrganization: the account becomes the management account', { response: { 201: ORGANIZATION_RESPONSE, ...failures(403, 409) } }) }, async (request, reply) =>
     reply.status(201).send({ organization: organizationBody(await orgs.create(await caller(request))) }));
-  app.get('', { schema: doc('ShowOrganization') }, async (request) =>
+  app.get('', { schema: doc('ShowOrganization', { response: { 200: ORGANIZATION_RESPONSE, ...failures(400) } }) }, async (request) =>
     ({ organization: organizationBody(await orgs.show(await caller(request))) }));
-  app.delete('', { schema: doc('DeleteOrganization (no member account and no OU left)') }, async (request, reply) => {
+  app.delete('', { schema: doc('DeleteOrganization (no member account and no OU left)', { response: { 204: EMPTY, ...failures(400) } }) }, async (request, reply) => {
     await orgs.remove(await caller(request));
     return reply.status(204).send();
   });
   rejectOtherMethods(app, '', ['GET', 'POST', 'DELETE']);
 
-  app.get('/roots', { schema: doc('ListRoots', { querystring: LIST_QUERY }) }, async (request) => {
+  app.get('/roots', { schema: doc('ListRoots', { querystring: LIST_QUERY, response: { 200: ROOTS_RESPONSE } }) }, async (request) => {
     const roots = await orgs.roots(await caller(request), page(request));
     return { roots: roots.rows.map((r) => rootBody(roots.org, r)), page_info: pageInfo(roots, (r) => r.id) };
   });
   rejectOtherMethods(app, '/roots', ['GET']);
 
   const unitsPath = '/organizational-units';
-  app.post(unitsPath, { schema: doc('CreateOrganizationalUnit', { body: UNIT_BODY }) }, async (request, reply) => {
+  app.post(unitsPath, { schema: doc('CreateOrganizationalUnit', {
+    body: UNIT_BODY, response: { 201: UNIT_RESPONSE, ...failures(400, 409) },
+  }) }, async (request, reply) => {
     const { name, parent_id: parentId } = fields(request.body, ['name', 'parent_id']);
     const { org, unit } = await orgs.createUnit(await caller(request), name, parentId);
     return reply.status(201).send({ organizational_unit: unitBody(org, unit) });
   });
-  app.get(unitsPath, { schema: doc('ListOrganizationalUnits', { querystring: LIST_QUERY }) }, async (request) => {
+  app.get(unitsPath, { schema: doc('ListOrganizationalUnits', { querystring: LIST_QUERY, response: { 200: UNITS_RESPONSE } }) }, async (request) => {
     const listed = await orgs.units(await caller(request), singleQuery(request, 'parent_id'), page(request));
     return { organizational_units: listed.rows.map((u) => unitBody(listed.org, u)), page_info: pageInfo(listed, (u) => u.id) };
   });
   rejectOtherMethods(app, unitsPath, ['GET', 'POST']);
   const unitPath = `${unitsPath}/:organizational_unit_id`;
-  app.get(unitPath, { schema: doc('ShowOrganizationalUnit', { params: UNIT_PARAMS }) }, async (request) => {
+  app.get(unitPath, { schema: doc('ShowOrganizationalUnit', {
+    params: UNIT_PARAMS, response: { 200: UNIT_RESPONSE, ...failures(404) },
+  }) }, async (request) => {
     const shown = await orgs.unit(await caller(request), request.params.organizational_unit_id);
     return { organizational_unit: unitBody(shown.org, shown.unit) };
   });
   app.patch(unitPath, {
-    schema: doc('UpdateOrganizationalUnit: its name', { params: UNIT_PARAMS, body: RENAME_BODY }),
+    schema: doc('UpdateOrganizationalUnit: its name', {
+      params: UNIT_PARAMS, body: RENAME_BODY, response: { 200: UNIT_RESPONSE },
+    }),
   }, async (request) => {
     const { name } = fields(request.body, ['name']);
     const { org, unit } = await orgs.renameUnit(await caller(request), request.params.organizational_unit_id, name);
     return { organizational_unit: unitBody(org, unit) };
   });
   app.delete(unitPath, {
-    schema: doc('DeleteOrganizationalUnit (nothing under it)', { params: UNIT_PARAMS }),
+    schema: doc('DeleteOrganizationalUnit (nothing under it)', {
+      params: UNIT_PARAMS, response: { 204: EMPTY, ...failures(400) },
+    }),
   }, async (request, reply) => {
     await orgs.deleteUnit(await caller(request), request.params.organizational_unit_id);
     return reply.status(204).send();
   });
   rejectOtherMethods(app, unitPath, ['GET', 'PATCH', 'DELETE']);
 
-  app.get('/accounts', { schema: doc('ListAccounts', { querystring: LIST_QUERY }) }, async (request) => {
+  app.get('/accounts', { schema: doc('ListAccounts', {
+    querystring: LIST_QUERY, response: { 200: ACCOUNTS_RESPONSE, ...failures(400, 403) },
+  }) }, async (request) => {
     const accounts = await orgs.accounts(await caller(request), singleQuery(request, 'parent_id'), page(request));
     return { accounts: accounts.rows.map((a) => accountBody(accounts.org, a)),
       page_info: pageInfo(accounts, (a) => a.domain_id) };
   });
   rejectOtherMethods(app, '/accounts', ['GET']);
   app.post('/accounts/invite', {
-    schema: doc('InviteAccount, accepted at once (an existing account joins under the root)', { body: INVITE_BODY }),
+    schema: doc('InviteAccount, accepted at once (an existing account joins under the root)', {
+      body: INVITE_BODY, response: { 200: HANDSHAKE_RESPONSE, ...failures(400, 404) },
+    }),
   }, async (request) => {
     const { target, notes } = inviteTarget(request.body);
     return { handshake: handshakeBody(await orgs.invite(await caller(request), target, notes)) };
   });
   rejectOtherMethods(app, '/accounts/invite', ['POST']);
-  app.get('/accounts/:account_id', { schema: doc('ShowAccount', { params: ACCOUNT_PARAMS }) }, async (request) => {
+  app.get('/accounts/:account_id', { schema: doc('ShowAccount', {
+    params: ACCOUNT_PARAMS, response: { 200: ACCOUNT_RESPONSE, ...failures(404) },
+  }) }, async (request) => {
     const { org, account } = await orgs.account(await caller(request), request.params.account_id);
     return { account: accountBody(org, account) };
   });
   rejectOtherMethods(app, '/accounts/:account_id', ['GET']);
   app.post('/accounts/:account_id/move', {
-    schema: doc('MoveAccount between the root and OUs', { params: ACCOUNT_PARAMS, body: MOVE_BODY }),
+    schema: doc('MoveAccount between the root and OUs', {
+      params: ACCOUNT_PARAMS, body: MOVE_BODY, response: { 200: EMPTY, ...failures(400) },
+    }),
   }, async (request, reply) => {
     const body = fields(request.body, ['source_parent_id', 'destination_parent_id']);
     await orgs.moveAccount(await caller(request), request.params.account_id, body.source_parent_id,
@@ -159,7 +180,9 @@ export const organizationsPlugin: ScopeRoutes = async (app, { container, authent
   });
   rejectOtherMethods(app, '/accounts/:account_id/move', ['POST']);
   app.post('/accounts/:account_id/remove', {
-    schema: doc('RemoveAccount from the organization', { params: ACCOUNT_PARAMS }),
+    schema: doc('RemoveAccount from the organization', {
+      params: ACCOUNT_PARAMS, response: { 200: EMPTY, ...failures(400) },
+    }),
   }, async (request, reply) => {
     await orgs.removeAccount(await caller(request), request.params.account_id);
     return reply.status(200).send();

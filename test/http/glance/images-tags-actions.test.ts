@@ -217,8 +217,10 @@ for (const kind of databaseKinds()) {
     it('body_reject, and 405 with Allow: POST on each action path', async (tc) => {
       const t = await buildTestApp(tc, kind);
       const id = await activeImage(t, t.tokens.demo, {}, DATA);
-      assertGlanceError(await call(t, t.tokens.demo, 'POST', `/v2/images/${id}/actions/deactivate`, {}), 400,
-        'Bad Request', 'A body is not expected with this request.');
+      for (const action of ['deactivate', 'reactivate']) {
+        assertGlanceError(await call(t, t.tokens.demo, 'POST', `/v2/images/${id}/actions/${action}`, {}), 400,
+          'Bad Request', 'A body is not expected with this request.');
+      }
       assert.equal((await show(t, t.tokens.demo, id)).status, 'active');
       for (const action of ['deactivate', 'reactivate']) {
         for (const method of ['GET', 'PUT', 'DELETE'] as const) {

@@ -79,6 +79,8 @@ for (const kind of databaseKinds()) {
       const foreign = await call(t, t.tokens.alt, 'GET', `/v1/${t.projects.alt}/jobs/${jobId}`);
       assert.equal(foreign.statusCode, 404);
       assert.equal((json(foreign) as { error: { code: string } }).error.code, 'IMG.0023');
+      const foreignE14 = await call(t, t.tokens.alt, 'GET', `/v1/cloudimages/job/${jobId}`);
+      assert.deepEqual([foreignE14.statusCode, foreignE14.body], [foreign.statusCode, foreign.body]);
       const wrongPath = await call(t, t.tokens.alt, 'GET', `/v1/${t.projects.demo}/jobs/${jobId}`);
       assert.equal(wrongPath.statusCode, 400);
       assert.equal((json(wrongPath) as { error: { code: string } }).error.code, 'IMG.0030');
