@@ -5,7 +5,7 @@ import type { JobRepo } from './repos/job-repo.js';
 
 /** What a job runner reports of each job it finishes. */
 export interface JobMetrics {
-  /** `seconds`: from its submission to its end, as E13 shows them (`begin_time`, `end_time`). */
+  /** `seconds`: from its submission to its end, as ShowJob shows them (`begin_time`, `end_time`). */
   finished(type: string, status: string, seconds: number, pairs: number): void;
 }
 

@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import { DEFAULT_DOMAIN } from '../../repos/identity-repo.js';
 import type { ProjectChange, ProjectInput } from '../../services/project-service.js';
 import { rejectOtherMethods } from '../method-guard.js';
+import { failures } from '../openapi.js';
 import { type Routes, unparsed } from '../request-schemas.js';
 import { singleQuery } from '../url-guard.js';
 import { listLinks, NO_CONTENT, PROJECT_RESPONSE, projectBody, PROJECTS_RESPONSE } from './bodies.js';
@@ -54,28 +55,28 @@ export const projectRoutes: Routes = async (app, { container }) => {
   const base = () => container.urls.publicUrl;
 
   app.get('/projects', { schema: doc('List projects (admins)', {
-    querystring: PROJECTS_QUERY, response: { 200: PROJECTS_RESPONSE } }) }, async (request) => {
+    querystring: PROJECTS_QUERY, response: { 200: PROJECTS_RESPONSE, ...failures(403) } }) }, async (request) => {
     const rows = await projects.list(request.ctx, { name: singleQuery(request, 'name'),
       domainId: singleQuery(request, 'domain_id'), enabled: enabledFilter(singleQuery(request, 'enabled')) });
     return { projects: rows.map((p) => projectBody(p, base())), links: listLinks(base(), 'projects') };
   });
   app.post('/projects', { schema: doc('Create a project (admins)', {
-    body: NEW_PROJECT_BODY, response: { 201: PROJECT_RESPONSE } }) }, async (request, reply) => {
+    body: NEW_PROJECT_BODY, response: { 201: PROJECT_RESPONSE, ...failures(400, 403, 404, 409) } }) }, async (request, reply) => {
     const project = await projects.create(request.ctx, parseNewProject(request.body));
     return reply.status(201).send({ project: projectBody(project, base()) });
   });
   rejectOtherMethods(app, '/projects', ['GET', 'POST']);
 
   app.get('/projects/:id', { schema: doc('Show a project (admins, or a token scoped to it)', {
-    params: PROJECT_PARAMS, response: { 200: PROJECT_RESPONSE } }) }, async (request) =>
+    params: PROJECT_PARAMS, response: { 200: PROJECT_RESPONSE, ...failures(403, 404) } }) }, async (request) =>
     ({ project: projectBody(await projects.get(request.ctx, request.params.id), base()) }));
   app.patch('/projects/:id', { schema: doc('Change a project (admins); disabling it revokes its tokens', {
-    params: PROJECT_PARAMS, body: PROJECT_CHANGE_BODY, response: { 200: PROJECT_RESPONSE } }) }, async (request) => {
+    params: PROJECT_PARAMS, body: PROJECT_CHANGE_BODY, response: { 200: PROJECT_RESPONSE, ...failures(400, 403, 404, 409) } }) }, async (request) => {
     const project = await projects.update(request.ctx, request.params.id, parseProjectChange(request.body));
     return { project: projectBody(project, base()) };
   });
   app.delete('/projects/:id', { schema: doc('Delete a project (admins): its role assignments and tokens go', {
-    params: PROJECT_PARAMS, response: NO_CONTENT }) }, async (request, reply) => {
+    params: PROJECT_PARAMS, response: { ...NO_CONTENT, ...failures(403, 404) } }) }, async (request, reply) => {
     await projects.delete(request.ctx, request.params.id);
     return reply.status(204).send();
   });

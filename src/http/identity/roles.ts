@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import type { AssignmentFilter } from '../../services/role-service.js';
 import { rejectOtherMethods } from '../method-guard.js';
+import { failures } from '../openapi.js';
 import { type Routes, unparsed } from '../request-schemas.js';
 import { singleQuery } from '../url-guard.js';
 import { ASSIGNMENTS_RESPONSE, assignmentBody, listLinks, NO_CONTENT, ROLE_RESPONSE, roleBody, ROLES_RESPONSE } from './bodies.js';
@@ -41,31 +42,33 @@ export const roleRoutes: Routes = async (app, { container }) => {
   const { roles } = container;
   const base = () => container.urls.publicUrl;
 
-  app.get('/roles', { schema: doc('List roles (admins)', { querystring: ROLES_QUERY, response: { 200: ROLES_RESPONSE } }) },
+  app.get('/roles', { schema: doc('List roles (admins)', { querystring: ROLES_QUERY, response: { 200: ROLES_RESPONSE, ...failures(403) } }) },
     async (request) => ({
       roles: (await roles.list(request.ctx, singleQuery(request, 'name'))).map((r) => roleBody(r, base())),
       links: listLinks(base(), 'roles'),
     }));
   rejectOtherMethods(app, '/roles', ['GET']);
-  app.get('/roles/:id', { schema: doc('Show a role (admins)', { params: ROLE_PARAMS, response: { 200: ROLE_RESPONSE } }) },
+  app.get('/roles/:id', { schema: doc('Show a role (admins)', { params: ROLE_PARAMS, response: { 200: ROLE_RESPONSE, ...failures(403, 404) } }) },
     async (request) => ({ role: roleBody(await roles.get(request.ctx, request.params.id), base()) }));
   rejectOtherMethods(app, '/roles/:id', ['GET']);
 
   const grant = '/projects/:id/users/:user/roles/:role';
-  app.put(grant, { schema: doc('Give a user a role on a project (admins)', { params: GRANT_PARAMS, response: NO_CONTENT }) },
-    async (request, reply) => {
-      const { id, user, role } = request.params;
-      await roles.grant(request.ctx, id, user, role);
-      return reply.status(204).send();
-    });
-  app.head(grant, { schema: doc('Whether a user holds a role on a project (admins)', {
-    params: GRANT_PARAMS, response: NO_CONTENT }) }, async (request, reply) => {
+  app.put(grant, { schema: doc('Give a user a role on a project (admins)', {
+    params: GRANT_PARAMS, response: { ...NO_CONTENT, ...failures(403, 404) } }) }, async (request, reply) => {
+    const { id, user, role } = request.params;
+    await roles.grant(request.ctx, id, user, role);
+    return reply.status(204).send();
+  });
+  // Keystone's check_grant is HEAD only: listed in /openapi.json, which leaves out the HEADs of GET routes.
+  app.head(grant, { config: { swagger: { exposeHeadRoute: true } },
+    schema: doc('Whether a user holds a role on a project (admins)', {
+    params: GRANT_PARAMS, response: { ...NO_CONTENT, ...failures(403, 404) } }) }, async (request, reply) => {
     const { id, user, role } = request.params;
     await roles.check(request.ctx, id, user, role);
     return reply.status(204).send();
   });
   app.delete(grant, { schema: doc('Take a role on a project from a user (admins); its tokens there are revoked', {
-    params: GRANT_PARAMS, response: NO_CONTENT }) }, async (request, reply) => {
+    params: GRANT_PARAMS, response: { ...NO_CONTENT, ...failures(403, 404) } }) }, async (request, reply) => {
     const { id, user, role } = request.params;
     await roles.revoke(request.ctx, id, user, role);
     return reply.status(204).send();
@@ -73,7 +76,7 @@ export const roleRoutes: Routes = async (app, { container }) => {
   rejectOtherMethods(app, grant, ['PUT', 'HEAD', 'DELETE']);
 
   app.get('/role_assignments', { schema: doc('List role assignments (admins)', {
-    querystring: ASSIGNMENTS_QUERY, response: { 200: ASSIGNMENTS_RESPONSE } }) }, async (request) => {
+    querystring: ASSIGNMENTS_QUERY, response: { 200: ASSIGNMENTS_RESPONSE, ...failures(400, 403) } }) }, async (request) => {
     const names = queryFlag(singleQuery(request, 'include_names'));
     const rows = await roles.assignments(request.ctx, assignmentFilter(request));
     return {

@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import { DEFAULT_DOMAIN } from '../../repos/identity-repo.js';
 import { MAX_PASSWORD_LENGTH, type UserChange, type UserInput } from '../../services/user-service.js';
 import { rejectOtherMethods } from '../method-guard.js';
+import { failures } from '../openapi.js';
 import { type Routes, unparsed } from '../request-schemas.js';
 import { singleQuery } from '../url-guard.js';
 import { listLinks, NO_CONTENT, projectBody, PROJECTS_RESPONSE, USER_RESPONSE, userBody, USERS_RESPONSE } from './bodies.js';
@@ -67,33 +68,33 @@ export const userRoutes: Routes = async (app, { container }) => {
   const base = () => container.urls.publicUrl;
 
   app.get('/users', { schema: doc('List users (admins)', {
-    querystring: USERS_QUERY, response: { 200: USERS_RESPONSE } }) }, async (request) => {
+    querystring: USERS_QUERY, response: { 200: USERS_RESPONSE, ...failures(403) } }) }, async (request) => {
     const rows = await users.list(request.ctx, { name: singleQuery(request, 'name'),
       domainId: singleQuery(request, 'domain_id'), enabled: enabledFilter(singleQuery(request, 'enabled')) });
     return { users: rows.map((u) => userBody(u, base())), links: listLinks(base(), 'users') };
   });
   app.post('/users', { schema: doc('Create a user (admins)', {
-    body: NEW_USER_BODY, response: { 201: USER_RESPONSE } }) }, async (request, reply) => {
+    body: NEW_USER_BODY, response: { 201: USER_RESPONSE, ...failures(400, 403, 404, 409) } }) }, async (request, reply) => {
     const user = await users.create(request.ctx, parseNewUser(request.body));
     return reply.status(201).send({ user: userBody(user, base()) });
   });
   rejectOtherMethods(app, '/users', ['GET', 'POST']);
 
   app.get('/users/:id', { schema: doc('Show a user (admins, or the user itself)', {
-    params: USER_PARAMS, response: { 200: USER_RESPONSE } }) }, async (request) =>
+    params: USER_PARAMS, response: { 200: USER_RESPONSE, ...failures(403, 404) } }) }, async (request) =>
     ({ user: userBody(await users.get(request.ctx, request.params.id), base()) }));
   app.patch('/users/:id', { schema: doc('Change a user (admins); a new password or disabling revokes its tokens', {
-    params: USER_PARAMS, body: USER_CHANGE_BODY, response: { 200: USER_RESPONSE } }) }, async (request) =>
+    params: USER_PARAMS, body: USER_CHANGE_BODY, response: { 200: USER_RESPONSE, ...failures(400, 403, 404, 409) } }) }, async (request) =>
     ({ user: userBody(await users.update(request.ctx, request.params.id, parseUserChange(request.body)), base()) }));
   app.delete('/users/:id', { schema: doc('Delete a user (admins): its role assignments, access keys and tokens go', {
-    params: USER_PARAMS, response: NO_CONTENT }) }, async (request, reply) => {
+    params: USER_PARAMS, response: { ...NO_CONTENT, ...failures(403, 404) } }) }, async (request, reply) => {
     await users.delete(request.ctx, request.params.id);
     return reply.status(204).send();
   });
   rejectOtherMethods(app, '/users/:id', ['GET', 'PATCH', 'DELETE']);
 
   app.get('/users/:id/projects', { schema: doc('List the projects a user holds a role on (admins, or the user itself)', {
-    params: USER_PARAMS, response: { 200: PROJECTS_RESPONSE } }) }, async (request) => ({
+    params: USER_PARAMS, response: { 200: PROJECTS_RESPONSE, ...failures(403, 404) } }) }, async (request) => ({
     projects: (await projects.ofUser(request.ctx, request.params.id)).map((p) => projectBody(p, base())),
     links: listLinks(base(), `users/${request.params.id}/projects`),
   }));

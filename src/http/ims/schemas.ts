@@ -4,12 +4,12 @@ import { IMAGE_RESPONSE } from '../glance/bodies.js';
 
 const string = { type: 'string' } as const;
 
-/** E1-E3: the job the request submitted. */
+/** BatchAddMembers, BatchUpdateMembers, BatchDeleteMembers: the job the request submitted. */
 export const JOB_ID_RESPONSE = {
   type: 'object', required: ['job_id'], properties: { job_id: { type: 'string', description: '32 hex digits' } },
 } as const;
 
-/** E13 (E14): the job; `entities.results` one (image, target) pair each, once processed. */
+/** ShowJob (ShowJobProgress): the job; `entities.results` one (image, target) pair each, once processed. */
 export const JOB_RESPONSE = {
   type: 'object',
   properties: {
@@ -42,7 +42,7 @@ export const GRANTS_RESPONSE = {
   },
 } as const;
 
-/** E15: the Glance listing's images, without its links. */
+/** ListImages (/v2/cloudimages): the Glance listing's images, without its links. */
 export const CLOUDIMAGES_RESPONSE = {
   type: 'object', properties: { images: { type: 'array', items: IMAGE_RESPONSE } },
 } as const;

@@ -118,6 +118,9 @@ for (const kind of databaseKinds()) {
         const member = await list('', t.tokens.demo);
         assert.equal(member.statusCode, 403);
         assert.deepEqual(json(member), denied('list_role_assignments'));
+        const twice = await list('?user.id=a&user.id=b');
+        assert.equal(twice.statusCode, 400);
+        assert.deepEqual(json(twice), keystoneError(400, 'Bad Request', 'The query parameter user.id may be given only once.'));
       });
   });
 }
