@@ -148,8 +148,8 @@ export function akskDeps(container: Pick<Container, 'accessKeys' | 'clock' | 're
   const { accessKeys, repos } = container;
   const repo: AkskRepo = {
     accessKey: (access) => accessKeys.signingKey(access),
-    rolesOn: (userId, projectId) => repos.identity.rolesOn(userId, projectId),
-    projectsOf: (userId) => repos.identity.projectsOf(userId),
+    rolesOn: (userId, projectId) => repos.identity.signingRolesOn(userId, projectId),
+    projectsOf: (userId) => repos.identity.signingProjectsOf(userId),
     domainCaller: (userId) => accessKeys.domainCaller(userId),
     used: (access) => accessKeys.used(access),
   };

@@ -51,6 +51,10 @@ function queries(store: Store) {
       { coalesce: true }),
     rolesOn: store.prepare((p: { userId: string; projectId: string }) => db.selectFrom('role_assignments')
       .select('role').where('user_id', '=', p.userId).where('project_id', '=', p.projectId).orderBy('role')),
+    signingRolesOn: store.prepare((p: { userId: string; projectId: string }) => db.selectFrom('role_assignments')
+      .innerJoin('projects', 'projects.id', 'role_assignments.project_id').select('role_assignments.role')
+      .where('role_assignments.user_id', '=', p.userId).where('role_assignments.project_id', '=', p.projectId)
+      .where('projects.enabled', '=', 1).orderBy('role_assignments.role')),
   };
 }
 
@@ -227,6 +231,19 @@ export class IdentityRepo {
   async projectsOf(userId: string, trx: Db = this.db): Promise<string[]> {
     const rows = await trx.selectFrom('role_assignments').select('project_id').distinct()
       .where('user_id', '=', userId).orderBy('project_id').execute();
+    return rows.map((r) => r.project_id);
+  }
+
+  /** The user's roles on a project a signature may act in: none while the project is disabled. */
+  async signingRolesOn(userId: string, projectId: string): Promise<string[]> {
+    return (await this.q.signingRolesOn.all({ userId, projectId })).map((r) => r.role);
+  }
+
+  /** The enabled projects on which the user holds at least one role (what a signature may act in). */
+  async signingProjectsOf(userId: string): Promise<string[]> {
+    const rows = await this.db.selectFrom('role_assignments')
+      .innerJoin('projects', 'projects.id', 'role_assignments.project_id').select('role_assignments.project_id').distinct().where('role_assignments.user_id', '=', userId)
+      .where('projects.enabled', '=', 1).orderBy('role_assignments.project_id').execute();
     return rows.map((r) => r.project_id);
   }
 

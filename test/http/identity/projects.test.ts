@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { signed } from '../../helpers/aksk.js';
 import { buildTestApp, json } from '../../helpers/app.js';
 import { databaseKinds } from '../../helpers/databases.js';
 import { stateDigest } from '../../helpers/digest.js';
@@ -50,6 +51,17 @@ for (const kind of databaseKinds()) {
       assert.equal(member.statusCode, 403);
       assert.deepEqual(json(member), denied('create_project'));
       assert.equal(await stateDigest(t), before, 'refusals change nothing');
+    });
+
+    it('a disabled project: no signature acts in it (a fresh process; others within the role cache\'s 30 s)', async (tc) => {
+      const t = await buildTestApp(tc, kind);
+      assert.equal((await call(t, 'PATCH', `/v3/projects/${t.projects.demo}`, t.tokens.admin,
+        { project: { enabled: false } })).statusCode, 200);
+      for (const projectId of [undefined, t.projects.demo]) {
+        const res = await signed(t, 'GET', '/v2/images', projectId === undefined ? {} : { projectId });
+        assert.equal(res.statusCode, 401, res.body);
+        assert.equal((json(res) as { error_code: string }).error_code, 'APIGW.0301');
+      }
     });
 
     it('GET /v3/projects (filters) for admins; GET /v3/projects/{id} for admins and the project\'s own tokens', async (tc) => {
