@@ -1,36 +1,12 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parse as parseYaml } from 'yaml';
 import { login } from '../helpers/faults.js';
-import { IMS_BIN, readOpenrc, type RunningServer, startServer } from '../helpers/server.js';
+import { ims, json, ok } from '../helpers/cli.js';
+import { readOpenrc, type RunningServer, startServer } from '../helpers/server.js';
 
 /** `ims project|user|key` against a real `ims serve`: the admin of its openrc, and a user it creates. */
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function ims(env: Record<string, string>, ...args: string[]): Promise<Run> {
-  const clean = Object.fromEntries(Object.entries(process.env)
-    .filter(([k]) => !k.startsWith('OS_') && !k.startsWith('HUAWEICLOUD_SDK_') && k !== 'IMS_ENDPOINT'));
-  return new Promise((resolve) => {
-    execFile(process.execPath, [IMS_BIN, ...args], { env: { ...clean, ...env } },
-      (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }));
-  });
-}
-
-async function ok(env: Record<string, string>, ...args: string[]): Promise<string> {
-  const r = await ims(env, ...args);
-  assert.equal(r.code, 0, `ims ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-}
-
-const json = async <T>(env: Record<string, string>, ...args: string[]): Promise<T> =>
-  JSON.parse(await ok(env, ...args, '-o', 'json')) as T;
 
 let srv: RunningServer;
 let admin: Record<string, string>;

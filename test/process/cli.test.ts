@@ -10,7 +10,8 @@ import { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import { addClientCommands } from '../../src/cli/index.js';
 import { login } from '../helpers/faults.js';
-import { IMS_BIN, readOpenrc, type RunningServer, startServer } from '../helpers/server.js';
+import { ims, json, ok } from '../helpers/cli.js';
+import { readOpenrc, type RunningServer, startServer } from '../helpers/server.js';
 
 /**
  * The `ims` client commands end to end: a real `ims serve`, the commands run as processes with pipes (not a
@@ -23,32 +24,6 @@ const BOOT = {
   users: ['alice', 'bob', 'carol'].map((name) => ({ name, password: `${name}-pw`, project: name })),
   access_keys: [{ access: AK, secret: SK, user: 'carol' }],
 };
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `ims ARGS` with only `env`'s credentials; never rejects. */
-function ims(env: Record<string, string>, ...args: string[]): Promise<Run> {
-  const clean = Object.fromEntries(Object.entries(process.env)
-    .filter(([k]) => !k.startsWith('OS_') && !k.startsWith('HUAWEICLOUD_SDK_') && k !== 'IMS_ENDPOINT'));
-  return new Promise((resolve) => {
-    execFile(process.execPath, [IMS_BIN, ...args], { env: { ...clean, ...env }, maxBuffer: 64 << 20 },
-      (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }));
-  });
-}
-
-/** The command succeeded; its stdout. */
-async function ok(env: Record<string, string>, ...args: string[]): Promise<string> {
-  const r = await ims(env, ...args);
-  assert.equal(r.code, 0, `ims ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-}
-
-const json = async <T>(env: Record<string, string>, ...args: string[]): Promise<T> =>
-  JSON.parse(await ok(env, ...args, '-o', 'json')) as T;
 
 /** stderr's lines. */
 const lines = (text: string) => text.split('\n').filter((l) => l !== '');
