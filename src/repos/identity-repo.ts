@@ -227,13 +227,6 @@ export class IdentityRepo {
     return rows.map((r) => r.role);
   }
 
-  /** Projects on which the user holds at least one role. */
-  async projectsOf(userId: string, trx: Db = this.db): Promise<string[]> {
-    const rows = await trx.selectFrom('role_assignments').select('project_id').distinct()
-      .where('user_id', '=', userId).orderBy('project_id').execute();
-    return rows.map((r) => r.project_id);
-  }
-
   /** The user's roles on a project a signature may act in: none while the project is disabled. */
   async signingRolesOn(userId: string, projectId: string): Promise<string[]> {
     return (await this.q.signingRolesOn.all({ userId, projectId })).map((r) => r.role);
