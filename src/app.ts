@@ -7,6 +7,7 @@ import { notFound } from './errors/app-error.js';
 import { Authenticator } from './http/authentication.js';
 import { BODY_LIMITS } from './http/body-limits.js';
 import { registerBodyParsers } from './http/body-parsers.js';
+import { consoleRoutes } from './http/console.js';
 import { renderError } from './http/dialect.js';
 import { appErrorOf } from './http/errors.js';
 import { registerMetrics } from './http/metrics.js';
@@ -104,6 +105,7 @@ export async function buildApp(container: Container, options: AppOptions = {}): 
   await app.register(glancePlugin, { container, authenticator, prefix: '/v2' });
   await app.register(imsPlugin, { container, authenticator });
   await app.register(organizationsPlugin, { container, authenticator, prefix: '/v1/organizations' });
+  await app.register(consoleRoutes);
   await app.register(iamPlugin, { container, authenticator, prefix: '/v3.0/OS-CREDENTIAL/credentials' });
   app.get('/openapi.json', { schema: { summary: 'This document', ...NO_CALLER,
     response: { 200: { type: 'object', additionalProperties: true } } } }, async () => app.swagger());

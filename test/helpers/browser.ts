@@ -1,0 +1,78 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { TestContext } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { call, faultDir } from './faults.js';
+import { type RunningServer, startServer } from './server.js';
+
+/** Where the console tests write their screenshots (git-ignored): console-screenshots/ at the repository root. */
+export const SCREENSHOTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../console-screenshots');
+
+/** Debian's chromium, or CHROMIUM_PATH. */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/** Owner, two member projects and an admin: the people of the console tests. */
+export const CONSOLE_BOOTSTRAP = {
+  projects: [{ name: 'owner' }, { name: 'member1' }, { name: 'member2' }, { name: 'admin' }],
+  users: [
+    { name: 'owner', password: 'secret', project: 'owner', roles: ['member', 'reader'] },
+    { name: 'member1', password: 'secret', project: 'member1', roles: ['member', 'reader'] },
+    { name: 'member2', password: 'secret', project: 'member2', roles: ['member', 'reader'] },
+    { name: 'root', password: 'secret', project: 'admin', roles: ['admin', 'member', 'reader'] },
+  ],
+};
+
+/** A real `ims serve` (SQLite file) with CONSOLE_BOOTSTRAP, stopped after the test. */
+export async function serveConsole(t: TestContext): Promise<RunningServer> {
+  const { dir } = faultDir();
+  const boot = path.join(dir, 'console-boot.json');
+  fs.writeFileSync(boot, JSON.stringify(CONSOLE_BOOTSTRAP));
+  const srv = await startServer(['--bootstrap', boot, '--log-level', 'warn'], { dataDir: dir });
+  t.after(() => srv.stop());
+  return srv;
+}
+
+/** Chromium, headless, closed after the test. */
+export async function launch(t: TestContext): Promise<Browser> {
+  assert.ok(fs.existsSync(CHROMIUM), `no chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  t.after(() => browser.close());
+  return browser;
+}
+
+/**
+ * A fresh page (its own sessionStorage) signed in to the console as `user` of project `project`. Every
+ * request the page makes that fails with 5xx, and every uncaught page error, fails the test at its end.
+ */
+export async function signedIn(t: TestContext, browser: Browser, base: string, user: string, project = user): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  t.after(() => context.close());
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+  page.on('response', (res) => { if (res.status() >= 500) problems.push(`${res.status()} ${res.url()}`); });
+  t.after(() => assert.deepEqual(problems, [], 'the page met errors'));
+  await page.goto(`${base}/console/`);
+  await page.getByLabel('User', { exact: true }).fill(user);
+  await page.getByLabel('Password', { exact: true }).fill('secret');
+  await page.getByLabel('Project', { exact: true }).fill(project);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign out' }).waitFor();
+  return page;
+}
+
+/** Writes `name`.png of the whole page into SCREENSHOTS. */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  fs.mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
+
+/** A JSON API call with a token, for what the page's work left behind; asserts `status`. */
+export async function apiJson(base: string, token: string, method: string, urlPath: string, status: number, body?: unknown)
+  : Promise<any> {
+  const res = await call(`${base}${urlPath}`, { method, token, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  assert.equal(res.status, status, `${method} ${urlPath}: ${res.text}`);
+  return res.text ? res.json() : undefined;
+}
