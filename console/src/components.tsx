@@ -40,15 +40,20 @@ export function usePages<T>(rows: T[], size = 100) {
   };
 }
 
+/**
+ * Previous / Next over pages: `pages` of them when all are known, or (`more` given) pages read from the API one at
+ * a time, where `more` says whether there is a next one.
+ */
 export function Pager({ label, page, pages, onPage, more }: {
   label: string; page: number; pages: number; onPage: (p: number) => void; more?: boolean;
 }) {
-  if (pages <= 1 && !more) return null;
+  const api = more !== undefined;
+  if (api ? page === 0 && !more : pages <= 1) return null;
   return (
     <nav class="pager" aria-label={`${label} pages`}>
       <button type="button" disabled={page === 0} onClick={() => onPage(page - 1)}>Previous</button>
-      <span aria-live="polite">Page {page + 1} of {pages}{more ? '+' : ''}</span>
-      <button type="button" disabled={page >= pages - 1 && !more} onClick={() => onPage(page + 1)}>Next</button>
+      <span aria-live="polite">Page {page + 1}{api ? '' : ` of ${pages}`}</span>
+      <button type="button" disabled={api ? !more : page >= pages - 1} onClick={() => onPage(page + 1)}>Next</button>
     </nav>
   );
 }
@@ -91,7 +96,7 @@ export function JobProgress({ session, jobId, total, onDone }: {
   return (
     <section class="job" aria-label={`Job ${jobId}`} data-job={jobId}>
       <p aria-live="polite">
-        Job <code>{jobId}</code>: {job ? <Status value={job.status} /> : 'submitted'}
+        Job <code>{jobId}</code>: <span data-testid="job-status">{job ? <Status value={job.status} /> : 'submitted'}</span>
         {' — '}<span data-testid="job-count">{results.length}{total !== undefined ? ` of ${total}` : ''} pairs done</span>
         {failed > 0 && <>, <strong>{failed} failed</strong></>}
       </p>

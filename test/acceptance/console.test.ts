@@ -1,0 +1,197 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { apiJson, launch, screenshot, serveConsole, signedIn } from '../helpers/browser.js';
+import { login, upload } from '../helpers/faults.js';
+
+/** Presses Tab until `name`d control has the focus (keyboard only), and checks the focus is visible. */
+async function tabTo(page: Page, role: 'button' | 'checkbox' | 'tab' | 'textbox' | 'link', name: string | RegExp) {
+  const target = page.getByRole(role, { name }).first();
+  for (let i = 0; i < 80; i++) {
+    if (await target.evaluate((el) => el === document.activeElement)) {
+      const outline = await target.evaluate((el) => getComputedStyle(el).outlineStyle);
+      assert.notEqual(outline, 'none', `the focus on ${role} ${name} is not visible`);
+      return;
+    }
+    await page.keyboard.press('Tab');
+  }
+  assert.fail(`Tab never reached ${role} ${name}`);
+}
+
+/** Waits until the job box shows the job ended with SUCCESS and `done` pairs of `total`; returns the job id. */
+async function jobSucceeded(page: Page, done: number, total: number): Promise<string> {
+  const box = page.locator('section.job').last();
+  await box.getByTestId('job-status').getByText('SUCCESS').waitFor({ timeout: 30_000 });
+  assert.equal(await box.getByTestId('job-count').textContent(), `${done} of ${total} pairs done`);
+  const bar = box.getByRole('progressbar', { name: 'Job progress' });
+  assert.equal(await bar.getAttribute('value'), String(total));
+  assert.equal(await bar.getAttribute('max'), String(total));
+  return (await box.getAttribute('data-job'))!;
+}
+
+const count = (page: Page, tab: string) => page.getByTestId(`count-${tab}`);
+
+test('the console in a real browser: upload, share, accept, reject in bulk', { timeout: 240_000 }, async (t) => {
+  const srv = await serveConsole(t);
+  const base = srv.url;
+  const browser = await launch(t);
+  const owner = await login(base, 'owner');
+  const member1 = await login(base, 'member1');
+  const member2 = await login(base, 'member2');
+  let imageId = '';
+
+  await t.test('first load is small: the compressed JavaScript and CSS', async (st) => {
+    const context = await browser.newContext();
+    st.after(() => context.close());
+    const page = await context.newPage();
+    const sizes: number[] = [];
+    page.on('response', async (res) => {
+      if (/\/console\/assets\/.*\.(js|css)$/.test(res.url())) {
+        assert.match(res.headers()['content-encoding'] ?? '', /^(br|gzip)$/, `${res.url()} was not sent compressed`);
+        sizes.push(Number(res.headers()['content-length']));
+      }
+    });
+    await page.goto(`${base}/console/`);
+    await page.getByRole('heading', { name: 'Sign in to ims' }).waitFor();
+    await screenshot(page, 'sign-in');
+    const total = sizes.reduce((a, b) => a + b, 0);
+    st.diagnostic(`first load: ${sizes.length} files, ${total} bytes compressed`);
+    assert.ok(sizes.length >= 2 && total > 0 && total < 150 * 1024, `first load ${total} bytes`);
+  });
+
+  await t.test('a wrong password shows the API\'s message', async (st) => {
+    const context = await browser.newContext();
+    st.after(() => context.close());
+    const page = await context.newPage();
+    await page.goto(`${base}/console/`);
+    await page.getByLabel('User', { exact: true }).fill('owner');
+    await page.getByLabel('Password', { exact: true }).fill('wrong');
+    await page.getByLabel('Project', { exact: true }).fill('owner');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').getByText('The request you have made requires authentication. (401)').waitFor();
+  });
+
+  await t.test('the owner uploads an image with a progress bar and shares it with two projects in one job', async (st) => {
+    const page = await signedIn(st, browser, base, 'owner');
+    await page.getByRole('link', { name: 'My images' }).click();
+    await page.getByRole('button', { name: 'Create image' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Create image' });
+    await dialog.getByLabel('Name').fill('console-image');
+    await dialog.getByLabel('Disk format').selectOption('qcow2');
+    const data = Buffer.alloc(4 * 1024 * 1024, 7);
+    await dialog.getByLabel('Image file').setInputFiles({ name: 'disk.qcow2', mimeType: 'application/octet-stream', buffer: data });
+    await dialog.getByRole('button', { name: 'Create' }).click();
+    await dialog.getByRole('progressbar', { name: 'Upload progress' }).waitFor();
+    await dialog.waitFor({ state: 'detached' });
+    const row = page.getByRole('row').filter({ hasText: 'console-image' });
+    await row.getByText('active').waitFor();
+    assert.match(await row.textContent() ?? '', /4\.0 MiB/);
+    const listed = await apiJson(base, owner.token, 'GET', '/v2/images?name=console-image', 200);
+    assert.equal(listed.images.length, 1);
+    assert.equal(listed.images[0].status, 'active');
+    assert.equal(listed.images[0].size, data.length);
+    imageId = listed.images[0].id;
+    await screenshot(page, 'my-images');
+
+    await row.getByRole('checkbox').check();
+    await page.getByRole('button', { name: 'Share 1' }).click();
+    const share = page.getByRole('dialog', { name: 'Share 1 image' });
+    await share.getByLabel('Projects to share with').fill(`${member1.project}\n${member2.project}, ${member1.project}`);
+    await share.getByText('2 distinct.').waitFor();
+    await screenshot(page, 'share-dialog');
+    await share.getByRole('button', { name: 'Share' }).click();
+    const jobId = await jobSucceeded(page, 2, 2);
+    const job = await apiJson(base, owner.token, 'GET', `/v1/${owner.project}/jobs/${jobId}`, 200);
+    assert.equal(job.status, 'SUCCESS');
+    assert.equal(job.job_type, 'imsAddImageMembersJob');
+    const members = await apiJson(base, owner.token, 'GET', `/v2/images/${imageId}/members`, 200);
+    assert.deepEqual(members.members.map((m: any) => [m.member_id, m.status]).sort(),
+      [[member1.project, 'pending'], [member2.project, 'pending']].sort());
+    await row.getByRole('cell', { name: '2', exact: true }).waitFor();
+  });
+
+  await t.test('member1 accepts with the keyboard only and sees it under accepted', async (st) => {
+    const page = await signedIn(st, browser, base, 'member1');
+    await page.getByRole('heading', { name: 'Shared with me' }).waitFor();
+    await page.waitForFunction(() => document.querySelector('[data-testid="count-pending"]')?.textContent === '1');
+    assert.equal(await count(page, 'accepted').textContent(), '0');
+    await screenshot(page, 'shared-with-me-pending');
+    await tabTo(page, 'checkbox', 'Select console-image');
+    await page.keyboard.press('Space');
+    await tabTo(page, 'button', 'Accept 1');
+    await page.keyboard.press('Enter');
+    await jobSucceeded(page, 1, 1);
+    await page.waitForFunction(() => document.querySelector('[data-testid="count-accepted"]')?.textContent === '1');
+    assert.equal(await count(page, 'pending').textContent(), '0');
+    await tabTo(page, 'tab', /^Pending/);
+    await page.keyboard.press('ArrowRight');
+    assert.equal(await page.getByRole('tab', { name: /^Accepted/ }).getAttribute('aria-selected'), 'true');
+    await page.getByRole('row').filter({ hasText: 'console-image' }).waitFor();
+    await screenshot(page, 'shared-with-me-accepted');
+    const member = await apiJson(base, member1.token, 'GET', `/v2/images/${imageId}/members/${member1.project}`, 200);
+    assert.equal(member.status, 'accepted');
+    const accepted = await apiJson(base, member1.token, 'GET', '/v2/cloudimages?member_status=accepted', 200);
+    assert.deepEqual(accepted.images.map((i: any) => i.id), [imageId]);
+  });
+
+  await t.test('member2 rejects 100 shares in one batch job with progress', async (st) => {
+    const ids: string[] = [];
+    for (let i = 0; i < 100; i++) {
+      const body = { name: `bulk-${String(i).padStart(3, '0')}`, disk_format: 'raw', container_format: 'bare' };
+      const { id } = await apiJson(base, owner.token, 'POST', '/v2/images', 201, body);
+      await upload(base, owner.token, id);
+      ids.push(id);
+    }
+    const { job_id: shareJob } = await apiJson(base, owner.token, 'POST', '/v1/cloudimages/members', 200,
+      { images: ids, projects: [member2.project] });
+    for (let i = 0; i < 100; i++) {
+      const j = await apiJson(base, owner.token, 'GET', `/v1/${owner.project}/jobs/${shareJob}`, 200);
+      if (j.status === 'SUCCESS') break;
+      assert.notEqual(j.status, 'FAIL');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const page = await signedIn(st, browser, base, 'member2');
+    await page.waitForFunction(() => document.querySelector('[data-testid="count-pending"]')?.textContent === '101');
+    await page.getByLabel('Filter by name').fill('bulk-');
+    await page.getByRole('button', { name: 'Select all 100 matching' }).click();
+    await page.getByText('100 selected').waitFor();
+    await page.getByRole('button', { name: 'Reject 100' }).click();
+    await page.getByRole('progressbar', { name: 'Job progress' }).waitFor();
+    await jobSucceeded(page, 100, 100);
+    await screenshot(page, 'shared-with-me-rejected-100');
+    await page.waitForFunction(() => document.querySelector('[data-testid="count-rejected"]')?.textContent === '100');
+    assert.equal(await count(page, 'pending').textContent(), '1');
+    const rejected = await apiJson(base, member2.token, 'GET', '/v2/cloudimages?member_status=rejected&limit=1000', 200);
+    assert.deepEqual(rejected.images.map((i: any) => i.id).sort(), [...ids].sort());
+    const pending = await apiJson(base, member2.token, 'GET', '/v2/cloudimages?member_status=pending', 200);
+    assert.deepEqual(pending.images.map((i: any) => i.id), [imageId]);
+  });
+
+  await t.test('the owner sees members and their statuses, removes one, and an API refusal shows its message', async (st) => {
+    const page = await signedIn(st, browser, base, 'owner');
+    await page.goto(`${base}/console/#/images/${imageId}`);
+    await page.getByRole('heading', { name: 'console-image' }).waitFor();
+    const m1 = page.getByRole('row').filter({ hasText: member1.project });
+    const m2 = page.getByRole('row').filter({ hasText: member2.project });
+    await m1.getByText('accepted').waitFor();
+    await m2.getByText('pending').waitFor();
+    await screenshot(page, 'image-detail');
+    await m2.getByRole('checkbox').check();
+    await page.getByRole('button', { name: 'Remove 1 selected' }).click();
+    await page.getByRole('status').getByText('Removed 1 member.').waitFor();
+    await page.getByRole('caption').getByText('1 member').waitFor();
+    const members = await apiJson(base, owner.token, 'GET', `/v2/images/${imageId}/members`, 200);
+    assert.deepEqual(members.members.map((m: any) => m.member_id), [member1.project]);
+
+    // Sharing with a project id that is not one: the API refuses the batch, and the page says why.
+    await page.getByRole('button', { name: 'Share' }).click();
+    const share = page.getByRole('dialog', { name: 'Share 1 image' });
+    await share.getByLabel('Projects to share with').fill('not-a-project');
+    await share.getByRole('button', { name: 'Share' }).click();
+    const alert = share.getByRole('alert');
+    await alert.waitFor();
+    assert.match(await alert.textContent() ?? '', /\(IMG\.\d{4}\)$/);
+    await page.keyboard.press('Escape');
+    await share.waitFor({ state: 'detached' });
+  });
+});
