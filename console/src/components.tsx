@@ -78,8 +78,8 @@ export function Dialog({ title, onClose, children }: { title: string; onClose: (
 }
 
 /** A job as it runs: its status, a progress bar over `total` pairs (when known), then its results, failures first. */
-export function JobProgress({ session, jobId, total, onDone }: {
-  session: Session; jobId: string; total?: number; onDone?: (j: Job) => void;
+export function JobProgress({ session, jobId, total, onDone, onDismiss }: {
+  session: Session; jobId: string; total?: number; onDone?: (j: Job) => void; onDismiss?: () => void;
 }) {
   const [job, setJob] = useState<Job>();
   const [error, setError] = useState<unknown>();
@@ -105,30 +105,32 @@ export function JobProgress({ session, jobId, total, onDone }: {
       {job?.fail_reason && <p class="error" role="alert">{job.fail_reason} ({job.error_code})</p>}
       <ErrorText error={error} />
       {results.length > 0 && <Results results={results} />}
+      {onDismiss && job && finished(job) && <button type="button" onClick={onDismiss}>Dismiss</button>}
     </section>
   );
 }
 
-/** A job's (image, project) results, failed ones first, 100 to a page. */
+/** A job's (image, project) results, failed ones first, 100 to a page; folded unless some failed. */
 export function Results({ results }: { results: JobResult[] }) {
-  const ordered = [...results.filter((r) => r.status !== 'success'), ...results.filter((r) => r.status === 'success')];
+  const failed = results.filter((r) => r.status !== 'success');
+  const ordered = [...failed, ...results.filter((r) => r.status === 'success')];
   const { rows, pager } = usePages(ordered);
   return (
-    <>
+    <details open={failed.length > 0}>
+      <summary>Results: {results.length - failed.length} succeeded, {failed.length} failed</summary>
       <table class="results">
-        <caption>Results ({results.length})</caption>
+        <caption class="visually-hidden">Results, failed first</caption>
         <thead><tr><th scope="col">Image</th><th scope="col">Project</th><th scope="col">Result</th></tr></thead>
         <tbody>
           {rows.map((r) => (
             <tr key={`${r.image_id}/${r.project_id}`}>
-              <td><code>{r.image_id}</code></td><td><code>{r.project_id}</code></td>
-              <td><Status value={r.status} /></td>
+              <td><code>{r.image_id}</code></td><td><code>{r.project_id}</code></td><td><Status value={r.status} /></td>
             </tr>
           ))}
         </tbody>
       </table>
       {pager}
-    </>
+    </details>
   );
 }
 

@@ -194,4 +194,52 @@ test('the console in a real browser: upload, share, accept, reject in bulk', { t
     await page.keyboard.press('Escape');
     await share.waitFor({ state: 'detached' });
   });
+
+  await t.test('the token lives in the tab only, and signing out revokes it', async (st) => {
+    const page = await signedIn(st, browser, base, 'member1');
+    const token = await page.evaluate(() => JSON.parse(sessionStorage.getItem('ims.console.session')!).token as string);
+    assert.deepEqual(await page.context().cookies(), []);
+    await apiJson(base, token, 'GET', '/v2/cloudimages?member_status=accepted', 200);
+    await tabTo(page, 'button', 'Sign out');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Sign in to ims' }).waitFor();
+    assert.equal(await page.evaluate(() => sessionStorage.length), 0);
+    const check = await fetch(`${base}/v3/auth/tokens`, { headers: { 'x-auth-token': member1.token, 'x-subject-token': token } });
+    assert.equal(check.status, 404);
+    await apiJson(base, token, 'GET', '/v2/cloudimages?member_status=accepted', 401);
+  });
+
+  await t.test('1,000 shared images: counted, paged 100 rows at a time, filtered at once', async (st) => {
+    const ids: string[] = [];
+    const make = async (i: number) => {
+      const body = { name: `many-${String(i).padStart(4, '0')}`, disk_format: 'raw', container_format: 'bare' };
+      const { id } = await apiJson(base, owner.token, 'POST', '/v2/images', 201, body);
+      await upload(base, owner.token, id);
+      ids.push(id);
+    };
+    for (let i = 0; i < 1000; i += 10) await Promise.all(Array.from({ length: 10 }, (_, k) => make(i + k)));
+    const { job_id: shareJob } = await apiJson(base, owner.token, 'POST', '/v1/cloudimages/members', 200,
+      { images: ids, projects: [member1.project] });
+    for (let i = 0; i < 300; i++) {
+      const j = await apiJson(base, owner.token, 'GET', `/v1/${owner.project}/jobs/${shareJob}`, 200);
+      if (j.status === 'SUCCESS') break;
+      assert.notEqual(j.status, 'FAIL');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const page = await signedIn(st, browser, base, 'member1');
+    await page.waitForFunction(() => document.querySelector('[data-testid="count-pending"]')?.textContent === '1000',
+      undefined, { timeout: 30_000 });
+    assert.equal(await page.locator('tbody tr').count(), 100);
+    await page.getByText('Page 1 of 10').waitFor();
+    await page.getByRole('button', { name: 'Next' }).click();
+    await page.getByText('Page 2 of 10').waitFor();
+    await screenshot(page, 'shared-with-me-1000');
+    const started = Date.now();
+    await page.getByLabel('Filter by name').fill('many-0999');
+    await page.getByRole('caption').getByText('1 pending image', { exact: true }).waitFor();
+    const ms = Date.now() - started;
+    st.diagnostic(`filtering 1,000 rows took ${ms} ms`);
+    assert.ok(ms < 3000, `filtering took ${ms} ms`);
+    assert.equal(await page.locator('tbody tr').count(), 1);
+  });
 });

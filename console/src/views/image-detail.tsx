@@ -51,7 +51,7 @@ export function ImageDetail({ session, id }: { session: Session; id: string }) {
         <button type="button" class="danger" onClick={() => setDialog('delete')}>Delete image</button>
       </div>
       <ErrorText error={error} />
-      {job && <JobProgress key={job.jobId} session={session} jobId={job.jobId} total={job.total} onDone={reload} />}
+      {job && <JobProgress key={job.jobId} session={session} jobId={job.jobId} total={job.total} onDone={reload} onDismiss={() => setJob(undefined)} />}
       <dl class="props">
         <dt>ID</dt><dd><code>{image.id}</code></dd>
         <dt>Size</dt><dd>{bytes(image.size)}</dd>

@@ -49,7 +49,7 @@ export function ImagesView({ session }: { session: Session }) {
         <button type="button" class="danger" disabled={chosen.length === 0} onClick={() => setDialog('delete')}>Delete {chosen.length || ''}</button>
       </div>
       <ErrorText error={error} />
-      {job && <JobProgress key={job.jobId} session={session} jobId={job.jobId} total={job.total} onDone={reload} />}
+      {job && <JobProgress key={job.jobId} session={session} jobId={job.jobId} total={job.total} onDone={reload} onDismiss={() => setJob(undefined)} />}
       <table>
         <caption>Images of {session.project.name}{images === undefined ? ' (loading…)' : ''}</caption>
         <thead>

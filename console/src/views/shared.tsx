@@ -108,7 +108,7 @@ export function SharedView({ session }: { session: Session }) {
         <ErrorText error={error} />
         {job && (
           <JobProgress key={job.id} session={session} jobId={job.id} total={job.total}
-            onDone={() => setLoads((n) => n + 1)} />
+            onDone={() => setLoads((n) => n + 1)} onDismiss={() => setJob(undefined)} />
         )}
         <table>
           <caption>{rows.length} {tab} image{rows.length === 1 ? '' : 's'}{lists[tab] === undefined ? ' (loading…)' : ''}</caption>
