@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { apiJson, launch, screenshot, serveConsole, signedIn } from '../helpers/browser.js';
+import { apiJson, assertAccessible, launch, screenshot, serveConsole, signedIn } from '../helpers/browser.js';
 import { login, upload } from '../helpers/faults.js';
 
 /** Presses Tab until `name`d control has the focus (keyboard only), and checks the focus is visible. */
@@ -44,6 +44,8 @@ test('the console in a real browser: upload, share, accept, reject in bulk', { t
     const context = await browser.newContext();
     st.after(() => context.close());
     const page = await context.newPage();
+    const refused: string[] = [];
+    page.on('console', (m) => { if (/Content Security Policy|Refused to/.test(m.text())) refused.push(m.text()); });
     const sizes: number[] = [];
     page.on('response', async (res) => {
       if (/\/console\/assets\/.*\.(js|css)$/.test(res.url())) {
@@ -54,6 +56,7 @@ test('the console in a real browser: upload, share, accept, reject in bulk', { t
     await page.goto(`${base}/console/`);
     await page.getByRole('heading', { name: 'Sign in to ims' }).waitFor();
     await screenshot(page, 'sign-in');
+    assert.deepEqual(refused, [], 'the page broke its own Content-Security-Policy');
     const total = sizes.reduce((a, b) => a + b, 0);
     st.diagnostic(`first load: ${sizes.length} files, ${total} bytes compressed`);
     assert.ok(sizes.length >= 2 && total > 0 && total < 150 * 1024, `first load ${total} bytes`);
@@ -92,6 +95,7 @@ test('the console in a real browser: upload, share, accept, reject in bulk', { t
     assert.equal(listed.images[0].size, data.length);
     imageId = listed.images[0].id;
     await screenshot(page, 'my-images');
+    await assertAccessible(page, 'my-images');
 
     await row.getByRole('checkbox').check();
     await page.getByRole('button', { name: 'Share 1' }).click();
@@ -99,6 +103,7 @@ test('the console in a real browser: upload, share, accept, reject in bulk', { t
     await share.getByLabel('Projects to share with').fill(`${member1.project}\n${member2.project}, ${member1.project}`);
     await share.getByText('2 distinct.').waitFor();
     await screenshot(page, 'share-dialog');
+    await assertAccessible(page, 'share-dialog');
     await share.getByRole('button', { name: 'Share' }).click();
     const jobId = await jobSucceeded(page, 2, 2);
     const job = await apiJson(base, owner.token, 'GET', `/v1/${owner.project}/jobs/${jobId}`, 200);
@@ -116,6 +121,7 @@ test('the console in a real browser: upload, share, accept, reject in bulk', { t
     await page.waitForFunction(() => document.querySelector('[data-testid="count-pending"]')?.textContent === '1');
     assert.equal(await count(page, 'accepted').textContent(), '0');
     await screenshot(page, 'shared-with-me-pending');
+    await assertAccessible(page, 'shared-with-me-pending');
     await tabTo(page, 'checkbox', 'Select console-image');
     await page.keyboard.press('Space');
     await tabTo(page, 'button', 'Accept 1');
@@ -128,6 +134,7 @@ test('the console in a real browser: upload, share, accept, reject in bulk', { t
     assert.equal(await page.getByRole('tab', { name: /^Accepted/ }).getAttribute('aria-selected'), 'true');
     await page.getByRole('row').filter({ hasText: 'console-image' }).waitFor();
     await screenshot(page, 'shared-with-me-accepted');
+    await assertAccessible(page, 'shared-with-me-accepted');
     const member = await apiJson(base, member1.token, 'GET', `/v2/images/${imageId}/members/${member1.project}`, 200);
     assert.equal(member.status, 'accepted');
     const accepted = await apiJson(base, member1.token, 'GET', '/v2/cloudimages?member_status=accepted', 200);
@@ -159,6 +166,7 @@ test('the console in a real browser: upload, share, accept, reject in bulk', { t
     await page.getByRole('progressbar', { name: 'Job progress' }).waitFor();
     await jobSucceeded(page, 100, 100);
     await screenshot(page, 'shared-with-me-rejected-100');
+    await assertAccessible(page, 'shared-with-me-rejected-100');
     await page.waitForFunction(() => document.querySelector('[data-testid="count-rejected"]')?.textContent === '100');
     assert.equal(await count(page, 'pending').textContent(), '1');
     const rejected = await apiJson(base, member2.token, 'GET', '/v2/cloudimages?member_status=rejected&limit=1000', 200);
@@ -176,6 +184,7 @@ test('the console in a real browser: upload, share, accept, reject in bulk', { t
     await m1.getByText('accepted').waitFor();
     await m2.getByText('pending').waitFor();
     await screenshot(page, 'image-detail');
+    await assertAccessible(page, 'image-detail');
     await m2.getByRole('checkbox').check();
     await page.getByRole('button', { name: 'Remove 1 selected' }).click();
     await page.getByRole('status').getByText('Removed 1 member.').waitFor();
@@ -234,6 +243,7 @@ test('the console in a real browser: upload, share, accept, reject in bulk', { t
     await page.getByRole('button', { name: 'Next' }).click();
     await page.getByText('Page 2 of 10').waitFor();
     await screenshot(page, 'shared-with-me-1000');
+    await assertAccessible(page, 'shared-with-me-1000');
     const started = Date.now();
     await page.getByLabel('Filter by name').fill('many-0999');
     await page.getByRole('caption').getByText('1 pending image', { exact: true }).waitFor();

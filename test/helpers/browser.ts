@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { call, faultDir } from './faults.js';
 import { type RunningServer, startServer } from './server.js';
@@ -47,7 +48,8 @@ export async function launch(t: TestContext): Promise<Browser> {
  * request the page makes that fails with 5xx, and every uncaught page error, fails the test at its end.
  */
 export async function signedIn(t: TestContext, browser: Browser, base: string, user: string, project = user): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  // The page's CSP would refuse axe-core's injected script (assertAccessible); the first-load test keeps the CSP.
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, bypassCSP: true });
   t.after(() => context.close());
   const page = await context.newPage();
   const problems: string[] = [];
@@ -63,10 +65,22 @@ export async function signedIn(t: TestContext, browser: Browser, base: string, u
   return page;
 }
 
-/** Writes `name`.png of the whole page into SCREENSHOTS. */
-export async function screenshot(page: Page, name: string): Promise<void> {
+/** Writes `name`.png of the whole page (or of the window only) into SCREENSHOTS. */
+export async function screenshot(page: Page, name: string, fullPage = true): Promise<void> {
   fs.mkdirSync(SCREENSHOTS, { recursive: true });
-  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage });
+}
+
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+
+/** Runs axe-core (WCAG 2.1 A and AA rules) on the page as it is; fails with every violation and where. */
+export async function assertAccessible(page: Page, what: string): Promise<void> {
+  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ path: AXE });
+  const violations = await page.evaluate(async () => {
+    const result = await (window as any).axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] });
+    return result.violations.map((v: any) => `${v.id}: ${v.help} at ${v.nodes.map((n: any) => n.target.join(' ')).join(', ')}`);
+  });
+  assert.deepEqual(violations, [], `accessibility of ${what}`);
 }
 
 /** A JSON API call with a token, for what the page's work left behind; asserts `status`. */
