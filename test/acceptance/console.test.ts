@@ -162,6 +162,7 @@ test('the console in a real browser: upload, share, accept, reject in bulk', { t
     await page.getByLabel('Filter by name').fill('bulk-');
     await page.getByRole('button', { name: 'Select all 100 matching' }).click();
     await page.getByText('100 selected').waitFor();
+    await screenshot(page, 'inbox', false);
     await page.getByRole('button', { name: 'Reject 100' }).click();
     await page.getByRole('progressbar', { name: 'Job progress' }).waitFor();
     await jobSucceeded(page, 100, 100);

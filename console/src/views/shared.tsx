@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { answerShares, type Image, type MemberStatus, readAll, sharedPage } from '../api';
-import { bytes, ErrorText, JobProgress, SelectBox, usePages, useSelection } from '../components';
+import { bytes, ErrorText, JobProgress, SelectBox, Status, usePages, useSelection } from '../components';
 import type { Session } from '../session';
 
 const TABS: MemberStatus[] = ['pending', 'accepted', 'rejected'];
@@ -117,7 +117,7 @@ export function SharedView({ session }: { session: Session }) {
               <th scope="col"><SelectBox label="Select all on this page" checked={allShown}
                 onChange={(on) => selection.setAll(shown.map((i) => i.id), on)} /></th>
               <th scope="col">Name</th><th scope="col">Owner project</th><th scope="col">Status</th>
-              <th scope="col" class="num">Size</th><th scope="col">Format</th><th scope="col">Shared image created</th>
+              <th scope="col" class="num">Size</th><th scope="col">Format</th><th scope="col">Created</th>
             </tr>
           </thead>
           <tbody>
@@ -126,7 +126,7 @@ export function SharedView({ session }: { session: Session }) {
                 <td><SelectBox label={`Select ${i.name ?? i.id}`} checked={selection.has(i.id)} onChange={(on) => selection.set(i.id, on)} /></td>
                 <td>{i.name ?? <em>unnamed</em>}{needsVault(i) && <span class="hint"> (full-ECS: needs a vault)</span>}<br /><code>{i.id}</code></td>
                 <td><code>{i.owner}</code></td>
-                <td>{i.status}</td>
+                <td><Status value={i.status} /></td>
                 <td class="num">{bytes(i.size)}</td>
                 <td>{i.disk_format ?? '—'}</td>
                 <td>{new Date(i.created_at).toLocaleString()}</td>
