@@ -16,7 +16,7 @@ const { version } = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 
  * project. About 5 minutes, most of it npm fetching the dependencies: only in `npm run test:full`.
  */
 describe('the packed tarball, installed', { timeout: 15 * 60_000 }, () => {
-  it('runs `npx ims --version`, and `ims/client` imports with its types', async () => {
+  it('runs `npx ims --version`, `ims/client` imports with its types, and the console is built', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ims-pkg-'));
     const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', dir], { cwd: REPO, maxBuffer: 1 << 24 });
     const tarball = path.join(dir, (JSON.parse(stdout) as { filename: string }[])[0]!.filename);
@@ -31,5 +31,9 @@ describe('the packed tarball, installed', { timeout: 15 * 60_000 }, () => {
     assert.equal(imported.stdout, 'function function\n');
     const types = fs.readFileSync(path.join(app, 'node_modules/ims/dist/src/client/ims-client.d.ts'), 'utf8');
     assert.match(types, /export declare class ImsClient/);
+    // The web console ships built: its page, and the hashed assets with their compressed copies.
+    const consoleDir = path.join(app, 'node_modules/ims/dist/console');
+    assert.match(fs.readFileSync(path.join(consoleDir, 'index.html'), 'utf8'), /<script type="module"[^>]+\/console\/assets\//);
+    assert.ok(fs.readdirSync(path.join(consoleDir, 'assets')).some((f) => f.endsWith('.js.br')));
   });
 });
