@@ -141,6 +141,25 @@ test('the console in a real browser: upload, share, accept, reject in bulk', { t
     assert.deepEqual(accepted.images.map((i: any) => i.id), [imageId]);
   });
 
+  await t.test('accepting a full-ECS image made from a backup asks for a vault, and sends it', async (st) => {
+    const body = { name: 'ecs-image', disk_format: 'raw', container_format: 'bare', __whole_image: 'true', __backup_id: 'backup-1' };
+    const { id } = await apiJson(base, owner.token, 'POST', '/v2/images', 201, body);
+    await upload(base, owner.token, id);
+    await apiJson(base, owner.token, 'POST', `/v2/images/${id}/members`, 200, { member: member1.project });
+    const page = await signedIn(st, browser, base, 'member1');
+    const row = page.getByRole('row').filter({ hasText: 'ecs-image' });
+    await row.getByText('(full-ECS: needs a vault)').waitFor();
+    await row.getByRole('checkbox').check();
+    const accept = page.getByRole('button', { name: 'Accept 1' });
+    assert.equal(await accept.isDisabled(), true);
+    await page.getByLabel('Vault ID (for 1 full-ECS image)').fill('vault-1');
+    await accept.click();
+    await jobSucceeded(page, 1, 1);
+    const member = await apiJson(base, member1.token, 'GET', `/v2/images/${id}/members/${member1.project}`, 200);
+    assert.equal(member.status, 'accepted');
+    await apiJson(base, member1.token, 'GET', `/v2/images/${id}`, 200);
+  });
+
   await t.test('member2 rejects 100 shares in one batch job with progress', async (st) => {
     const ids: string[] = [];
     for (let i = 0; i < 100; i++) {

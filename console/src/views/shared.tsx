@@ -91,11 +91,13 @@ export function SharedView({ session }: { session: Session }) {
           <span aria-live="polite">{chosen.length} selected</span>
           {tab !== 'accepted' && vaultNeeded > 0 && (
             <label>Vault ID (for {vaultNeeded} full-ECS image{vaultNeeded > 1 ? 's' : ''})
-              <input value={vault} onInput={(e) => setVault(e.currentTarget.value)} required />
+              <input value={vault} onInput={(e) => setVault(e.currentTarget.value)} required aria-describedby="vault-hint" />
+              <span class="hint" id="vault-hint">A full-ECS image made from a CBR backup is accepted into a CBR vault.</span>
             </label>
           )}
           {tab !== 'accepted' && (
-            <button type="button" class="primary" disabled={chosen.length === 0} onClick={() => answer('accepted')}>
+            <button type="button" class="primary" disabled={chosen.length === 0 || (vaultNeeded > 0 && !vault.trim())}
+              onClick={() => answer('accepted')}>
               Accept {chosen.length || ''}
             </button>
           )}
