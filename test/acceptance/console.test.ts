@@ -224,6 +224,32 @@ test('the console in a real browser: upload, share, accept, reject in bulk', { t
     await share.waitFor({ state: 'detached' });
   });
 
+  await t.test('the owner shares with a whole account; a project of the account finds it in its inbox', async (st) => {
+    const res = await fetch(`${base}/v3/auth/tokens`, {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ auth: { identity: { methods: ['password'],
+        password: { user: { name: 'dev', domain: { name: 'acme' }, password: 'secret' } } } } }),
+    });
+    assert.equal(res.status, 201);
+    const acme = (await res.json()).token.project;
+    const page = await signedIn(st, browser, base, 'owner');
+    await page.goto(`${base}/console/#/images/${imageId}`);
+    await page.getByRole('button', { name: 'Share' }).click();
+    const share = page.getByRole('dialog', { name: 'Share 1 image' });
+    await share.getByRole('radio', { name: 'Accounts' }).check();
+    await share.getByLabel('Accounts to share with').fill(acme.domain.id);
+    await share.getByRole('button', { name: 'Share' }).click();
+    const box = page.locator('section.job').last();
+    await box.getByTestId('job-status').getByText('SUCCESS').waitFor({ timeout: 30_000 });
+    const dev = await signedIn(st, browser, base, 'dev', 'acme-dev', 'acme');
+    await dev.getByRole('row').filter({ hasText: 'console-image' }).waitFor();
+    assert.equal(await count(dev, 'pending').textContent(), '1');
+    const token = await dev.evaluate(() => JSON.parse(sessionStorage.getItem('ims.console.session')!).token as string);
+    const pending = await apiJson(base, token, 'GET', '/v2/cloudimages?member_status=pending', 200);
+    assert.deepEqual(pending.images.map((i: any) => i.id), [imageId]);
+    assert.equal(acme.name, 'acme-dev');
+  });
+
   await t.test('the token lives in the tab only, and signing out revokes it', async (st) => {
     const page = await signedIn(st, browser, base, 'member1');
     const token = await page.evaluate(() => JSON.parse(sessionStorage.getItem('ims.console.session')!).token as string);

@@ -14,10 +14,12 @@ export const SCREENSHOTS = path.resolve(path.dirname(fileURLToPath(import.meta.u
 /** Debian's chromium, or CHROMIUM_PATH. */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-/** Owner, two member projects and an admin: the people of the console tests. */
+/** Owner, two member projects, an admin, and an account `acme` with a project: the people of the console tests. */
 export const CONSOLE_BOOTSTRAP = {
-  projects: [{ name: 'owner' }, { name: 'member1' }, { name: 'member2' }, { name: 'admin' }],
+  domains: [{ name: 'acme' }],
+  projects: [{ name: 'owner' }, { name: 'member1' }, { name: 'member2' }, { name: 'admin' }, { name: 'acme-dev', domain: 'acme' }],
   users: [
+    { name: 'dev', domain: 'acme', password: 'secret', project: 'acme-dev', roles: ['member', 'reader'] },
     { name: 'owner', password: 'secret', project: 'owner', roles: ['member', 'reader'] },
     { name: 'member1', password: 'secret', project: 'member1', roles: ['member', 'reader'] },
     { name: 'member2', password: 'secret', project: 'member2', roles: ['member', 'reader'] },
@@ -44,10 +46,11 @@ export async function launch(t: TestContext): Promise<Browser> {
 }
 
 /**
- * A fresh page (its own sessionStorage) signed in to the console as `user` of project `project`. Every
+ * A fresh page (its own sessionStorage) signed in to the console as `user` of project `project`, both in `domain`. Every
  * request the page makes that fails with 5xx, and every uncaught page error, fails the test at its end.
  */
-export async function signedIn(t: TestContext, browser: Browser, base: string, user: string, project = user): Promise<Page> {
+export async function signedIn(t: TestContext, browser: Browser, base: string, user: string, project = user,
+  domain = 'Default'): Promise<Page> {
   // The page's CSP would refuse axe-core's injected script (assertAccessible); the first-load test keeps the CSP.
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, bypassCSP: true });
   t.after(() => context.close());
@@ -60,6 +63,7 @@ export async function signedIn(t: TestContext, browser: Browser, base: string, u
   await page.getByLabel('User', { exact: true }).fill(user);
   await page.getByLabel('Password', { exact: true }).fill('secret');
   await page.getByLabel('Project', { exact: true }).fill(project);
+  await page.getByLabel('Domain (account)', { exact: true }).fill(domain);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('button', { name: 'Sign out' }).waitFor();
   return page;
