@@ -298,4 +298,28 @@ test('the console in a real browser: upload, share, accept, reject in bulk', { t
     assert.ok(ms < 3000, `filtering took ${ms} ms`);
     assert.equal(await page.locator('tbody tr').count(), 1);
   });
+
+  await t.test('My images pages through the API, 25 at a time; deleting an image asks first', async (st) => {
+    const page = await signedIn(st, browser, base, 'owner');
+    await page.getByRole('link', { name: 'My images' }).click();
+    const rows = page.locator('tbody tr');
+    await page.getByText('Page 1', { exact: true }).waitFor();
+    assert.equal(await rows.count(), 25);
+    const first = await rows.first().textContent();
+    await page.getByRole('navigation', { name: 'Images pages' }).getByRole('button', { name: 'Next' }).click();
+    await page.getByText('Page 2', { exact: true }).waitFor();
+    await page.waitForFunction((f) => document.querySelector('tbody tr')?.textContent !== f, first);
+    assert.equal(await rows.count(), 25);
+    await page.getByRole('button', { name: 'Previous' }).click();
+    await page.getByText('Page 1', { exact: true }).waitFor();
+    await page.waitForFunction((f) => document.querySelector('tbody tr')?.textContent === f, first);
+
+    const [victim] = (await apiJson(base, owner.token, 'GET', '/v2/images?name=bulk-000', 200)).images;
+    await page.goto(`${base}/console/#/images/${victim.id}`);
+    await page.getByRole('button', { name: 'Delete image' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Delete 1 image?' });
+    await dialog.getByRole('button', { name: 'Delete' }).click();
+    await page.getByRole('heading', { name: 'My images' }).waitFor();
+    await apiJson(base, owner.token, 'GET', `/v2/images/${victim.id}`, 404);
+  });
 });
