@@ -139,6 +139,13 @@ export async function readAll<T>(page: (marker?: string) => Promise<Page<T>>, on
 export const image = (s: Session, id: string) => call<Image>(s, `/v2/images/${id}`);
 export const members = (s: Session, id: string) =>
   call<{ members: Member[] }>(s, `/v2/images/${id}/members`).then((b) => b.members);
+/** One page of an image's members (Huawei's member paging on the Glance path: limit and a base64 marker). */
+export async function membersPage(s: Session, id: string, limit: number, marker?: string): Promise<Page<Member>> {
+  const q = new URLSearchParams({ limit: String(limit) });
+  if (marker) q.set('marker', marker);
+  const body = await call<{ members: Member[]; page_info?: { next_marker: string } }>(s, `/v2/images/${id}/members?${q}`);
+  return { items: body.members, next: body.page_info?.next_marker };
+}
 export const deleteImage = (s: Session, id: string) => call(s, `/v2/images/${id}`, { method: 'DELETE' });
 
 export interface NewImage {

@@ -1,32 +1,43 @@
 import { Fragment } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { call, type Image, type Member, members as readMembers } from '../api';
-import { bytes, ErrorText, JobProgress, SelectBox, Status, usePages, useSelection } from '../components';
+import { call, type Image, type Member, membersPage } from '../api';
+import { bytes, ErrorText, JobProgress, Pager, SelectBox, Status, useSelection } from '../components';
 import { go } from '../route';
 import type { Session } from '../session';
 import { DeleteDialog } from './images';
 import { ShareDialog, type Submitted } from './share-dialog';
 
+/** Members per page. */
+const PAGE = 100;
 const SHOWN = ['status', 'visibility', 'owner', 'disk_format', 'container_format', 'min_disk', 'min_ram', 'checksum',
   'protected', 'created_at', 'updated_at', '__imagetype'];
 
 /** One image: its properties and members (with their statuses); share, remove members, delete. */
 export function ImageDetail({ session, id }: { session: Session; id: string }) {
   const [image, setImage] = useState<Image>();
-  const [list, setList] = useState<Member[]>();
+  const [rows, setRows] = useState<Member[]>();
+  const [markers, setMarkers] = useState<(string | undefined)[]>([undefined]);
+  const [page, setPage] = useState(0);
   const [error, setError] = useState<unknown>();
   const [dialog, setDialog] = useState<'share' | 'delete'>();
   const [job, setJob] = useState<Submitted>();
   const [removing, setRemoving] = useState<string>();
   const [loads, setLoads] = useState(0);
   const selection = useSelection();
-  const { rows, pager } = usePages(list ?? []);
 
   useEffect(() => {
     setError(undefined);
     call<Image>(session, `/v2/images/${id}`).then(setImage, setError);
-    readMembers(session, id).then(setList, setError);
   }, [id, loads]);
+  useEffect(() => {
+    let live = true;
+    membersPage(session, id, PAGE, markers[page]).then((p) => {
+      if (!live) return;
+      setRows(p.items);
+      setMarkers((m) => [...m.slice(0, page + 1), p.next]);
+    }, setError);
+    return () => { live = false; };
+  }, [id, page, loads]);
 
   const reload = () => { selection.clear(); setLoads((n) => n + 1); };
   const remove = async () => {
@@ -67,16 +78,16 @@ export function ImageDetail({ session, id }: { session: Session; id: string }) {
         {removing && <span role="status">{removing}</span>}
       </div>
       <table>
-        <caption>{list ? `${list.length} member${list.length === 1 ? '' : 's'}` : 'Members (loading…)'}</caption>
+        <caption>{rows ? `${page * PAGE + rows.length}${markers[page + 1] ? '+' : ''} member${rows.length === 1 && page === 0 ? '' : 's'}` : 'Members (loading…)'}</caption>
         <thead>
           <tr>
-            <th scope="col"><SelectBox label="Select all members on this page" checked={rows.length > 0 && rows.every((m) => selection.has(m.member_id))}
-              onChange={(on) => selection.setAll(rows.map((m) => m.member_id), on)} /></th>
+            <th scope="col"><SelectBox label="Select all members on this page" checked={!!rows?.length && rows.every((m) => selection.has(m.member_id))}
+              onChange={(on) => selection.setAll((rows ?? []).map((m) => m.member_id), on)} /></th>
             <th scope="col">Member</th><th scope="col">Status</th><th scope="col">Shared</th><th scope="col">Updated</th>
           </tr>
         </thead>
         <tbody>
-          {rows.map((m) => (
+          {(rows ?? []).map((m) => (
             <tr key={m.member_id}>
               <td><SelectBox label={`Select member ${m.member_id}`} checked={selection.has(m.member_id)} onChange={(on) => selection.set(m.member_id, on)} /></td>
               <td><code>{m.member_id}</code></td>
@@ -87,7 +98,7 @@ export function ImageDetail({ session, id }: { session: Session; id: string }) {
           ))}
         </tbody>
       </table>
-      {pager}
+      <Pager label="Members" page={page} pages={page + 1} more={markers[page + 1] !== undefined} onPage={setPage} />
       {dialog === 'share' && <ShareDialog session={session} images={[id]} onClose={() => setDialog(undefined)}
         onSubmitted={(s) => { setDialog(undefined); setJob(s); }} />}
       {dialog === 'delete' && <DeleteDialog session={session} images={[id]} onClose={() => setDialog(undefined)}
