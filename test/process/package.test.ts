@@ -13,16 +13,18 @@ const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../.
 const pkg = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8'));
 
 describe('the package', () => {
-  it('ships the built service and client with their types, and no test, source map or TypeScript source', async () => {
+  it('ships the built service, client with their types and console, and no test, source map or TypeScript source', async () => {
     const { stdout } = await run('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: REPO });
     const files = new Set((JSON.parse(stdout)[0].files as { path: string }[]).map((f) => f.path));
     for (const file of ['dist/src/bin/ims.js', 'dist/src/client/ims-client.js', 'dist/src/client/ims-client.d.ts',
-      'package.json', 'README.md', 'docs/operations.md']) assert.ok(files.has(file), file);
+      'package.json', 'README.md', 'docs/operations.md', 'dist/console/index.html']) assert.ok(files.has(file), file);
     assert.deepEqual([...files].filter((f) => /^(dist\/(test|bench|tools)|src|test)\/|\.map$|(?<!\.d)\.ts$/.test(f)), []);
     const targets = [pkg.bin.ims, ...['.', './client'].flatMap((k) => [pkg.exports[k].types, pkg.exports[k].default])];
     for (const target of targets) assert.ok(files.has(target.replace(/^\.\//, '')), target);
     assert.match(fs.readFileSync(path.join(REPO, pkg.bin.ims), 'utf8'), /^#!\/usr\/bin\/env node\n/);
-    assert.match(pkg.scripts.prepare, /^tsc -p tsconfig\.build\.json$/);
+    // prepare builds the service and the console (installs from git run it; npm pack too).
+    assert.match(pkg.scripts.prepare, /^tsc -p tsconfig\.build\.json && npm run build:console --silent$/);
+    assert.ok([...files].some((f) => /^dist\/console\/assets\/index-[\w-]+\.js$/.test(f)), 'the console\'s script');
   });
 
   it('SIGTERM to `npm start` stops the node server it started', async () => {
