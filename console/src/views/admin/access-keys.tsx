@@ -117,7 +117,8 @@ function Secret({ created, onDone }: { created: AccessKey & { secret: string }; 
       <h3 id="secret-title">New access key {created.access}</h3>
       <p><strong>Copy the secret key now: it is shown this once and never again.</strong></p>
       <label>Access key (AK) <input readOnly value={created.access} onFocus={select} /></label>
-      <label>Secret key (SK) <input readOnly value={created.secret} onFocus={select} ref={field} spellcheck={false} /></label>
+      <label>Secret key (SK) <input readOnly value={created.secret} onFocus={select} ref={field} size={44}
+        spellcheck={false} /></label>
       <div class="toolbar">
         <button type="button" onClick={copy}>Copy secret key</button>
         <button type="button" onClick={onDone}>I have saved it</button>

@@ -69,6 +69,7 @@ function Tree({ org, root, domains }: { org: Org; root: OrgNode; domains?: Domai
   const here = path[path.length - 1]!;
   return (
     <>
+      <h3>Organizational units and accounts</h3>
       <nav aria-label="Organization path" class="toolbar">
         {path.map((node, i) => (i === path.length - 1
           ? <span key={node.id} aria-current="location">{node.name}</span>
