@@ -163,6 +163,22 @@ test('the console Admin view, against a real ims serve', async (t) => {
     assert.equal((await api('GET', `/v3.0/OS-CREDENTIAL/credentials/${access}`, 200)).credential.status, 'inactive');
   });
 
+  await t.test("an admin sets the user's password, then disables the user", async () => {
+    await page.getByRole('link', { name: 'Users' }).click();
+    await page.getByRole('button', { name: 'Set the password of wendy' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Set the password of wendy' });
+    await dialog.getByLabel('New password').fill(' new secret ');
+    await dialog.getByRole('button', { name: 'Set password' }).click();
+    await status(page, 'The password of wendy is set; their tokens were revoked.').waitFor();
+    assert.equal(await dialog.count(), 0);
+    await login(srv.url, 'wendy', ' new secret ');
+
+    await page.getByRole('button', { name: 'Disable user wendy' }).click();
+    await status(page, 'User wendy disabled.').waitFor();
+    await page.getByRole('button', { name: 'Enable user wendy' }).waitFor();
+    assert.equal((await api('GET', `/v3/users/${ids.user}`, 200)).user.enabled, false);
+  });
+
   await t.test('keyboard only: create a project, then delete it after confirming', async () => {
     await page.goto(`${srv.url}/console/#/admin/projects`);
     await page.getByRole('table', { name: /^Projects/ }).waitFor();
