@@ -15,6 +15,7 @@ export function Status({ value }: { value: string }) {
   const symbol: Record<string, string> = {
     accepted: '✔', active: '✔', SUCCESS: '✔', success: '✔', pending: '…', queued: '…', INIT: '…', RUNNING: '⟳',
     saving: '⟳', rejected: '✖', FAIL: '✖', failed: '✖', killed: '✖', deactivated: '⏸',
+    enabled: '✔', disabled: '⏸', inactive: '⏸',
   };
   return <span class={`status status-${value.toLowerCase()}`}><span aria-hidden="true">{symbol[value] ?? '•'} </span>{value}</span>;
 }

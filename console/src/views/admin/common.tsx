@@ -1,0 +1,157 @@
+import type { ComponentChildren } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import type { Page } from '../../api';
+import { Dialog, ErrorText, Pager } from '../../components';
+import type { Domain } from './admin-api';
+
+/** What the API answered to `read`: the data, or its refusal; read again when `deps` change or on `reload()`. */
+export function useLoad<T>(read: () => Promise<T>, deps: unknown[]) {
+  const [data, setData] = useState<T>();
+  const [error, setError] = useState<unknown>();
+  const [count, setCount] = useState(0);
+  useEffect(() => {
+    let live = true;
+    read().then((d) => { if (live) { setData(d); setError(undefined); } },
+      (e) => { if (live) { setData(undefined); setError(e); } });
+    return () => { live = false; };
+  }, [...deps, count]);
+  return { data, error, reload: () => setCount((c) => c + 1) };
+}
+
+/** A listing the API pages with limit and marker, `size` to a page, with Previous / Next. */
+export function useApiPages<T>(read: (limit: number, marker?: string) => Promise<Page<T>>, label: string, size = 50) {
+  // The marker of each page known so far (the first page has none).
+  const [markers, setMarkers] = useState<(string | undefined)[]>([undefined]);
+  const [page, setPage] = useState(0);
+  const { data, error, reload } = useLoad(() => read(size, markers[page]), [page]);
+  useEffect(() => {
+    if (!data) return;
+    setMarkers((m) => (data.next && m[page + 1] === data.next ? m
+      : [...m.slice(0, page + 1), ...(data.next ? [data.next] : [])]));
+  }, [data]);
+  return {
+    items: data?.items ?? [], error, reload,
+    pager: <Pager label={label} page={page} pages={markers.length} onPage={setPage} />,
+  };
+}
+
+/** One change at a time: busy while it runs, then the API's refusal or what was done, announced. */
+export function useAction() {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>();
+  const [done, setDone] = useState('');
+  const run = async (change: () => Promise<unknown>, said: string): Promise<boolean> => {
+    setBusy(true);
+    setError(undefined);
+    setDone('');
+    try {
+      await change();
+      setDone(said);
+      return true;
+    } catch (err) {
+      setError(err);
+      return false;
+    } finally {
+      setBusy(false);
+    }
+  };
+  /** Announces what was done elsewhere (in a dialog now closed). */
+  const say = (said: string) => { setError(undefined); setDone(said); };
+  const feedback = <><ErrorText error={error} /><p role="status" class="done">{done}</p></>;
+  return { busy, run, say, feedback };
+}
+
+/** The text fields of a submitted form, trimmed unless `raw` (passwords). */
+export function formFields(e: Event): (name: string, raw?: boolean) => string {
+  e.preventDefault();
+  const form = new FormData(e.currentTarget as HTMLFormElement);
+  return (name, raw = false) => {
+    const value = String(form.get(name) ?? '');
+    return raw ? value : value.trim();
+  };
+}
+
+/** A destructive action's button: it asks first, in a dialog whose default is Cancel. */
+export function Confirm({ label, title, children, onConfirm }: {
+  label: string; title: string; children: ComponentChildren; onConfirm: () => void;
+}) {
+  const [open, setOpen] = useState(false);
+  return (
+    <>
+      <button type="button" class="danger" aria-label={title} onClick={() => setOpen(true)}>{label}</button>
+      {open && (
+        <Dialog title={`${title}?`} onClose={() => setOpen(false)}>
+          <p>{children}</p>
+          <div class="toolbar">
+            <button type="button" class="danger" onClick={() => { setOpen(false); onConfirm(); }}>{label}</button>
+            <button type="button" autofocus onClick={() => setOpen(false)}>Cancel</button>
+          </div>
+        </Dialog>
+      )}
+    </>
+  );
+}
+
+/**
+ * A button opening a dialog with a form of one field (a text field, or a choice among `options`); once `change`
+ * succeeds the dialog closes and `onDone` is told what was done.
+ */
+export function AskButton({ label, title, field, secret = false, options, change, said, onDone }: {
+  label: string; title: string; field: string; secret?: boolean; options?: { id: string; name: string }[];
+  change: (value: string) => Promise<unknown>; said: string; onDone: (said: string) => void;
+}) {
+  const [open, setOpen] = useState(false);
+  const { busy, run, feedback } = useAction();
+  const send = async (e: Event) => {
+    const value = formFields(e)('value', secret);
+    if (await run(() => change(value), said)) {
+      setOpen(false);
+      onDone(said);
+    }
+  };
+  return (
+    <>
+      <button type="button" aria-label={title} onClick={() => setOpen(true)}>{label}</button>
+      {open && (
+        <Dialog title={title} onClose={() => setOpen(false)}>
+          <form onSubmit={send} aria-busy={busy}>
+            <label>{field} {options
+              ? <select name="value" required autofocus>
+                {options.map((o) => <option key={o.id} value={o.id}>{o.name}</option>)}
+              </select>
+              : secret ? <input name="value" type="password" required autofocus autocomplete="new-password" />
+              : <input name="value" required autofocus autocomplete="off" />}
+            </label>
+            {feedback}
+            <div class="toolbar">
+              <button type="submit" disabled={busy}>{label}</button>
+              <button type="button" onClick={() => setOpen(false)}>Cancel</button>
+            </div>
+          </form>
+        </Dialog>
+      )}
+    </>
+  );
+}
+
+/** Whether a row's text holds `filter` (any case). */
+export const matches = (filter: string, ...texts: (string | undefined)[]) =>
+  !filter || texts.some((t) => t?.toLowerCase().includes(filter.toLowerCase()));
+
+/** A choice of account (Keystone domain), by name; its value is the domain's id. */
+export function DomainSelect({ domains, label = 'Domain', name = 'domain', value, onChange, initial = 'default' }: {
+  domains: Domain[] | undefined; label?: string; name?: string; value?: string; onChange?: (id: string) => void;
+  initial?: string;
+}) {
+  return (
+    <label>{label} <select name={name} value={value} required
+      onChange={onChange && ((e) => onChange((e.currentTarget as HTMLSelectElement).value))}>
+      {(domains ?? [{ id: 'default', name: 'Default' }]).map((d) => (
+        <option key={d.id} value={d.id} selected={value === undefined && d.id === initial}>{d.name}</option>))}
+    </select></label>
+  );
+}
+
+/** The name of the thing of id `id` in `list`, else the id. */
+export const nameOf = (list: { id: string; name: string }[] | undefined, id: string | undefined) =>
+  list?.find((x) => x.id === id)?.name ?? id;
