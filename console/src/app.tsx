@@ -47,6 +47,9 @@ export function App() {
   else if (view === 'images') main = <ImagesView session={session} />;
   else if (view === 'jobs') main = <JobsView session={session} />;
   else if (view === 'admin' && admin) main = <AdminView session={session} section={route[1]} />;
+  else if (view === 'admin') {
+    main = <><h1>Not available</h1><p>This view is for administrators: your token has no admin role.</p></>;
+  }
   else main = <SharedView session={session} />;
   return (
     <div class="layout">

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Locator, Page } from 'playwright-core';
-import { apiJson, launch, screenshot, serveConsole, signedIn } from '../helpers/browser.js';
+import { apiJson, assertAccessible, launch, screenshot, serveConsole, signedIn } from '../helpers/browser.js';
 import { login } from '../helpers/faults.js';
 
 /** Presses Tab until `target` has the focus (at most `max` times); fails when it never does. */
@@ -61,6 +61,7 @@ test('the console Admin view, against a real ims serve', async (t) => {
     await row.getByText('The web team').waitFor();
     assert.match(await row.textContent() ?? '', /Default.*enabled/);
     await screenshot(page, 'admin-projects');
+    await assertAccessible(page, 'admin-projects');
 
     const { projects } = await api('GET', '/v3/projects?name=webteam', 200);
     assert.equal(projects.length, 1);
@@ -96,6 +97,7 @@ test('the console Admin view, against a real ims serve', async (t) => {
       .filter({ has: page.getByRole('rowheader', { name: /wendy/ }) });
     assert.match(await row.textContent() ?? '', /Default\s*webteam\s*wendy@example\.org\s*Web developer.*enabled/);
     await screenshot(page, 'admin-users');
+    await assertAccessible(page, 'admin-users');
 
     const { users } = await api('GET', '/v3/users?name=wendy', 200);
     assert.equal(users.length, 1);
@@ -120,6 +122,7 @@ test('the console Admin view, against a real ims serve', async (t) => {
     await page.getByLabel('Of user').selectOption({ label: 'wendy' });
     await page.getByRole('table', { name: 'Role assignments (1)' }).waitFor();
     await screenshot(page, 'admin-assignments');
+    await assertAccessible(page, 'admin-assignments');
 
     const { role_assignments: grants } = await api('GET',
       `/v3/role_assignments?user.id=${ids.user}&include_names=true`, 200);
@@ -147,6 +150,7 @@ test('the console Admin view, against a real ims serve', async (t) => {
     await page.getByText('Copy the secret key now: it is shown this once and never again.').waitFor();
     await page.getByRole('table', { name: 'Access keys of wendy (1)' }).getByRole('rowheader', { name: access }).waitFor();
     await screenshot(page, 'admin-access-keys');
+    await assertAccessible(page, 'admin-access-keys');
 
     const { credentials } = await api('GET', `/v3.0/OS-CREDENTIAL/credentials?user_id=${ids.user}`, 200);
     assert.deepEqual(credentials.map((c: any) => [c.access, c.status, c.description]), [[access, 'active', 'ci']]);
@@ -165,8 +169,8 @@ test('the console Admin view, against a real ims serve', async (t) => {
 
   await t.test("an admin sets the user's password, then disables the user", async () => {
     await page.getByRole('link', { name: 'Users' }).click();
-    await page.getByRole('button', { name: 'Set the password of wendy' }).click();
-    const dialog = page.getByRole('dialog', { name: 'Set the password of wendy' });
+    await page.getByRole('button', { name: 'Set password of wendy' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Set password of wendy' });
     await dialog.getByLabel('New password').fill(' new secret ');
     await dialog.getByRole('button', { name: 'Set password' }).click();
     await status(page, 'The password of wendy is set; their tokens were revoked.').waitFor();
@@ -221,7 +225,7 @@ test('the console Admin view, against a real ims serve', async (t) => {
   });
 
   await t.test('organizations: create one, an OU, invite an account, move it, remove it', async () => {
-    const { domain: acme } = await api('POST', '/v3/domains', 201, { domain: { name: 'acme' } });
+    const { domain: globex } = await api('POST', '/v3/domains', 201, { domain: { name: 'globex' } });
     await page.getByRole('link', { name: 'Organizations' }).click();
     await page.getByRole('alert').filter({ hasText: 'The organization is not found. (Organizations.1015)' }).waitFor();
     await page.getByRole('button', { name: 'Create an organization managed by this account' }).click();
@@ -240,32 +244,33 @@ test('the console Admin view, against a real ims serve', async (t) => {
     await page.getByRole('table', { name: `Organizational units in ${root.name}` }).getByText(eng.id).waitFor();
 
     const invite = page.getByRole('form', { name: 'Invite an account' });
-    await invite.getByLabel('Account').selectOption({ label: 'acme' });
+    await invite.getByLabel('Account').selectOption({ label: 'globex' });
     await invite.getByRole('button', { name: 'Invite account' }).click();
-    await status(page, 'Account acme joined the organization.').waitFor();
+    await status(page, 'Account globex joined the organization.').waitFor();
     const accounts = page.getByRole('table', { name: `Accounts in ${root.name}` });
-    await accounts.getByRole('rowheader', { name: 'acme' }).waitFor();
+    await accounts.getByRole('rowheader', { name: 'globex' }).waitFor();
     const listed = async (parent: string) => (await api('GET', `/v1/organizations/accounts?parent_id=${parent}`, 200))
       .accounts.map((a: any) => a.name).sort();
-    assert.deepEqual(await listed(root.id), ['Default', 'acme']);
+    assert.deepEqual(await listed(root.id), ['Default', 'globex']);
     await screenshot(page, 'admin-organizations');
+    await assertAccessible(page, 'admin-organizations');
 
-    await page.getByRole('button', { name: 'Move account acme', exact: true }).click();
-    const move = page.getByRole('dialog', { name: 'Move account acme' });
+    await page.getByRole('button', { name: 'Move account globex', exact: true }).click();
+    const move = page.getByRole('dialog', { name: 'Move account globex' });
     await move.getByLabel('Move to').selectOption({ label: 'eng' });
     await move.getByRole('button', { name: 'Move', exact: true }).click();
-    await status(page, 'Account acme moved.').waitFor();
+    await status(page, 'Account globex moved.').waitFor();
     assert.deepEqual(await listed(root.id), ['Default']);
-    assert.deepEqual(await listed(eng.id), ['acme']);
+    assert.deepEqual(await listed(eng.id), ['globex']);
 
     await page.getByRole('button', { name: 'Open eng' }).click();
     const inEng = page.getByRole('table', { name: 'Accounts in eng' });
-    await inEng.getByRole('rowheader', { name: 'acme' }).waitFor();
-    await page.getByRole('button', { name: 'Remove account acme' }).click();
-    await page.getByRole('dialog', { name: 'Remove account acme?' }).getByRole('button', { name: 'Remove', exact: true }).click();
-    await status(page, 'Account acme removed.').waitFor();
+    await inEng.getByRole('rowheader', { name: 'globex' }).waitFor();
+    await page.getByRole('button', { name: 'Remove account globex' }).click();
+    await page.getByRole('dialog', { name: 'Remove account globex?' }).getByRole('button', { name: 'Remove', exact: true }).click();
+    await status(page, 'Account globex removed.').waitFor();
     assert.deepEqual(await listed(eng.id), []);
-    await api('GET', `/v1/organizations/accounts/${acme.id}`, 404);
+    await api('GET', `/v1/organizations/accounts/${globex.id}`, 404);
 
     // The OU listing pages through the API, 50 to a page: eng and 50 more are two pages.
     for (let i = 1; i <= 50; i++) {

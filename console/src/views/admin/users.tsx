@@ -49,7 +49,7 @@ export function UsersSection({ session }: { session: Session }) {
                     `User ${u.name} ${u.enabled ? 'disabled' : 'enabled'}.`)}>
                   {u.enabled ? 'Disable' : 'Enable'}
                 </button>
-                <AskButton label="Set password" title={`Set the password of ${u.name}`} field="New password"
+                <AskButton label="Set password" title={`Set password of ${u.name}`} field="New password"
                   secret change={(password) => updateUser(session, u.id, { password })}
                   said={`The password of ${u.name} is set; their tokens were revoked.`} onDone={row.say} />
                 <a href={`#/admin/access-keys/${encodeURIComponent(u.id)}`} aria-label={`Access keys of ${u.name}`}>
