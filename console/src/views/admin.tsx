@@ -30,7 +30,7 @@ export function AdminView({ session, section }: { session: Session; section?: st
   return (
     <>
       <h1>Admin</h1>
-      <nav aria-label="Admin sections">
+      <nav aria-label="Admin sections" class="subnav">
         <ul>
           {SECTIONS.map(([s, label]) => (
             <li key={s}><a href={`#/admin/${s}`} aria-current={s === current ? 'page' : undefined}>{label}</a></li>
