@@ -1,3 +1,4 @@
+import type { Job, JobResult } from '../../src/client/wire-types';
 import type { Session } from './session';
 
 /** An answer the API refused: its status, its code (IMG.0001, 403, ...) and its own message. */
@@ -186,22 +187,7 @@ export const answerShares = (s: Session, images: string[], status: 'accepted' | 
     method: 'PUT', body: { images, project_id: s.project.id, status, ...(vaultId ? { vault_id: vaultId } : {}) },
   }).then((b) => b.job_id);
 
-export interface JobResult {
-  image_id: string;
-  project_id: string;
-  status: 'success' | 'failed';
-}
-
-export interface Job {
-  status: 'INIT' | 'RUNNING' | 'SUCCESS' | 'FAIL';
-  job_id: string;
-  job_type: string;
-  begin_time: string;
-  end_time: string;
-  error_code: string | null;
-  fail_reason: string | null;
-  entities: { results?: JobResult[] };
-}
+export type { Job, JobResult };
 
 export const job = (s: Session, id: string) => call<Job>(s, `/v1/${s.project.id}/jobs/${id}`);
 export const finished = (j: Job) => j.status === 'SUCCESS' || j.status === 'FAIL';

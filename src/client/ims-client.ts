@@ -1,6 +1,7 @@
 import querystring from 'node:querystring';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type QueryParams, sign } from '../auth/aksk.js';
+import type { Job, JobResult } from './wire-types.js';
 
 /**
  * A small typed client for the IMS sharing API and the Glance member calls (Node 20 global fetch), used by tests,
@@ -43,22 +44,7 @@ export interface MemberList {
   page_info?: { next_marker?: string; current_count?: number };
 }
 
-export interface JobResult {
-  image_id: string;
-  project_id?: string;
-  status: string;
-}
-
-export interface Job {
-  status: 'INIT' | 'RUNNING' | 'SUCCESS' | 'FAIL';
-  job_id: string;
-  job_type: string;
-  begin_time: string;
-  end_time: string;
-  error_code: string | null;
-  fail_reason: string | null;
-  entities: { results?: JobResult[]; [key: string]: unknown };
-}
+export type { Job, JobResult };
 
 /** A Glance image body (`GET /v2/images/{image_id}`): the fields any image has, and its extra properties. */
 export interface GlanceImage {

@@ -31,6 +31,26 @@ async function jobSucceeded(page: Page, done: number, total: number): Promise<st
 
 const count = (page: Page, tab: string) => page.getByTestId(`count-${tab}`);
 
+/** `n` uploaded images named `prefix`0000..., shared with `project` in one batch job through the API; their ids. */
+async function sharedByApi(base: string, owner: { token: string; project: string }, prefix: string, n: number,
+  project: string): Promise<string[]> {
+  const ids: string[] = [];
+  const make = async (i: number) => {
+    const body = { name: `${prefix}${String(i).padStart(n > 100 ? 4 : 3, '0')}`, disk_format: 'raw', container_format: 'bare' };
+    const { id } = await apiJson(base, owner.token, 'POST', '/v2/images', 201, body);
+    await upload(base, owner.token, id);
+    ids.push(id);
+  };
+  for (let i = 0; i < n; i += 10) await Promise.all(Array.from({ length: Math.min(10, n - i) }, (_, k) => make(i + k)));
+  const { job_id: job } = await apiJson(base, owner.token, 'POST', '/v1/cloudimages/members', 200, { images: ids, projects: [project] });
+  for (let i = 0; ; i++) {
+    const j = await apiJson(base, owner.token, 'GET', `/v1/${owner.project}/jobs/${job}`, 200);
+    if (j.status === 'SUCCESS') return ids;
+    assert.ok(j.status !== 'FAIL' && i < 300, `the share job ended ${j.status} or took too long`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 test('the console in a real browser: upload, share, accept, reject in bulk', { timeout: 240_000 }, async (t) => {
   const srv = await serveConsole(t);
   const base = srv.url;
@@ -161,21 +181,7 @@ test('the console in a real browser: upload, share, accept, reject in bulk', { t
   });
 
   await t.test('member2 rejects 100 shares in one batch job with progress', async (st) => {
-    const ids: string[] = [];
-    for (let i = 0; i < 100; i++) {
-      const body = { name: `bulk-${String(i).padStart(3, '0')}`, disk_format: 'raw', container_format: 'bare' };
-      const { id } = await apiJson(base, owner.token, 'POST', '/v2/images', 201, body);
-      await upload(base, owner.token, id);
-      ids.push(id);
-    }
-    const { job_id: shareJob } = await apiJson(base, owner.token, 'POST', '/v1/cloudimages/members', 200,
-      { images: ids, projects: [member2.project] });
-    for (let i = 0; i < 100; i++) {
-      const j = await apiJson(base, owner.token, 'GET', `/v1/${owner.project}/jobs/${shareJob}`, 200);
-      if (j.status === 'SUCCESS') break;
-      assert.notEqual(j.status, 'FAIL');
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    const ids = await sharedByApi(base, owner, 'bulk-', 100, member2.project);
     const page = await signedIn(st, browser, base, 'member2');
     await page.waitForFunction(() => document.querySelector('[data-testid="count-pending"]')?.textContent === '101');
     await page.getByLabel('Filter by name').fill('bulk-');
@@ -265,22 +271,7 @@ test('the console in a real browser: upload, share, accept, reject in bulk', { t
   });
 
   await t.test('1,000 shared images: counted, paged 100 rows at a time, filtered at once', async (st) => {
-    const ids: string[] = [];
-    const make = async (i: number) => {
-      const body = { name: `many-${String(i).padStart(4, '0')}`, disk_format: 'raw', container_format: 'bare' };
-      const { id } = await apiJson(base, owner.token, 'POST', '/v2/images', 201, body);
-      await upload(base, owner.token, id);
-      ids.push(id);
-    };
-    for (let i = 0; i < 1000; i += 10) await Promise.all(Array.from({ length: 10 }, (_, k) => make(i + k)));
-    const { job_id: shareJob } = await apiJson(base, owner.token, 'POST', '/v1/cloudimages/members', 200,
-      { images: ids, projects: [member1.project] });
-    for (let i = 0; i < 300; i++) {
-      const j = await apiJson(base, owner.token, 'GET', `/v1/${owner.project}/jobs/${shareJob}`, 200);
-      if (j.status === 'SUCCESS') break;
-      assert.notEqual(j.status, 'FAIL');
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    await sharedByApi(base, owner, 'many-', 1000, member1.project);
     const page = await signedIn(st, browser, base, 'member1');
     await page.waitForFunction(() => document.querySelector('[data-testid="count-pending"]')?.textContent === '1000',
       undefined, { timeout: 30_000 });
@@ -321,5 +312,25 @@ test('the console in a real browser: upload, share, accept, reject in bulk', { t
     await dialog.getByRole('button', { name: 'Delete' }).click();
     await page.getByRole('heading', { name: 'My images' }).waitFor();
     await apiJson(base, owner.token, 'GET', `/v2/images/${victim.id}`, 404);
+  });
+
+  await t.test('Jobs lists the project\'s jobs newest first with their progress, and a job\'s results on demand', async (st) => {
+    const page = await signedIn(st, browser, base, 'owner');
+    await page.getByRole('link', { name: 'Jobs' }).click();
+    const { jobs } = await apiJson(base, owner.token, 'GET', `/v1/${owner.project}/jobs?limit=20`, 200);
+    assert.equal(jobs.length, 4);
+    const rows = page.locator('tbody tr');
+    await rows.first().getByText(jobs[0].job_id).waitFor();
+    assert.equal(await rows.count(), 4);
+    for (const [i, j] of jobs.entries()) {
+      const text = await rows.nth(i).textContent() ?? '';
+      assert.ok(text.includes(j.job_id) && text.includes('SUCCESS'), text);
+      assert.ok(text.includes(`${j.pairs.done} of ${j.pairs.total} pairs`), text);
+    }
+    assert.ok((await rows.first().textContent())!.includes('1000 of 1000 pairs'));
+    await rows.first().getByRole('button', { name: `Show results of job ${jobs[0].job_id}` }).click();
+    await page.getByText('Results: 1000 succeeded, 0 failed').waitFor();
+    await screenshot(page, 'jobs');
+    await assertAccessible(page, 'jobs');
   });
 });
