@@ -26,8 +26,7 @@ async function listJobs(t: TestApp, token: string, project: string, query = ''):
 }
 
 /** A job of `project` submitted at `at` (without a request: for order and paging). */
-async function jobAt(t: TestApp, project: string, at: string, pairs = 1, type = ADD_JOB): Promise<string> {
-  const id = hexId();
+async function jobAt(t: TestApp, project: string, at: string, pairs = 1, type = ADD_JOB, id = hexId()): Promise<string> {
   await t.container.repos.jobs.insert({ id, projectId: project, type, payload: {}, pairs, now: at });
   return id;
 }
@@ -53,11 +52,14 @@ for (const kind of databaseKinds()) {
         assert.equal(res.statusCode, 200, res.body);
         return (json(res) as { job_id: string }).job_id;
       };
-      // Four pairs; then, a second later, one and (a project and an account) two.
+      // Four pairs; a second later one; a millisecond later two (a project and an account). Ties are the next
+      // test's, with ids of its choosing: random ones would order these differently from run to run.
       const add = await submit('POST', { images: [a, b], projects: [alt, other] });
       clock.advance(1000);
       const t1 = clock.now().toISOString();
       const del = await submit('DELETE', { images: [a], projects: [other] });
+      clock.advance(1);
+      const t2 = clock.now().toISOString();
       const account = await submit('POST', { images: [b], projects: [alt], domains: ['default'] });
       // alt's own job (it accepts a) is not demo's.
       assert.equal((await call(t, t.tokens.demo, 'POST', `/v2/images/${a}/members`, { member: alt })).statusCode, 200);
@@ -73,27 +75,26 @@ for (const kind of databaseKinds()) {
         { imageId: b, projectId: alt, status: 'failed', errorCode: 'IMG.0027' }]);
       const legacy = { ...waiting(old, day, 2, DELETE_JOB), pairs: { total: 2, done: 2, failed: 1 } };
 
-      const [second, third] = [del, account].sort().reverse();
-      const initial = {
-        [add]: waiting(add, T0, 4), [del]: waiting(del, t1, 1, DELETE_JOB), [account]: waiting(account, t1, 2),
-      };
-      assert.deepEqual(await listJobs(t, t.tokens.demo, demo), [initial[second!], initial[third!], initial[add], legacy]);
-      assert.deepEqual(await listJobs(t, t.tokens.alt, alt), [waiting(altJob, t1, 1, UPDATE_JOB)]);
+      const first = waiting(account, t2, 2);
+      const second = waiting(del, t1, 1, DELETE_JOB);
+      assert.deepEqual(await listJobs(t, t.tokens.demo, demo), [first, second, waiting(add, T0, 4), legacy]);
+      assert.deepEqual(await listJobs(t, t.tokens.alt, alt), [waiting(altJob, t2, 1, UPDATE_JOB)]);
 
-      // The add job runs: two of its four pairs written, one failed.
+      // The add job runs: three of its four pairs written, one failed.
       const jobs = t.container.repos.jobs;
       const row = await jobs.claim('test-runner', [ADD_JOB], t1, '2099-01-01T00:00:00.000Z');
       assert.equal(row?.id, add);
       const lease: Lease = { jobId: add, owner: 'test-runner', attempt: row!.attempts };
       await jobs.appendResults(add, [{ imageId: a, projectId: alt, status: 'success' },
-        { imageId: a, projectId: other, status: 'failed', errorCode: 'IMG.0088' }, { imageId: b, projectId: alt, status: 'success' }]);
-      const running = { ...initial[add]!, status: 'RUNNING', pairs: { total: 4, done: 3, failed: 1 } };
-      assert.deepEqual(await listJobs(t, t.tokens.demo, demo), [initial[second!], initial[third!], running, legacy]);
+        { imageId: a, projectId: other, status: 'failed', errorCode: 'IMG.0088' },
+        { imageId: b, projectId: alt, status: 'success' }]);
+      const running = { ...waiting(add, T0, 4), status: 'RUNNING', pairs: { total: 4, done: 3, failed: 1 } };
+      assert.deepEqual(await listJobs(t, t.tokens.demo, demo), [first, second, running, legacy]);
       // ShowJob agrees.
       const { pairs: _, ...head } = running;
-      assert.deepEqual(json(await call(t, t.tokens.demo, 'GET', `/v1/${demo}/jobs/${add}`)), { ...head, entities: { results: [
-        { image_id: a, project_id: alt, status: 'success' }, { image_id: a, project_id: other, status: 'failed' },
-        { image_id: b, project_id: alt, status: 'success' }] } });
+      assert.deepEqual(json(await call(t, t.tokens.demo, 'GET', `/v1/${demo}/jobs/${add}`)), { ...head, entities: {
+        results: [{ image_id: a, project_id: alt, status: 'success' }, { image_id: a, project_id: other, status: 'failed' },
+          { image_id: b, project_id: alt, status: 'success' }] } });
 
       // It ends: four pairs done, one failed, FAIL with the first failure.
       await jobs.appendResults(add, [{ imageId: b, projectId: other, status: 'success' }]);
@@ -103,14 +104,14 @@ for (const kind of databaseKinds()) {
       assert.ok(await jobs.finish(lease, { status: 'FAIL', errorCode: 'IMG.0088', failReason: reason }, end));
       const failed = { ...running, status: 'FAIL', end_time: end, error_code: 'IMG.0088', fail_reason: reason,
         pairs: { total: 4, done: 4, failed: 1 } };
-      assert.deepEqual(await listJobs(t, t.tokens.demo, demo), [initial[second!], initial[third!], failed, legacy]);
+      assert.deepEqual(await listJobs(t, t.tokens.demo, demo), [first, second, failed, legacy]);
       const body = (await call(t, t.tokens.demo, 'GET', `/v1/${demo}/jobs`)).body;
-      assert.ok(body.startsWith(`{"jobs":[{"status":"INIT","job_id":"${second}","job_type":`), body);
+      assert.ok(body.startsWith(`{"jobs":[{"status":"INIT","job_id":"${account}","job_type":`), body);
       assert.ok(body.endsWith(`,"pairs":{"total":4,"done":4,"failed":1}},${JSON.stringify(legacy)}]}`), body);
 
       // The purger deletes the finished job: it is in no page, and no longer a marker.
       assert.equal(await jobs.purge('2099-01-01T00:00:00.000Z'), 1);
-      assert.deepEqual(await listJobs(t, t.tokens.demo, demo), [initial[second!], initial[third!], legacy]);
+      assert.deepEqual(await listJobs(t, t.tokens.demo, demo), [first, second, legacy]);
       const purged = await call(t, t.tokens.demo, 'GET', `/v1/${demo}/jobs?marker=${add}`);
       assert.equal(purged.statusCode, 400);
       assert.deepEqual(json(purged), imsError('IMG.0001', `The marker is invalid: ${add} is not a job of this project.`));
@@ -123,8 +124,10 @@ for (const kind of databaseKinds()) {
       const made: { at: string; id: string }[] = [];
       for (let i = 0; i < 23; i++) {
         const at = new Date(Date.parse(T0) + Math.floor(i / 3) * 1000).toISOString();
-        made.push({ at, id: await jobAt(t, demo, at, i + 1) });
-        await jobAt(t, alt, at);
+        // Ids out of submission order (7 is prime to 23), the same every run.
+        const n = ((i * 7) % 23).toString(16);
+        made.push({ at, id: await jobAt(t, demo, at, i + 1, ADD_JOB, n.padStart(32, 'd')) });
+        await jobAt(t, alt, at, 1, ADD_JOB, n.padStart(32, 'a'));
       }
       const expected = [...made].sort(newestFirst).map(({ at, id }) => waiting(id, at, made.findIndex((m) => m.id === id) + 1));
       assert.deepEqual(await listJobs(t, t.tokens.demo, demo, '?limit=100'), expected);
@@ -195,8 +198,9 @@ for (const kind of databaseKinds()) {
       // A token of demo with no role there.
       const user = (await t.container.repos.identity.userByName('default', 'demo'))!;
       const roleless = t.container.identity.issueFor(user.id, demo, []);
-      assert.deepEqual(await same(roleless, list, show, 403),
-        imsError('IMG.0026', 'The role is invalid: reading needs the reader role in the project.'));
+      const noRole = imsError('IMG.0026', 'The role is invalid: reading needs the reader role in the project.');
+      assert.deepEqual(await same(roleless, list, show, 403), noRole);
+      assert.deepEqual(await same(roleless, list, `/v1/cloudimages/job/${job}`, 403), noRole);
       // No token, a bad one: the gateway's 401.
       for (const headers of [{}, { 'x-auth-token': 'ims1.x.y' }]) {
         const res = await t.app.inject({ method: 'GET', url: list, headers });
@@ -219,7 +223,8 @@ for (const kind of databaseKinds()) {
       assert.equal(signedOther.statusCode, 400);
       assert.deepEqual(json(signedOther), mismatch);
       const signedBad = await signed(t, 'GET', list, { query: 'limit=500', projectId: demo });
-      assert.deepEqual([signedBad.statusCode, json(signedBad)], [400, imsError('IMG.0001', 'The limit must be an integer from 1 to 100.')]);
+      assert.deepEqual([signedBad.statusCode, json(signedBad)],
+        [400, imsError('IMG.0001', 'The limit must be an integer from 1 to 100.')]);
     });
   });
 }
