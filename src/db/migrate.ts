@@ -14,6 +14,7 @@ import * as accountsOrganizations from './migrations/0011-accounts-organizations
 import * as memberTypes from './migrations/0012-member-types.js';
 import * as identityAdmin from './migrations/0013-identity-admin.js';
 import * as accessKeyStatus from './migrations/0014-access-key-status.js';
+import * as jobList from './migrations/0015-job-list.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': initial,
@@ -30,6 +31,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0012-member-types': memberTypes,
   '0013-identity-admin': identityAdmin,
   '0014-access-key-status': accessKeyStatus,
+  '0015-job-list': jobList,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -82,6 +82,9 @@ export const projectMismatch = (why = '') =>
 export const projectAmbiguous = () => badRequest(CODES.projectAmbiguous[1], img('projectAmbiguous'));
 export const roleInvalid = (message: string) => forbidden(message, img('roleInvalid'));
 export const jobNotFound = (jobId: string) => notFound(`Job ${clip(jobId)} could not be found.`, img('jobNotFound'));
+/** ListJobs' marker must be a job of the caller's project (a purged one is no longer). */
+export const jobMarkerInvalid = (marker: string) =>
+  invalidRequest(`The marker is invalid: ${clip(marker)} is not a job of this project.`);
 
 // Sharing errors of the native member API (Glance's messages, IMS codes).
 

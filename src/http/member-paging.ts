@@ -13,9 +13,10 @@ function decodeMarker(marker: string): string {
   return decoded;
 }
 
-function limitParam(raw: string): number {
+/** An IMS page's `limit`: an integer from 1 to `max`, else 400 IMG.0001. */
+export function pageLimit(raw: string, max: number): number {
   const n = /^\d+$/.test(raw) ? Number(raw) : NaN;
-  if (!(n >= 1 && n <= 1000)) throw invalidRequest('The limit must be an integer from 1 to 1000.');
+  if (!(n >= 1 && n <= max)) throw invalidRequest(`The limit must be an integer from 1 to ${max}.`);
   return n;
 }
 
@@ -27,7 +28,7 @@ export async function memberPage(members: MemberService, request: FastifyRequest
   defaultLimit?: number): Promise<{ rows: readonly MemberRow[]; more: boolean }> {
   const rawLimit = singleQuery(request, 'limit');
   const marker = singleQuery(request, 'marker');
-  const limit = rawLimit === undefined ? defaultLimit : limitParam(rawLimit);
+  const limit = rawLimit === undefined ? defaultLimit : pageLimit(rawLimit, 1000);
   const after = marker === undefined ? undefined : decodeMarker(marker);
   if (limit === undefined && after === undefined) return { rows: await members.list(request.ctx, imageId), more: false };
   return members.page(request.ctx, imageId, limit ?? 1000, after);

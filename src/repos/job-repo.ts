@@ -1,4 +1,4 @@
-import type { ExpressionBuilder, Kysely, Selectable } from 'kysely';
+import { type ExpressionBuilder, type Kysely, type Selectable, sql } from 'kysely';
 import type { Capabilities, Store } from '../db/database.js';
 import type { Db } from '../db/prepared.js';
 import type { Database, JobResultTable, JobTable } from '../db/schema.js';
@@ -6,6 +6,10 @@ import type { Database, JobResultTable, JobTable } from '../db/schema.js';
 export type JobStatus = 'INIT' | 'RUNNING' | 'SUCCESS' | 'FAIL';
 export type JobRow = Selectable<JobTable>;
 export type JobResultRow = JobResultTable;
+
+/** A job of a ListJobs page: what its summary shows, and how many results it has written and how many failed. */
+export type JobProgressRow = Pick<JobRow, 'id' | 'type' | 'status' | 'begin_time' | 'end_time' | 'error_code'
+  | 'fail_reason' | 'pairs'> & { done: number; failed: number };
 
 /**
  * One claim of one job: the runner that holds it and the attempt number it got when claiming.
@@ -124,6 +128,30 @@ export class JobRepo {
   /** The job, or undefined when it does not exist or (with `projectId`) belongs to another project. */
   byId(id: string, projectId?: string, trx?: Db): Promise<JobRow | undefined> {
     return projectId === undefined ? this.q.byId.first({ id }, trx) : this.q.ofProject.first({ id, projectId }, trx);
+  }
+
+  /**
+   * Up to `limit` jobs of the project, newest first (submission time, then id, both descending), after the job
+   * `after` of the same order, each with its progress, in one query. Results are numbered 1, 2, ... so the
+   * highest `seq` is how many there are (an index look-up); the failures are counted on
+   * `job_results_failed_idx`, which holds only them (its condition is spelled as a literal so both engines use it).
+   */
+  async page(projectId: string, limit: number, after?: Pick<JobRow, 'begin_time' | 'id'>): Promise<JobProgressRow[]> {
+    const rows = await this.db.selectFrom('jobs')
+      .select(['id', 'type', 'status', 'begin_time', 'end_time', 'error_code', 'fail_reason', 'pairs'])
+      .select((eb) => [
+        eb.selectFrom('job_results as r').select((r) => r.fn.max<number | null>('r.seq').as('n'))
+          .whereRef('r.job_id', '=', 'jobs.id').as('done'),
+        eb.selectFrom('job_results as r').select((r) => r.fn.countAll<number | string>().as('n'))
+          .whereRef('r.job_id', '=', 'jobs.id').where('r.status', '<>', sql.lit('success')).as('failed'),
+      ])
+      .where('project_id', '=', projectId)
+      .$if(after !== undefined, (q) => q.where((eb) =>
+        eb(eb.refTuple('begin_time', 'id'), '<', eb.tuple(after!.begin_time, after!.id))))
+      .orderBy('begin_time', 'desc').orderBy('id', 'desc')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({ ...r, done: Number(r.done ?? 0), failed: Number(r.failed ?? 0) }));
   }
 
   /**

@@ -3,8 +3,10 @@ import type { Database } from '../db/schema.js';
 import { type Clock, hexId, isoNow } from '../domain/clock.js';
 import type { RequestContext } from '../domain/context.js';
 import { tooManyRequests } from '../errors/app-error.js';
-import { jobNotFound } from '../errors/catalogue.js';
-import { type JobRepo, type JobResultRow, type JobRow, type JobStatus, RESULTS_PAGE } from '../repos/job-repo.js';
+import { jobMarkerInvalid, jobNotFound } from '../errors/catalogue.js';
+import {
+  type JobProgressRow, type JobRepo, type JobResultRow, type JobRow, type JobStatus, RESULTS_PAGE,
+} from '../repos/job-repo.js';
 import type { Cache, CacheSpace } from '../cache/cache-space.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -22,6 +24,14 @@ export interface JobView {
   error_code: string | null;
   fail_reason: string | null;
   entities: { results: { image_id: string; project_id: string; status: string }[] };
+}
+
+/**
+ * A job as ListJobs shows it (`GET /v1/{project_id}/jobs`): ShowJob's view without its results, and its pairs:
+ * `total` to do (never fewer than `done`), `done` (results written so far) and `failed` (of those, not a success).
+ */
+export interface JobSummary extends Omit<JobView, 'entities'> {
+  pairs: { total: number; done: number; failed: number };
 }
 
 /**
@@ -115,11 +125,27 @@ export class JobService {
     // The view and its rendered body: about 200 bytes a result.
     return { view: this.finished.set(job.id, job.end_time, Object.freeze(view), 512 + 200 * view.entities.results.length) };
   }
+
+  /**
+   * A page of the caller's project's jobs, newest first: `limit` of them after the job `marker` (the last of the
+   * previous page), which must be a job of the project (else 400 IMG.0001). A purged job is in no page.
+   */
+  async list(ctx: RequestContext, limit: number, marker?: string): Promise<JobSummary[]> {
+    let after: JobRow | undefined;
+    if (marker !== undefined) {
+      after = JOB_ID_RE.test(marker) ? await this.repo.byId(marker, ctx.projectId) : undefined;
+      if (!after) throw jobMarkerInvalid(marker);
+    }
+    return (await this.repo.page(ctx.projectId, limit, after)).map(summaryOf);
+  }
 }
 
 const wireResult = (r: JobResultRow) => ({ image_id: r.image_id, project_id: r.project_id, status: r.status });
 
-function viewOf(job: JobRow, results: JobResultRow[]): JobView {
+type JobHead = Pick<JobRow, 'id' | 'type' | 'status' | 'begin_time' | 'end_time' | 'error_code' | 'fail_reason'>;
+
+/** What ShowJob and ListJobs both show of a job. */
+function headOf(job: JobHead): Omit<JobView, 'entities'> {
   const failed = job.status === 'FAIL';
   return {
     status: job.status as JobStatus,
@@ -129,6 +155,16 @@ function viewOf(job: JobRow, results: JobResultRow[]): JobView {
     end_time: job.end_time ?? '',
     error_code: failed ? job.error_code : null,
     fail_reason: failed ? job.fail_reason : null,
-    entities: { results: results.map(wireResult) },
   };
 }
+
+const viewOf = (job: JobRow, results: JobResultRow[]): JobView =>
+  ({ ...headOf(job), entities: { results: results.map(wireResult) } });
+
+/**
+ * `total` is the `pairs` the job was submitted with (images times targets: an account or an organization node is
+ * one target, one result); jobs submitted before that column was kept have 0, so it is never fewer than `done`.
+ */
+const summaryOf = (job: JobProgressRow): JobSummary => ({
+  ...headOf(job), pairs: { total: Math.max(job.pairs, job.done), done: job.done, failed: job.failed },
+});

@@ -42,7 +42,8 @@ for (const kind of databaseKinds()) {
           ('u1', 'p2', 'reader'), ('u2', 'p2', 'admin')`.execute(db);
         await sql`insert into access_keys (access, secret, user_id, created_at) values ('AK1', 's', 'u1', ${now})`.execute(db);
 
-        assert.deepEqual(await migrateToLatest(store), ['0013-identity-admin', '0014-access-key-status']);
+        assert.deepEqual(await migrateToLatest(store),
+          ['0013-identity-admin', '0014-access-key-status', '0015-job-list']);
         const users = await db.selectFrom('users').select(['id', 'name', 'password_hash', 'default_project_id', 'enabled',
           'description', 'email', 'failed_auth_count']).orderBy('id').execute();
         assert.deepEqual(users, [

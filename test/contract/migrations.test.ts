@@ -26,6 +26,7 @@ const APPLIED: Record<string, string> = {
   '0012-member-types': '397a44bd341db306f65293667c54ebb7f4421ffda55a73ce1a563f385529e33d',
   '0013-identity-admin': '5dbeeacb556a429b3531267994f39b9b84e975cec84b048d5abbecdaf6049645',
   '0014-access-key-status': 'a4be22e6a2eb95d25596bd15b467a2f1c674746a581b53f36ee01436b6e4747e',
+  '0015-job-list': 'ef484f871f94589e68d19c36a89a2f6770558d629fb57bb7a28eb48f4c6d3cca',
 };
 
 /** The TypeScript sources of the migrations (this file runs from dist/test/contract). */

@@ -44,6 +44,7 @@ describe('/openapi.json', () => {
     assert.deepEqual(params(op('/v1/{project_id}/cloudimages/{image_id}/members', 'get')),
       ['query limit?', 'query marker?', 'path project_id', 'path image_id']);
     assert.deepEqual(params(op('/v1/{project_id}/jobs/{job_id}', 'get')), ['path project_id', 'path job_id']);
+    assert.deepEqual(params(op('/v1/{project_id}/jobs', 'get')), ['query limit?', 'query marker?', 'path project_id']);
     assert.deepEqual(params(op('/v1/kms-grants', 'get')), ['query key_id?']);
     assert.deepEqual(params(op('/v1/kms-grants/{key_id}/projects/{project}', 'put')), ['path key_id', 'path project']);
     assert.deepEqual(params(op('/v3/projects/{id}', 'get')), ['path id']);
@@ -79,6 +80,10 @@ describe('/openapi.json', () => {
     }
     const job = doc.paths['/v1/{project_id}/jobs/{job_id}']!.get!.responses['200']!.content!['application/json']!.schema;
     assert.deepEqual(job.properties.status.enum, ['INIT', 'RUNNING', 'SUCCESS', 'FAIL']);
+    const jobs = doc.paths['/v1/{project_id}/jobs']!.get!.responses['200']!.content!['application/json']!.schema;
+    assert.deepEqual(Object.keys(jobs.properties.jobs.items.properties),
+      [...Object.keys(job.properties).filter((k) => k !== 'entities'), 'pairs']);
+    assert.deepEqual(Object.keys(jobs.properties.jobs.items.properties.pairs.properties), ['total', 'done', 'failed']);
     // Every answer is described; every error has the body of its path's dialect.
     const errorBody = (path: string, method: string, status: string) =>
       doc.paths[path]![method]!.responses[status]!.content!['application/json']!.schema;

@@ -5,6 +5,15 @@ const projectId = Type.String({ description: 'The caller\'s project' });
 const imageId = Type.String({ description: 'Image id (UUID)' });
 const jobId = Type.String({ description: 'Job id' });
 
+/** ListJobs `/v1/{project_id}/jobs`. */
+export const PROJECT_PARAMS = Type.Object({ project_id: projectId });
+
+/** ListJobs' page: each key at most once. */
+export const JOBS_QUERY = unparsed(Type.Object({
+  limit: Type.Optional(Type.String({ description: 'Jobs per page, 1 to 100 (20 if absent)' })),
+  marker: Type.Optional(Type.String({ description: 'The job_id of the last job of the previous page' })),
+}));
+
 /** ShowJob `/v1/{project_id}/jobs/{job_id}`. */
 export const PROJECT_JOB_PARAMS = Type.Object({ project_id: projectId, job_id: jobId });
 

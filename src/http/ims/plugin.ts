@@ -6,7 +6,7 @@ import { AKSK_REASONS } from '../../auth/aksk.js';
 import type { RequestContext } from '../../domain/context.js';
 import { projectMismatch, roleInvalid } from '../../errors/catalogue.js';
 import { MEMBER_RESPONSE, memberBodies, MEMBERS_RESPONSE } from '../glance/bodies.js';
-import { memberPage } from '../member-paging.js';
+import { memberPage, pageLimit } from '../member-paging.js';
 import { accessOf, allows } from '../../policy/roles.js';
 import type { JobView } from '../../services/job-service.js';
 import { ApigwError } from '../aksk-auth.js';
@@ -16,13 +16,16 @@ import { renderError } from '../dialect.js';
 import { rejectOtherMethods } from '../method-guard.js';
 import { failures } from '../openapi.js';
 import { sendJson } from '../rendered.js';
+import { singleQuery } from '../url-guard.js';
 import { type ScopeRoutes, unparsed } from '../request-schemas.js';
 import { PAIRS_BODY, parsePairsBody, parseUpdateBody, UPDATE_BODY } from './batch-input.js';
 import { cloudImageRoutes } from './cloudimages.js';
 import { kmsGrantRoutes } from './kms-grants.js';
 import { renderUnknownApi } from './errors.js';
-import { JOB_ID_RESPONSE, JOB_RESPONSE } from './schemas.js';
-import { JOB_PARAMS, MEMBER_PARAMS, MEMBERS_PARAMS, MEMBERS_QUERY, PROJECT_JOB_PARAMS } from './params.js';
+import { JOB_ID_RESPONSE, JOB_RESPONSE, JOBS_RESPONSE } from './schemas.js';
+import {
+  JOB_PARAMS, JOBS_QUERY, MEMBER_PARAMS, MEMBERS_PARAMS, MEMBERS_QUERY, PROJECT_JOB_PARAMS, PROJECT_PARAMS,
+} from './params.js';
 
 /** The ShowJob body of a large job, a page of results at a time: `entities.results` is the view's last member. */
 async function* jobStream(body: { head: JobView; pages: () => AsyncGenerator<JobView['entities']['results']> })
@@ -90,13 +93,23 @@ export const imsPlugin: ScopeRoutes = async (app, { container, authenticator }) 
       return reply.header('content-type', 'application/json; charset=utf-8').send(Readable.from(jobStream(body)));
     };
     v1.get('/:project_id/jobs/:job_id', {
-      schema: doc('ShowJob: show a job', { params: PROJECT_JOB_PARAMS, response: { 200: JOB_RESPONSE, ...failures(400, 404) } }),
+      schema: doc('ShowJob: show a job',
+        { params: PROJECT_JOB_PARAMS, response: { 200: JOB_RESPONSE, ...failures(400, 403, 404) } }),
     },
       (request, reply) => showJob(request.ctx, request.params.job_id, reply));
     v1.get('/cloudimages/job/:job_id', {
-      schema: doc('ShowJobProgress: show a job', { params: JOB_PARAMS, response: { 200: JOB_RESPONSE, ...failures(404) } }),
+      schema: doc('ShowJobProgress: show a job',
+        { params: JOB_PARAMS, response: { 200: JOB_RESPONSE, ...failures(403, 404) } }),
     },
       (request, reply) => showJob(request.ctx, request.params.job_id, reply));
+    v1.get('/:project_id/jobs', {
+      schema: doc('ListJobs (an ims addition): the project\'s jobs, newest first, with their progress',
+        { params: PROJECT_PARAMS, querystring: JOBS_QUERY, response: { 200: JOBS_RESPONSE, ...failures(400, 403) } }),
+    }, async (request) => {
+      const limit = singleQuery(request, 'limit');
+      const marker = singleQuery(request, 'marker');
+      return { jobs: await jobs.list(request.ctx, limit === undefined ? 20 : pageLimit(limit, 100), marker) };
+    });
 
     v1.get('/:project_id/cloudimages/:image_id/members', {
       schema: doc('ListImageMembers: list the members of an image, a page at a time',

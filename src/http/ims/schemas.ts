@@ -9,17 +9,46 @@ export const JOB_ID_RESPONSE = {
   type: 'object', required: ['job_id'], properties: { job_id: { type: 'string', description: '32 hex digits' } },
 } as const;
 
+/** What ShowJob and ListJobs both show of a job. */
+const JOB_HEAD = {
+  status: { type: 'string', enum: ['INIT', 'RUNNING', 'SUCCESS', 'FAIL'] },
+  job_id: string,
+  job_type: { type: 'string', enum: ['imsAddImageMembersJob', 'imsUpdateImageMembersJob', 'imsDelImageMembersJob'] },
+  begin_time: string,
+  end_time: { type: 'string', description: '"" until the job ends' },
+  error_code: { type: ['string', 'null'] },
+  fail_reason: { type: ['string', 'null'] },
+} as const;
+
+const count = { type: 'integer', minimum: 0 } as const;
+
+/** ListJobs (an ims addition): the project's jobs, newest first, each without its results but with their counts. */
+export const JOBS_RESPONSE = {
+  type: 'object',
+  required: ['jobs'],
+  properties: {
+    jobs: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          ...JOB_HEAD,
+          pairs: {
+            type: 'object',
+            description: '(image, target) pairs: to do in all (never fewer than done), done so far, failed of those',
+            properties: { total: count, done: count, failed: count },
+          },
+        },
+      },
+    },
+  },
+} as const;
+
 /** ShowJob (ShowJobProgress): the job; `entities.results` one (image, target) pair each, once processed. */
 export const JOB_RESPONSE = {
   type: 'object',
   properties: {
-    status: { type: 'string', enum: ['INIT', 'RUNNING', 'SUCCESS', 'FAIL'] },
-    job_id: string,
-    job_type: { type: 'string', enum: ['imsAddImageMembersJob', 'imsUpdateImageMembersJob', 'imsDelImageMembersJob'] },
-    begin_time: string,
-    end_time: { type: 'string', description: '"" until the job ends' },
-    error_code: { type: ['string', 'null'] },
-    fail_reason: { type: ['string', 'null'] },
+    ...JOB_HEAD,
     entities: {
       type: 'object',
       properties: {
