@@ -320,7 +320,7 @@ test('the console in a real browser: upload, share, accept, reject in bulk', { t
     const { jobs } = await apiJson(base, owner.token, 'GET', `/v1/${owner.project}/jobs?limit=20`, 200);
     assert.equal(jobs.length, 4);
     const rows = page.locator('tbody tr');
-    await rows.first().getByText(jobs[0].job_id).waitFor();
+    await rows.first().getByText(jobs[0].job_id, { exact: true }).waitFor();
     assert.equal(await rows.count(), 4);
     for (const [i, j] of jobs.entries()) {
       const text = await rows.nth(i).textContent() ?? '';
