@@ -1,6 +1,6 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { ApiError, finished, type Job, type JobResult, watchJob } from './api';
+import { ApiError, finished, type Job, type JobResult, type Page, watchJob } from './api';
 import type { Session } from './session';
 
 /** An error as the API said it (its message and code), announced to screen readers. */
@@ -154,5 +154,41 @@ export function useSelection() {
       return n;
     }),
     clear: () => setSelected(new Set()),
+  };
+}
+
+/**
+ * What the API answered to `read`: the data, or its refusal, and whether a read is under way; read again when
+ * `deps` change or on `reload()`.
+ */
+export function useLoad<T>(read: () => Promise<T>, deps: unknown[]) {
+  const [data, setData] = useState<T>();
+  const [error, setError] = useState<unknown>();
+  const [loading, setLoading] = useState(true);
+  const [count, setCount] = useState(0);
+  useEffect(() => {
+    let live = true;
+    setLoading(true);
+    read().then((d) => { if (live) { setData(d); setError(undefined); setLoading(false); } },
+      (e) => { if (live) { setData(undefined); setError(e); setLoading(false); } });
+    return () => { live = false; };
+  }, [...deps, count]);
+  return { data, error, loading, reload: () => setCount((c) => c + 1) };
+}
+
+/** A listing the API pages with limit and marker, `size` to a page, with Previous / Next. */
+export function useApiPages<T>(read: (limit: number, marker?: string) => Promise<Page<T>>, label: string, size = 50) {
+  // The marker of each page known so far (the first page has none).
+  const [markers, setMarkers] = useState<(string | undefined)[]>([undefined]);
+  const [page, setPage] = useState(0);
+  const { data, error, loading, reload } = useLoad(() => read(size, markers[page]), [page]);
+  useEffect(() => {
+    if (!data) return;
+    setMarkers((m) => (data.next && m[page + 1] === data.next ? m
+      : [...m.slice(0, page + 1), ...(data.next ? [data.next] : [])]));
+  }, [data]);
+  return {
+    items: data?.items ?? [], error, loading, reload, first: () => setPage(0),
+    pager: <Pager label={label} page={page} pages={markers.length} more={markers.length > page + 1} onPage={setPage} />,
   };
 }

@@ -26,13 +26,13 @@ export async function consoleRoutes(app: FastifyInstance, { root = CONSOLE_ROOT 
   await app.register(fastifyStatic, {
     root, prefix: '/console/', preCompressed: true, index: false,
     cacheControl: false,
-    setHeaders(reply, path) {
+    setHeaders(res, path) {
       // Vite names every asset by its content's hash: it never changes. The page itself is read again each time.
       const immutable = path.includes('/assets/');
-      reply.header('Cache-Control', immutable ? 'public, max-age=31536000, immutable' : 'no-cache');
-      reply.header('Content-Security-Policy', CSP);
-      reply.header('X-Content-Type-Options', 'nosniff');
-      reply.header('Referrer-Policy', 'no-referrer');
+      res.setHeader('Cache-Control', immutable ? 'public, max-age=31536000, immutable' : 'no-cache');
+      res.setHeader('Content-Security-Policy', CSP);
+      res.setHeader('X-Content-Type-Options', 'nosniff');
+      res.setHeader('Referrer-Policy', 'no-referrer');
     },
   });
   // The page at the directory's own address (the plugin's index would not send the compressed copy).

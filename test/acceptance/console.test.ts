@@ -296,14 +296,16 @@ test('the console in a real browser: upload, share, accept, reject in bulk', { t
     const rows = page.locator('tbody tr');
     await page.getByText('Page 1', { exact: true }).waitFor();
     assert.equal(await rows.count(), 25);
-    const first = await rows.first().textContent();
+    const firstName = () => page.evaluate(() => document.querySelector('tbody tr a')?.textContent);
+    const first = await firstName();
     await page.getByRole('navigation', { name: 'Images pages' }).getByRole('button', { name: 'Next' }).click();
     await page.getByText('Page 2', { exact: true }).waitFor();
-    await page.waitForFunction((f) => document.querySelector('tbody tr')?.textContent !== f, first);
+    await page.waitForFunction((f) => document.querySelector('tbody tr a')?.textContent !== f, first);
     assert.equal(await rows.count(), 25);
     await page.getByRole('button', { name: 'Previous' }).click();
     await page.getByText('Page 1', { exact: true }).waitFor();
-    await page.waitForFunction((f) => document.querySelector('tbody tr')?.textContent === f, first);
+    await page.waitForFunction((f) => document.querySelector('tbody tr a')?.textContent === f, first);
+    assert.equal(await firstName(), first);
 
     const [victim] = (await apiJson(base, owner.token, 'GET', '/v2/images?name=bulk-000', 200)).images;
     await page.goto(`${base}/console/#/images/${victim.id}`);

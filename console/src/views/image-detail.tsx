@@ -1,7 +1,7 @@
 import { Fragment } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
-import { call, type Image, type Member, membersPage } from '../api';
-import { bytes, ErrorText, JobProgress, Pager, SelectBox, Status, useSelection } from '../components';
+import { useState } from 'preact/hooks';
+import { call, type Image, membersPage } from '../api';
+import { bytes, ErrorText, JobProgress, SelectBox, Status, useApiPages, useLoad, useSelection } from '../components';
 import { go } from '../route';
 import type { Session } from '../session';
 import { DeleteDialog } from './images';
@@ -14,32 +14,17 @@ const SHOWN = ['status', 'visibility', 'owner', 'disk_format', 'container_format
 
 /** One image: its properties and members (with their statuses); share, remove members, delete. */
 export function ImageDetail({ session, id }: { session: Session; id: string }) {
-  const [image, setImage] = useState<Image>();
-  const [rows, setRows] = useState<Member[]>();
-  const [markers, setMarkers] = useState<(string | undefined)[]>([undefined]);
-  const [page, setPage] = useState(0);
+  const loaded = useLoad(() => call<Image>(session, `/v2/images/${id}`), [id]);
+  const image = loaded.data;
+  const list = useApiPages((limit, marker) => membersPage(session, id, limit, marker), 'Members', PAGE);
+  const rows = list.items;
   const [error, setError] = useState<unknown>();
   const [dialog, setDialog] = useState<'share' | 'delete'>();
   const [job, setJob] = useState<Submitted>();
   const [removing, setRemoving] = useState<string>();
-  const [loads, setLoads] = useState(0);
   const selection = useSelection();
 
-  useEffect(() => {
-    setError(undefined);
-    call<Image>(session, `/v2/images/${id}`).then(setImage, setError);
-  }, [id, loads]);
-  useEffect(() => {
-    let live = true;
-    membersPage(session, id, PAGE, markers[page]).then((p) => {
-      if (!live) return;
-      setRows(p.items);
-      setMarkers((m) => [...m.slice(0, page + 1), p.next]);
-    }, setError);
-    return () => { live = false; };
-  }, [id, page, loads]);
-
-  const reload = () => { selection.clear(); setLoads((n) => n + 1); };
+  const reload = () => { selection.clear(); loaded.reload(); list.reload(); };
   const remove = async () => {
     const chosen = [...selection.selected];
     const failed: unknown[] = [];
@@ -52,7 +37,7 @@ export function ImageDetail({ session, id }: { session: Session; id: string }) {
     if (failed.length) setError(failed[0]);
     reload();
   };
-  if (!image) return <><h1>Image</h1><ErrorText error={error} />{!error && <p>Loading…</p>}</>;
+  if (!image) return <><h1>Image</h1><ErrorText error={loaded.error} />{!loaded.error && <p>Loading…</p>}</>;
   return (
     <>
       <p><a href="#/images">← My images</a></p>
@@ -61,7 +46,7 @@ export function ImageDetail({ session, id }: { session: Session; id: string }) {
         <button type="button" class="primary" onClick={() => setDialog('share')}>Share</button>
         <button type="button" class="danger" onClick={() => setDialog('delete')}>Delete image</button>
       </div>
-      <ErrorText error={error} />
+      <ErrorText error={error ?? loaded.error ?? list.error} />
       {job && <JobProgress key={job.jobId} session={session} jobId={job.jobId} total={job.total} onDone={reload} onDismiss={() => setJob(undefined)} />}
       <dl class="props">
         <dt>ID</dt><dd><code>{image.id}</code></dd>
@@ -78,16 +63,16 @@ export function ImageDetail({ session, id }: { session: Session; id: string }) {
         {removing && <span role="status">{removing}</span>}
       </div>
       <table>
-        <caption>{rows ? `${page * PAGE + rows.length}${markers[page + 1] ? '+' : ''} member${rows.length === 1 && page === 0 ? '' : 's'}` : 'Members (loading…)'}</caption>
+        <caption>{list.loading && rows.length === 0 ? 'Members (loading…)' : `${rows.length} member${rows.length === 1 ? '' : 's'} on this page`}</caption>
         <thead>
           <tr>
-            <th scope="col"><SelectBox label="Select all members on this page" checked={!!rows?.length && rows.every((m) => selection.has(m.member_id))}
-              onChange={(on) => selection.setAll((rows ?? []).map((m) => m.member_id), on)} /></th>
+            <th scope="col"><SelectBox label="Select all members on this page" checked={rows.length > 0 && rows.every((m) => selection.has(m.member_id))}
+              onChange={(on) => selection.setAll(rows.map((m) => m.member_id), on)} /></th>
             <th scope="col">Member</th><th scope="col">Status</th><th scope="col">Shared</th><th scope="col">Updated</th>
           </tr>
         </thead>
         <tbody>
-          {(rows ?? []).map((m) => (
+          {rows.map((m) => (
             <tr key={m.member_id}>
               <td><SelectBox label={`Select member ${m.member_id}`} checked={selection.has(m.member_id)} onChange={(on) => selection.set(m.member_id, on)} /></td>
               <td><code>{m.member_id}</code></td>
@@ -98,7 +83,7 @@ export function ImageDetail({ session, id }: { session: Session; id: string }) {
           ))}
         </tbody>
       </table>
-      <Pager label="Members" page={page} pages={page + 1} more={markers[page + 1] !== undefined} onPage={setPage} />
+      {list.pager}
       {dialog === 'share' && <ShareDialog session={session} images={[id]} onClose={() => setDialog(undefined)}
         onSubmitted={(s) => { setDialog(undefined); setJob(s); }} />}
       {dialog === 'delete' && <DeleteDialog session={session} images={[id]} onClose={() => setDialog(undefined)}

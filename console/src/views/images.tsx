@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
-import { createImage, deleteImage, type Image, members, ownImagesPage, uploadImage } from '../api';
-import { bytes, Dialog, ErrorText, JobProgress, Pager, SelectBox, Status, useSelection } from '../components';
+import { createImage, deleteImage, members, ownImagesPage, uploadImage } from '../api';
+import { bytes, Dialog, ErrorText, JobProgress, SelectBox, Status, useApiPages, useSelection } from '../components';
 import type { Session } from '../session';
 import { ShareDialog, type Submitted } from './share-dialog';
 
@@ -11,35 +11,24 @@ const CONTAINER_FORMATS = ['bare', 'ovf', 'ova', 'ami', 'ari', 'aki', 'docker', 
 
 /** My images: the project's own images, a page at a time; create and upload, share, delete. */
 export function ImagesView({ session }: { session: Session }) {
-  // markers[i]: the marker that reads page i (undefined for the first); the last entry, when set, reads the next.
-  const [markers, setMarkers] = useState<(string | undefined)[]>([undefined]);
-  const [page, setPage] = useState(0);
-  const [images, setImages] = useState<Image[]>();
+  const list = useApiPages((limit, marker) => ownImagesPage(session, limit, marker), 'Images', PAGE);
+  const images = list.items;
   const [counts, setCounts] = useState<Record<string, number>>({});
-  const [error, setError] = useState<unknown>();
   const [dialog, setDialog] = useState<'create' | 'share' | 'delete'>();
   const [job, setJob] = useState<Submitted>();
-  const [loads, setLoads] = useState(0);
   const selection = useSelection();
 
   useEffect(() => {
+    // Member counts: the members of each image on the page (Glance has no count in the image).
     let live = true;
-    setImages(undefined);
-    ownImagesPage(session, PAGE, markers[page]).then((p) => {
-      if (!live) return;
-      setImages(p.items);
-      setMarkers((m) => [...m.slice(0, page + 1), p.next]);
-      // Member counts: the members of each image on the page (Glance has no count in the image).
-      for (const i of p.items) {
-        members(session, i.id).then((ms) => live && setCounts((c) => ({ ...c, [i.id]: ms.length })), () => {});
-      }
-    }, setError);
+    for (const i of list.items) {
+      members(session, i.id).then((ms) => live && setCounts((c) => ({ ...c, [i.id]: ms.length })), () => {});
+    }
     return () => { live = false; };
-  }, [page, loads]);
+  }, [list.items]);
 
-  const reload = () => { selection.clear(); setLoads((n) => n + 1); };
+  const reload = () => { selection.clear(); list.reload(); };
   const chosen = [...selection.selected];
-  const more = markers.length > page + 1 && markers[page + 1] !== undefined;
   return (
     <>
       <h1>My images</h1>
@@ -48,20 +37,20 @@ export function ImagesView({ session }: { session: Session }) {
         <button type="button" disabled={chosen.length === 0} onClick={() => setDialog('share')}>Share {chosen.length || ''}</button>
         <button type="button" class="danger" disabled={chosen.length === 0} onClick={() => setDialog('delete')}>Delete {chosen.length || ''}</button>
       </div>
-      <ErrorText error={error} />
+      <ErrorText error={list.error} />
       {job && <JobProgress key={job.jobId} session={session} jobId={job.jobId} total={job.total} onDone={reload} onDismiss={() => setJob(undefined)} />}
       <table>
-        <caption>Images of {session.project.name}{images === undefined ? ' (loading…)' : ''}</caption>
+        <caption>Images of {session.project.name}{list.loading ? ' (loading…)' : ''}</caption>
         <thead>
           <tr>
-            <th scope="col"><SelectBox label="Select all on this page" checked={!!images?.length && images.every((i) => selection.has(i.id))}
-              onChange={(on) => selection.setAll((images ?? []).map((i) => i.id), on)} /></th>
+            <th scope="col"><SelectBox label="Select all on this page" checked={images.length > 0 && images.every((i) => selection.has(i.id))}
+              onChange={(on) => selection.setAll(images.map((i) => i.id), on)} /></th>
             <th scope="col">Name</th><th scope="col">Status</th><th scope="col" class="num">Size</th>
             <th scope="col">Visibility</th><th scope="col" class="num">Members</th><th scope="col">Created</th>
           </tr>
         </thead>
         <tbody>
-          {(images ?? []).map((i) => (
+          {images.map((i) => (
             <tr key={i.id}>
               <td><SelectBox label={`Select ${i.name ?? i.id}`} checked={selection.has(i.id)} onChange={(on) => selection.set(i.id, on)} /></td>
               <td><a href={`#/images/${i.id}`}>{i.name || i.id}</a></td>
@@ -74,9 +63,9 @@ export function ImagesView({ session }: { session: Session }) {
           ))}
         </tbody>
       </table>
-      <Pager label="Images" page={page} pages={page + 1} more={more} onPage={setPage} />
+      {list.pager}
       {dialog === 'create' && <CreateDialog session={session} onClose={() => setDialog(undefined)}
-        onCreated={() => { setDialog(undefined); setPage(0); reload(); }} />}
+        onCreated={() => { setDialog(undefined); list.first(); reload(); }} />}
       {dialog === 'share' && <ShareDialog session={session} images={chosen} onClose={() => setDialog(undefined)}
         onSubmitted={(s) => { setDialog(undefined); setJob(s); }} />}
       {dialog === 'delete' && <DeleteDialog session={session} images={chosen} onClose={() => setDialog(undefined)}

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
-import { finished, job as readJob, type Job, type JobSummary, jobsPage } from '../api';
-import { ErrorText, JobProgress, Pager, Results, Status } from '../components';
+import { finished, job as readJob, type Job, jobsPage } from '../api';
+import { ErrorText, JobProgress, Results, Status, useApiPages } from '../components';
 import type { Session } from '../session';
 
 /** Jobs per page (ListJobs' paging: limit and marker). */
@@ -11,36 +11,23 @@ const TYPES: Record<string, string> = {
 
 /** The project's recent jobs, newest first: status and progress; a job's results on demand, failures first. */
 export function JobsView({ session }: { session: Session }) {
-  const [markers, setMarkers] = useState<(string | undefined)[]>([undefined]);
-  const [page, setPage] = useState(0);
-  const [jobs, setJobs] = useState<JobSummary[]>();
-  const [error, setError] = useState<unknown>();
+  const list = useApiPages((limit, marker) => jobsPage(session, limit, marker), 'Jobs', PAGE);
+  const jobs = list.items;
   const [open, setOpen] = useState<string>();
-  const [tick, setTick] = useState(0);
-
-  useEffect(() => {
-    let live = true;
-    jobsPage(session, PAGE, markers[page]).then((p) => {
-      if (!live) return;
-      setJobs(p.items);
-      setMarkers((m) => [...m.slice(0, page + 1), p.next]);
-    }, setError);
-    return () => { live = false; };
-  }, [page, tick]);
   useEffect(() => {
     // While a job of the page runs, the page is read again every two seconds.
-    if (!jobs?.some((j) => !finished({ ...j, entities: {} }))) return;
-    const t = setTimeout(() => setTick((n) => n + 1), 2000);
+    if (!jobs.some((j) => !finished({ ...j, entities: {} }))) return;
+    const t = setTimeout(list.reload, 2000);
     return () => clearTimeout(t);
   }, [jobs]);
 
   return (
     <>
       <h1>Jobs</h1>
-      <div class="toolbar"><button type="button" onClick={() => setTick((n) => n + 1)}>Refresh</button></div>
-      <ErrorText error={error} />
+      <div class="toolbar"><button type="button" onClick={list.reload}>Refresh</button></div>
+      <ErrorText error={list.error} />
       <table>
-        <caption>Jobs of {session.project.name}, newest first{jobs === undefined ? ' (loading…)' : ''}</caption>
+        <caption>Jobs of {session.project.name}, newest first{list.loading ? ' (loading…)' : ''}</caption>
         <thead>
           <tr>
             <th scope="col">Job</th><th scope="col">Type</th><th scope="col">Status</th><th scope="col">Progress</th>
@@ -48,7 +35,7 @@ export function JobsView({ session }: { session: Session }) {
           </tr>
         </thead>
         <tbody>
-          {(jobs ?? []).map((j) => (
+          {jobs.map((j) => (
             <tr key={j.job_id}>
               <td><code>{j.job_id}</code></td>
               <td>{TYPES[j.job_type] ?? j.job_type}</td>
@@ -69,8 +56,8 @@ export function JobsView({ session }: { session: Session }) {
           ))}
         </tbody>
       </table>
-      {jobs?.length === 0 && <p>No jobs yet: sharing, accepting and rejecting run as jobs.</p>}
-      <Pager label="Jobs" page={page} pages={page + 1} more={markers[page + 1] !== undefined} onPage={setPage} />
+      {!list.loading && jobs.length === 0 && <p>No jobs yet: sharing, accepting and rejecting run as jobs.</p>}
+      {list.pager}
       <div id="job-results">{open && <JobDetail key={open} session={session} id={open} />}</div>
     </>
   );

@@ -1,9 +1,9 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { ErrorText, Status, usePages } from '../../components';
+import { ErrorText, Status, useLoad, usePages } from '../../components';
 import { go } from '../../route';
 import type { Session } from '../../session';
 import { type AccessKey, accessKeys, createAccessKey, deleteAccessKey, updateAccessKey, users } from './admin-api';
-import { Confirm, formFields, nameOf, useAction, useLoad } from './common';
+import { Confirm, formFields, nameOf, useAction } from './common';
 
 /** A user's permanent access keys (Huawei IAM): list, create (the secret shown once), enable or disable, delete. */
 export function AccessKeysSection({ session, userId }: { session: Session; userId?: string }) {

@@ -1,8 +1,8 @@
 import { useState } from 'preact/hooks';
-import { ErrorText, usePages } from '../../components';
+import { ErrorText, useLoad, usePages } from '../../components';
 import type { Session } from '../../session';
 import { assignments, grant, type Project, projects, revoke, type Role, roles, type User, users } from './admin-api';
-import { Confirm, formFields, nameOf, useAction, useLoad } from './common';
+import { Confirm, formFields, nameOf, useAction } from './common';
 
 const label = (x: { name?: string; domain?: { name?: string } }) => `${x.name}${x.domain?.name ? ` (${x.domain.name})` : ''}`;
 

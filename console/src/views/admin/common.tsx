@@ -1,39 +1,7 @@
 import type { ComponentChildren } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
-import type { Page } from '../../api';
-import { Dialog, ErrorText, Pager } from '../../components';
+import { useState } from 'preact/hooks';
+import { Dialog, ErrorText } from '../../components';
 import type { Domain } from './admin-api';
-
-/** What the API answered to `read`: the data, or its refusal; read again when `deps` change or on `reload()`. */
-export function useLoad<T>(read: () => Promise<T>, deps: unknown[]) {
-  const [data, setData] = useState<T>();
-  const [error, setError] = useState<unknown>();
-  const [count, setCount] = useState(0);
-  useEffect(() => {
-    let live = true;
-    read().then((d) => { if (live) { setData(d); setError(undefined); } },
-      (e) => { if (live) { setData(undefined); setError(e); } });
-    return () => { live = false; };
-  }, [...deps, count]);
-  return { data, error, reload: () => setCount((c) => c + 1) };
-}
-
-/** A listing the API pages with limit and marker, `size` to a page, with Previous / Next. */
-export function useApiPages<T>(read: (limit: number, marker?: string) => Promise<Page<T>>, label: string, size = 50) {
-  // The marker of each page known so far (the first page has none).
-  const [markers, setMarkers] = useState<(string | undefined)[]>([undefined]);
-  const [page, setPage] = useState(0);
-  const { data, error, reload } = useLoad(() => read(size, markers[page]), [page]);
-  useEffect(() => {
-    if (!data) return;
-    setMarkers((m) => (data.next && m[page + 1] === data.next ? m
-      : [...m.slice(0, page + 1), ...(data.next ? [data.next] : [])]));
-  }, [data]);
-  return {
-    items: data?.items ?? [], error, reload,
-    pager: <Pager label={label} page={page} pages={markers.length} onPage={setPage} />,
-  };
-}
 
 /** One change at a time: busy while it runs, then the API's refusal or what was done, announced. */
 export function useAction() {

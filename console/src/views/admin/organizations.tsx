@@ -1,9 +1,9 @@
 import { useState } from 'preact/hooks';
 import { ApiError } from '../../api';
-import { ErrorText } from '../../components';
+import { ErrorText, useApiPages, useLoad } from '../../components';
 import type { Session } from '../../session';
 import { type Domain, domains, Org, type OrgNode } from './admin-api';
-import { AskButton, Confirm, DomainSelect, formFields, useAction, useApiPages, useLoad } from './common';
+import { AskButton, Confirm, DomainSelect, formFields, useAction } from './common';
 
 const when = (t: string) => <time dateTime={t}>{new Date(t).toLocaleString()}</time>;
 

@@ -1,8 +1,8 @@
 import { useState } from 'preact/hooks';
-import { ErrorText, Status, usePages } from '../../components';
+import { ErrorText, Status, useLoad, usePages } from '../../components';
 import type { Session } from '../../session';
 import { createProject, deleteProject, type Domain, domains, projects, updateProject } from './admin-api';
-import { Confirm, DomainSelect, formFields, matches, nameOf, useAction, useLoad } from './common';
+import { Confirm, DomainSelect, formFields, matches, nameOf, useAction } from './common';
 
 /** Keystone projects: list (by account, filtered by name), create, enable or disable, delete. */
 export function ProjectsSection({ session }: { session: Session }) {

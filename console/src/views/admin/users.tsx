@@ -1,10 +1,10 @@
 import { useState } from 'preact/hooks';
-import { ErrorText, Status, usePages } from '../../components';
+import { ErrorText, Status, useLoad, usePages } from '../../components';
 import type { Session } from '../../session';
 import {
   createUser, deleteUser, type Domain, domains, type Project, projects, updateUser, users,
 } from './admin-api';
-import { AskButton, Confirm, DomainSelect, formFields, matches, nameOf, useAction, useLoad } from './common';
+import { AskButton, Confirm, DomainSelect, formFields, matches, nameOf, useAction } from './common';
 
 /** Keystone users: list (filtered), create, enable or disable, set a password, delete; a link to their access keys. */
 export function UsersSection({ session }: { session: Session }) {
