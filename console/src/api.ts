@@ -15,6 +15,15 @@ function errorOf(status: number, text: string): ApiError {
   return new ApiError(status, String(code), String(message).replace(/<br \/>/g, '').trim());
 }
 
+/** Announced when the server no longer takes the session's token (revoked, expired, its user disabled). */
+export const SESSION_ENDED = 'ims-session-ended';
+
+/** A refusal of a signed-in call; a 401 also ends the session. */
+function refused(session: Session | undefined, status: number, text: string): ApiError {
+  if (session && status === 401) dispatchEvent(new Event(SESSION_ENDED));
+  return errorOf(status, text);
+}
+
 export interface Call {
   method?: string;
   body?: unknown;
@@ -32,7 +41,7 @@ export async function call<T = any>(session: Session | undefined, path: string, 
   }
   const res = await fetch(path, { method: c.method ?? 'GET', headers, body });
   const text = await res.text();
-  if (!res.ok) throw errorOf(res.status, text);
+  if (!res.ok) throw refused(session, res.status, text);
   return (text ? JSON.parse(text) : undefined) as T;
 }
 
@@ -168,7 +177,7 @@ export function uploadImage(s: Session, id: string, file: Blob, onProgress: (sen
     xhr.setRequestHeader('Content-Type', 'application/octet-stream');
     xhr.setRequestHeader('Accept', 'application/json');
     xhr.upload.onprogress = (e) => onProgress(e.loaded, e.lengthComputable ? e.total : file.size);
-    xhr.onload = () => (xhr.status < 300 ? resolve() : reject(errorOf(xhr.status, xhr.responseText)));
+    xhr.onload = () => (xhr.status < 300 ? resolve() : reject(refused(s, xhr.status, xhr.responseText)));
     xhr.onerror = () => reject(new ApiError(0, 'network', 'The upload failed: the connection to the server was lost.'));
     xhr.send(file);
   });

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { signOut } from './api';
+import { SESSION_ENDED, signOut } from './api';
 import { ErrorText } from './components';
 import { useRoute } from './route';
 import { isAdmin, loadSession, saveSession, type Session } from './session';
@@ -21,17 +21,25 @@ const VIEWS = [
 export function App() {
   const [session, setSession] = useState(loadSession);
   const [error, setError] = useState<unknown>();
+  const [ended, setEnded] = useState(false);
   const route = useRoute();
-  const start = (s: Session | undefined) => { saveSession(s); setSession(s); };
+  const start = (s: Session | undefined) => { saveSession(s); setSession(s); setEnded(false); };
+
+  useEffect(() => {
+    // The server refused the token (revoked, expired, user or project disabled): sign in again.
+    const end = () => { start(undefined); setEnded(true); };
+    addEventListener(SESSION_ENDED, end);
+    return () => removeEventListener(SESSION_ENDED, end);
+  }, []);
 
   useEffect(() => {
     // The token's expiry ends the session: the next call would be refused anyway.
     if (!session) return;
-    const t = setTimeout(() => start(undefined), Math.max(0, Date.parse(session.expiresAt) - Date.now()));
+    const t = setTimeout(() => { start(undefined); setEnded(true); }, Math.max(0, Date.parse(session.expiresAt) - Date.now()));
     return () => clearTimeout(t);
   }, [session]);
 
-  if (!session) return <SignIn onSignedIn={start} />;
+  if (!session) return <SignIn onSignedIn={start} ended={ended} />;
   const admin = isAdmin(session);
   const view = route[0] ?? 'shared';
   const out = async () => {

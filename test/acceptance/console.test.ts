@@ -270,6 +270,20 @@ test('the console in a real browser: upload, share, accept, reject in bulk', { t
     await apiJson(base, token, 'GET', '/v2/cloudimages?member_status=accepted', 401);
   });
 
+  await t.test('a token revoked elsewhere ends the session at the next call, and the page says so', async (st) => {
+    const page = await signedIn(st, browser, base, 'member2');
+    // The inbox has read all three of its lists (each is one request here): no call of the page is under way.
+    await page.waitForFunction(() => ['pending', 'accepted', 'rejected']
+      .every((t) => /^\d+$/.test(document.querySelector(`[data-testid="count-${t}"]`)?.textContent ?? '')));
+    const token = await page.evaluate(() => JSON.parse(sessionStorage.getItem('ims.console.session')!).token as string);
+    const res = await fetch(`${base}/v3/auth/tokens`, { method: 'DELETE', headers: { 'x-auth-token': member2.token, 'x-subject-token': token } });
+    assert.equal(res.status, 204);
+    await page.getByRole('link', { name: 'Jobs' }).click();
+    await page.getByRole('heading', { name: 'Sign in to ims' }).waitFor();
+    await page.getByRole('status').getByText('Your session has ended').waitFor();
+    assert.equal(await page.evaluate(() => sessionStorage.length), 0);
+  });
+
   await t.test('1,000 shared images: counted, paged 100 rows at a time, filtered at once', async (st) => {
     await sharedByApi(base, owner, 'many-', 1000, member1.project);
     const page = await signedIn(st, browser, base, 'member1');

@@ -4,7 +4,7 @@ import { ErrorText } from '../components';
 import type { Session } from '../session';
 
 /** Keystone password sign-in, scoped to a project (by name, in the user's domain or another). */
-export function SignIn({ onSignedIn }: { onSignedIn: (s: Session) => void }) {
+export function SignIn({ onSignedIn, ended = false }: { onSignedIn: (s: Session) => void; ended?: boolean }) {
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
   const submit = async (e: Event) => {
@@ -25,6 +25,7 @@ export function SignIn({ onSignedIn }: { onSignedIn: (s: Session) => void }) {
   return (
     <main class="sign-in" id="main">
       <h1>Sign in to ims</h1>
+      {ended && <p class="notice" role="status">Your session has ended (the token expired or was revoked): sign in again.</p>}
       <form onSubmit={submit} aria-busy={busy}>
         <label>User <input name="user" autocomplete="username" required autofocus /></label>
         <label>Password <input name="password" type="password" autocomplete="current-password" required /></label>
