@@ -28,10 +28,8 @@ function Keys({ session, userId, name }: { session: Session; userId: string; nam
   const list = useLoad(() => accessKeys(session, userId), []);
   const rows = list.data ?? [];
   const { rows: shown, pager } = usePages(rows);
-  const row = useAction();
-  const change = async (call: () => Promise<unknown>, said: string) => {
-    if (await row.run(call, said)) list.reload();
-  };
+  const row = useAction(list.reload);
+  const { change } = row;
   const flip = (k: AccessKey) => (k.status === 'active' ? 'inactive' : 'active');
   return (
     <>

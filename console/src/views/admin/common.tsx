@@ -3,8 +3,11 @@ import { useState } from 'preact/hooks';
 import { Dialog, ErrorText } from '../../components';
 import type { Domain } from './admin-api';
 
-/** One change at a time: busy while it runs, then the API's refusal or what was done, announced. */
-export function useAction() {
+/**
+ * One change at a time: busy while it runs, then the API's refusal or what was done, announced. `change` runs one
+ * and then `after` (a list's reload) when it succeeded.
+ */
+export function useAction(after?: () => void) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>();
   const [done, setDone] = useState('');
@@ -25,8 +28,11 @@ export function useAction() {
   };
   /** Announces what was done elsewhere (in a dialog now closed). */
   const say = (said: string) => { setError(undefined); setDone(said); };
+  const change = async (call: () => Promise<unknown>, said: string) => {
+    if (await run(call, said)) after?.();
+  };
   const feedback = <><ErrorText error={error} /><p role="status" class="done">{done}</p></>;
-  return { busy, run, say, feedback };
+  return { busy, run, change, say, feedback };
 }
 
 /** The text fields of a submitted form, trimmed unless `raw` (passwords). */

@@ -12,10 +12,8 @@ export function ProjectsSection({ session }: { session: Session }) {
   const [filter, setFilter] = useState('');
   const rows = (list.data ?? []).filter((p) => matches(filter, p.name, p.description, p.id));
   const { rows: shown, pager } = usePages(rows);
-  const row = useAction();
-  const change = async (call: () => Promise<unknown>, said: string) => {
-    if (await row.run(call, said)) list.reload();
-  };
+  const row = useAction(list.reload);
+  const { change } = row;
 
   return (
     <section aria-labelledby="admin-projects">

@@ -14,10 +14,8 @@ export function UsersSection({ session }: { session: Session }) {
   const [filter, setFilter] = useState('');
   const rows = (list.data ?? []).filter((u) => matches(filter, u.name, u.email, u.description, u.id));
   const { rows: shown, pager } = usePages(rows);
-  const row = useAction();
-  const change = async (call: () => Promise<unknown>, said: string) => {
-    if (await row.run(call, said)) list.reload();
-  };
+  const row = useAction(list.reload);
+  const { change } = row;
 
   return (
     <section aria-labelledby="admin-users">
