@@ -18,9 +18,15 @@ function errorOf(status: number, text: string): ApiError {
 /** Announced when the server no longer takes the session's token (revoked, expired, its user disabled). */
 export const SESSION_ENDED = 'ims-session-ended';
 
-/** A refusal of a signed-in call; a 401 also ends the session. */
+/**
+ * A refusal of a signed-in call. After a 401 the token is checked (some Huawei APIs answer 401 for other reasons:
+ * Organizations.1015, the account in no organization): if Keystone no longer takes it, the session ends.
+ */
 function refused(session: Session | undefined, status: number, text: string): ApiError {
-  if (session && status === 401) dispatchEvent(new Event(SESSION_ENDED));
+  if (session && status === 401) {
+    fetch('/v3/auth/tokens', { headers: { 'X-Auth-Token': session.token, 'X-Subject-Token': session.token } })
+      .then((res) => { if (res.status === 401 || res.status === 404) dispatchEvent(new Event(SESSION_ENDED)); }, () => {});
+  }
   return errorOf(status, text);
 }
 
