@@ -79,8 +79,8 @@ export function Dialog({ title, onClose, children }: { title: string; onClose: (
 }
 
 /** A job as it runs: its status, a progress bar over `total` pairs (when known), then its results, failures first. */
-export function JobProgress({ session, jobId, total, onDone, onDismiss }: {
-  session: Session; jobId: string; total?: number; onDone?: (j: Job) => void; onDismiss?: () => void;
+export function JobProgress({ session, jobId, total, names, onDone, onDismiss }: {
+  session: Session; jobId: string; total?: number; names?: Names; onDone?: (j: Job) => void; onDismiss?: () => void;
 }) {
   const [job, setJob] = useState<Job>();
   const [error, setError] = useState<unknown>();
@@ -105,14 +105,17 @@ export function JobProgress({ session, jobId, total, onDone, onDismiss }: {
         aria-label="Job progress" />
       {job?.fail_reason && <p class="error" role="alert">{job.fail_reason} ({job.error_code})</p>}
       <ErrorText error={error} />
-      {results.length > 0 && <Results results={results} />}
+      {results.length > 0 && <Results results={results} names={names} />}
       {onDismiss && job && finished(job) && <button type="button" onClick={onDismiss}>Dismiss</button>}
     </section>
   );
 }
 
+/** Image names by id, where the page knows them. */
+export type Names = Record<string, string | null>;
+
 /** A job's (image, project) results, failed ones first, 100 to a page; folded unless some failed. */
-export function Results({ results }: { results: JobResult[] }) {
+export function Results({ results, names = {} }: { results: JobResult[]; names?: Names }) {
   const failed = results.filter((r) => r.status !== 'success');
   const ordered = [...failed, ...results.filter((r) => r.status === 'success')];
   const { rows, pager } = usePages(ordered);
@@ -125,7 +128,8 @@ export function Results({ results }: { results: JobResult[] }) {
         <tbody>
           {rows.map((r) => (
             <tr key={`${r.image_id}/${r.project_id}`}>
-              <td><code>{r.image_id}</code></td><td><code>{r.project_id}</code></td><td><Status value={r.status} /></td>
+              <td>{names[r.image_id] && <>{names[r.image_id]}<br /></>}<code>{r.image_id}</code></td>
+              <td><code>{r.project_id}</code></td><td><Status value={r.status} /></td>
             </tr>
           ))}
         </tbody>

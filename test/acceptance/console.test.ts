@@ -191,6 +191,9 @@ test('the console in a real browser: upload, share, accept, reject in bulk', { t
     await page.getByRole('button', { name: 'Reject 100' }).click();
     await page.getByRole('progressbar', { name: 'Job progress' }).waitFor();
     await jobSucceeded(page, 100, 100);
+    // The per-pair results, folded when none failed, name the images the page knows.
+    await page.locator('section.job').getByText('Results: 100 succeeded, 0 failed').click();
+    await page.locator('section.job').getByRole('cell', { name: /^bulk-042/ }).waitFor();
     await screenshot(page, 'shared-with-me-rejected-100');
     await assertAccessible(page, 'shared-with-me-rejected-100');
     await page.waitForFunction(() => document.querySelector('[data-testid="count-rejected"]')?.textContent === '100');

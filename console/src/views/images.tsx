@@ -38,7 +38,7 @@ export function ImagesView({ session }: { session: Session }) {
         <button type="button" class="danger" disabled={chosen.length === 0} onClick={() => setDialog('delete')}>Delete {chosen.length || ''}</button>
       </div>
       <ErrorText error={list.error} />
-      {job && <JobProgress key={job.jobId} session={session} jobId={job.jobId} total={job.total} onDone={reload} onDismiss={() => setJob(undefined)} />}
+      {job && <JobProgress key={job.jobId} session={session} jobId={job.jobId} total={job.total} names={Object.fromEntries(images.map((i) => [i.id, i.name]))} onDone={reload} onDismiss={() => setJob(undefined)} />}
       <table>
         <caption>Images of {session.project.name}{list.loading ? ' (loading…)' : ''}</caption>
         <thead>

@@ -6,6 +6,8 @@ import type { Session } from '../session';
 const TABS: MemberStatus[] = ['pending', 'accepted', 'rejected'];
 /** Images per listing request. */
 const PAGE = 500;
+/** The most images one batch takes: the API's limit (MAX_IMAGES, src/http/ims/batch-input.ts), said before it refuses. */
+const MAX_BATCH = 1000;
 
 /** A full-ECS image made from a CBR backup: accepting it needs a vault. */
 export const needsVault = (i: Image) => i.__whole_image === 'true' && Boolean(i.__backup_id);
@@ -44,6 +46,8 @@ export function SharedView({ session }: { session: Session }) {
   const { rows: shown, pager, reset } = usePages(rows);
   const chosen = (lists[tab] ?? []).filter((i) => selection.has(i.id));
   const vaultNeeded = chosen.filter(needsVault).length;
+  const tooMany = chosen.length > MAX_BATCH;
+  const names = useMemo(() => Object.fromEntries(TABS.flatMap((t) => (lists[t] ?? []).map((i) => [i.id, i.name]))), [lists]);
 
   const choose = (t: MemberStatus) => { setTab(t); selection.clear(); reset(); };
   const onTabKey = (e: KeyboardEvent) => {
@@ -88,7 +92,7 @@ export function SharedView({ session }: { session: Session }) {
           <button type="button" onClick={selection.clear} disabled={chosen.length === 0}>Clear selection</button>
         </div>
         <div class="toolbar" aria-label="Answer the selected shares" role="group">
-          <span aria-live="polite">{chosen.length} selected</span>
+          <span aria-live="polite">{chosen.length} selected{tooMany && `: a batch takes at most ${MAX_BATCH}`}</span>
           {tab !== 'accepted' && vaultNeeded > 0 && (
             <label>Vault ID (for {vaultNeeded} full-ECS image{vaultNeeded > 1 ? 's' : ''})
               <input value={vault} onInput={(e) => setVault(e.currentTarget.value)} required aria-describedby="vault-hint" />
@@ -96,20 +100,20 @@ export function SharedView({ session }: { session: Session }) {
             </label>
           )}
           {tab !== 'accepted' && (
-            <button type="button" class="primary" disabled={chosen.length === 0 || (vaultNeeded > 0 && !vault.trim())}
+            <button type="button" class="primary" disabled={chosen.length === 0 || tooMany || (vaultNeeded > 0 && !vault.trim())}
               onClick={() => answer('accepted')}>
               Accept {chosen.length || ''}
             </button>
           )}
           {tab !== 'rejected' && (
-            <button type="button" class="danger" disabled={chosen.length === 0} onClick={() => answer('rejected')}>
+            <button type="button" class="danger" disabled={chosen.length === 0 || tooMany} onClick={() => answer('rejected')}>
               Reject {chosen.length || ''}
             </button>
           )}
         </div>
         <ErrorText error={error} />
         {job && (
-          <JobProgress key={job.id} session={session} jobId={job.id} total={job.total}
+          <JobProgress key={job.id} session={session} jobId={job.id} total={job.total} names={names}
             onDone={() => setLoads((n) => n + 1)} onDismiss={() => setJob(undefined)} />
         )}
         <table>
