@@ -25,7 +25,8 @@ function precompress(): Plugin {
 /** The web console: Preact, served by `ims serve` at /console/ from dist/console. */
 export default defineConfig({
   root: import.meta.dirname,
-  base: '/console/',
+  // Relative: the page works wherever a proxy mounts it (/console/, /ims/console/, ...).
+  base: './',
   logLevel: 'warn',
   esbuild: { jsx: 'automatic', jsxImportSource: 'preact' },
   build: { outDir: OUT, emptyOutDir: true, target: 'es2022', modulePreload: { polyfill: false } },

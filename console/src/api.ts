@@ -1,6 +1,12 @@
 import type { Job, JobResult } from '../../src/client/wire-types';
 import type { Session } from './session';
 
+/**
+ * Where the APIs are: the server that sent this page, under the same path prefix as the console (`/ims` when a
+ * proxy serves it at /ims/console/; none at the server's own /console/).
+ */
+export const API_ROOT = location.pathname.replace(/\/console\/.*$/, '');
+
 /** An answer the API refused: its status, its code (IMG.0001, 403, ...) and its own message. */
 export class ApiError extends Error {
   constructor(readonly status: number, readonly code: string, message: string) { super(message); }
@@ -24,7 +30,7 @@ export const SESSION_ENDED = 'ims-session-ended';
  */
 function refused(session: Session | undefined, status: number, text: string): ApiError {
   if (session && status === 401) {
-    fetch('/v3/auth/tokens', { headers: { 'X-Auth-Token': session.token, 'X-Subject-Token': session.token } })
+    fetch(`${API_ROOT}/v3/auth/tokens`, { headers: { 'X-Auth-Token': session.token, 'X-Subject-Token': session.token } })
       .then((res) => { if (res.status === 401 || res.status === 404) dispatchEvent(new Event(SESSION_ENDED)); }, () => {});
   }
   return errorOf(status, text);
@@ -45,7 +51,7 @@ export async function call<T = any>(session: Session | undefined, path: string, 
     body = JSON.stringify(c.body);
     headers['Content-Type'] ??= 'application/json';
   }
-  const res = await fetch(path, { method: c.method ?? 'GET', headers, body });
+  const res = await fetch(API_ROOT + path, { method: c.method ?? 'GET', headers, body });
   const text = await res.text();
   if (!res.ok) throw refused(session, res.status, text);
   return (text ? JSON.parse(text) : undefined) as T;
@@ -62,7 +68,7 @@ export interface SignIn {
 
 /** Keystone password authentication scoped to a project: the token and who it is for. */
 export async function signIn(f: SignIn): Promise<Session> {
-  const res = await fetch('/v3/auth/tokens', {
+  const res = await fetch(`${API_ROOT}/v3/auth/tokens`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
     body: JSON.stringify({
@@ -178,7 +184,7 @@ export function uploadImage(s: Session, id: string, file: Blob, onProgress: (sen
   : Promise<void> {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
-    xhr.open('PUT', `/v2/images/${id}/file`);
+    xhr.open('PUT', `${API_ROOT}/v2/images/${id}/file`);
     xhr.setRequestHeader('X-Auth-Token', s.token);
     xhr.setRequestHeader('Content-Type', 'application/octet-stream');
     xhr.setRequestHeader('Accept', 'application/json');

@@ -36,6 +36,7 @@ export async function consoleRoutes(app: FastifyInstance, { root = CONSOLE_ROOT 
     },
   });
   // The page at the directory's own address (the plugin's index would not send the compressed copy).
-  app.get('/console', { schema: { hide: true } }, (_request, reply) => reply.redirect('/console/', 301));
+  // Relative, so that it also holds behind a proxy that mounts ims under a path.
+  app.get('/console', { schema: { hide: true } }, (_request, reply) => reply.redirect('console/', 301));
   app.get('/console/', { schema: { hide: true } }, (_request, reply) => reply.sendFile('index.html'));
 }

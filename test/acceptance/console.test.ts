@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { apiJson, assertAccessible, launch, screenshot, serveConsole, signedIn } from '../helpers/browser.js';
+import { apiJson, assertAccessible, launch, prefixProxy, screenshot, serveConsole, signedIn } from '../helpers/browser.js';
 import { login, upload } from '../helpers/faults.js';
 
 /** Presses Tab until `name`d control has the focus (keyboard only), and checks the focus is visible. */
@@ -285,6 +285,15 @@ test('the console in a real browser: upload, share, accept, reject in bulk', { t
     await page.getByRole('heading', { name: 'Sign in to ims' }).waitFor();
     await page.getByRole('status').getByText('Your session has ended').waitFor();
     assert.equal(await page.evaluate(() => sessionStorage.length), 0);
+  });
+
+  await t.test('behind a proxy that mounts ims under /ims, the console works at /ims/console', async (st) => {
+    const proxy = await prefixProxy(st, base, '/ims');
+    const page = await signedIn(st, browser, `${proxy}/ims`, 'member1');
+    assert.equal(new URL(page.url()).pathname, '/ims/console/');
+    await page.waitForFunction(() => document.querySelector('[data-testid="count-accepted"]')?.textContent === '2');
+    await page.getByRole('tab', { name: /^Accepted/ }).click();
+    await page.getByRole('row').filter({ hasText: 'console-image' }).waitFor();
   });
 
   await t.test('1,000 shared images: counted, paged 100 rows at a time, filtered at once', async (st) => {

@@ -33,7 +33,7 @@ describe('the packed tarball, installed', { timeout: 15 * 60_000 }, () => {
     assert.match(types, /export declare class ImsClient/);
     // The web console ships built: its page, and the hashed assets with their compressed copies.
     const consoleDir = path.join(app, 'node_modules/ims/dist/console');
-    assert.match(fs.readFileSync(path.join(consoleDir, 'index.html'), 'utf8'), /<script type="module"[^>]+\/console\/assets\//);
+    assert.match(fs.readFileSync(path.join(consoleDir, 'index.html'), 'utf8'), /<script type="module"[^>]+"\.\/assets\//);
     assert.ok(fs.readdirSync(path.join(consoleDir, 'assets')).some((f) => f.endsWith('.js.br')));
   });
 });

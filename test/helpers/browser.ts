@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import type { TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -37,6 +38,26 @@ export async function serveConsole(t: TestContext): Promise<RunningServer> {
   return srv;
 }
 
+/**
+ * A reverse proxy that serves `target` under `prefix` (`/ims`: /ims/console/ is the target's /console/), as
+ * operators mount ims behind a gateway; closed after the test. Its URL, without the prefix.
+ */
+export async function prefixProxy(t: TestContext, target: string, prefix: string): Promise<string> {
+  const server = http.createServer((req, res) => {
+    if (!req.url!.startsWith(`${prefix}/`)) {
+      res.writeHead(404).end();
+      return;
+    }
+    const upstream = http.request(`${target}${req.url!.slice(prefix.length)}`, { method: req.method, headers: req.headers },
+      (answer) => { res.writeHead(answer.statusCode!, answer.headers); answer.pipe(res); });
+    upstream.on('error', () => res.destroy());
+    req.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }));
+  return `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+}
+
 /** Chromium, headless, closed after the test. */
 export async function launch(t: TestContext): Promise<Browser> {
   assert.ok(fs.existsSync(CHROMIUM), `no chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
@@ -46,7 +67,8 @@ export async function launch(t: TestContext): Promise<Browser> {
 }
 
 /**
- * A fresh page (its own sessionStorage) signed in to the console as `user` of project `project`, both in `domain`. Every
+ * A fresh page (its own sessionStorage) signed in to the console at `base`/console as `user` of project `project`,
+ * both in `domain`. Every
  * request the page makes that fails with 5xx, and every uncaught page error, fails the test at its end.
  */
 export async function signedIn(t: TestContext, browser: Browser, base: string, user: string, project = user,
@@ -59,7 +81,7 @@ export async function signedIn(t: TestContext, browser: Browser, base: string, u
   page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
   page.on('response', (res) => { if (res.status() >= 500) problems.push(`${res.status()} ${res.url()}`); });
   t.after(() => assert.deepEqual(problems, [], 'the page met errors'));
-  await page.goto(`${base}/console/`);
+  await page.goto(`${base}/console`);
   await page.getByLabel('User', { exact: true }).fill(user);
   await page.getByLabel('Password', { exact: true }).fill('secret');
   await page.getByLabel('Project', { exact: true }).fill(project);
