@@ -5,7 +5,7 @@ import type { Session } from './session';
  * Where the APIs are: the server that sent this page, under the same path prefix as the console (`/ims` when a
  * proxy serves it at /ims/console/; none at the server's own /console/).
  */
-export const API_ROOT = location.pathname.replace(/\/console\/.*$/, '');
+const API_ROOT = location.pathname.replace(/\/console\/.*$/, '');
 
 /** An answer the API refused: its status, its code (IMG.0001, 403, ...) and its own message. */
 export class ApiError extends Error {

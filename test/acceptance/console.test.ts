@@ -1,22 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { apiJson, assertAccessible, launch, prefixProxy, screenshot, serveConsole, signedIn } from '../helpers/browser.js';
+import {
+  apiJson, assertAccessible, launch, prefixProxy, screenshot, serveConsole, signedIn, tabTo,
+} from '../helpers/browser.js';
 import { login, upload } from '../helpers/faults.js';
-
-/** Presses Tab until `name`d control has the focus (keyboard only), and checks the focus is visible. */
-async function tabTo(page: Page, role: 'button' | 'checkbox' | 'tab' | 'textbox' | 'link', name: string | RegExp) {
-  const target = page.getByRole(role, { name }).first();
-  for (let i = 0; i < 80; i++) {
-    if (await target.evaluate((el) => el === document.activeElement)) {
-      const outline = await target.evaluate((el) => getComputedStyle(el).outlineStyle);
-      assert.notEqual(outline, 'none', `the focus on ${role} ${name} is not visible`);
-      return;
-    }
-    await page.keyboard.press('Tab');
-  }
-  assert.fail(`Tab never reached ${role} ${name}`);
-}
 
 /** Waits until the job box shows the job ended with SUCCESS and `done` pairs of `total`; returns the job id. */
 async function jobSucceeded(page: Page, done: number, total: number): Promise<string> {
@@ -142,14 +130,14 @@ test('the console in a real browser: upload, share, accept, reject in bulk', { t
     assert.equal(await count(page, 'accepted').textContent(), '0');
     await screenshot(page, 'shared-with-me-pending');
     await assertAccessible(page, 'shared-with-me-pending');
-    await tabTo(page, 'checkbox', 'Select console-image');
+    await tabTo(page, page.getByRole('checkbox', { name: 'Select console-image' }));
     await page.keyboard.press('Space');
-    await tabTo(page, 'button', 'Accept 1');
+    await tabTo(page, page.getByRole('button', { name: 'Accept 1' }));
     await page.keyboard.press('Enter');
     await jobSucceeded(page, 1, 1);
     await page.waitForFunction(() => document.querySelector('[data-testid="count-accepted"]')?.textContent === '1');
     assert.equal(await count(page, 'pending').textContent(), '0');
-    await tabTo(page, 'tab', /^Pending/);
+    await tabTo(page, page.getByRole('tab', { name: /^Pending/ }));
     await page.keyboard.press('ArrowRight');
     assert.equal(await page.getByRole('tab', { name: /^Accepted/ }).getAttribute('aria-selected'), 'true');
     await page.getByRole('row').filter({ hasText: 'console-image' }).waitFor();
@@ -264,7 +252,7 @@ test('the console in a real browser: upload, share, accept, reject in bulk', { t
     const token = await page.evaluate(() => JSON.parse(sessionStorage.getItem('ims.console.session')!).token as string);
     assert.deepEqual(await page.context().cookies(), []);
     await apiJson(base, token, 'GET', '/v2/cloudimages?member_status=accepted', 200);
-    await tabTo(page, 'button', 'Sign out');
+    await tabTo(page, page.getByRole('button', { name: 'Sign out' }));
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'Sign in to ims' }).waitFor();
     assert.equal(await page.evaluate(() => sessionStorage.length), 0);

@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
 import { call, faultDir } from './faults.js';
 import { type RunningServer, startServer } from './server.js';
 
@@ -89,6 +89,24 @@ export async function signedIn(t: TestContext, browser: Browser, base: string, u
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('button', { name: 'Sign out' }).waitFor();
   return page;
+}
+
+/** The focused element shows that it is: it matches :focus-visible and has an outline. */
+export async function assertFocusVisible(target: Locator): Promise<void> {
+  const seen = await target.evaluate((el) => ({
+    focused: el === document.activeElement, visible: el.matches(':focus-visible'),
+    outline: getComputedStyle(el).outlineStyle,
+  }));
+  assert.deepEqual(seen, { focused: true, visible: true, outline: seen.outline }, 'the focus is not where expected');
+  assert.notEqual(seen.outline, 'none', 'the focus is not visible');
+}
+
+/** Presses Tab (keyboard only) until `target` has the focus, at most 80 times, and checks the focus is visible. */
+export async function tabTo(page: Page, target: Locator): Promise<void> {
+  for (let i = 0; i < 80 && !(await target.evaluate((el) => el === document.activeElement)); i++) {
+    await page.keyboard.press('Tab');
+  }
+  await assertFocusVisible(target);
 }
 
 /** Writes `name`.png of the whole page (or of the window only) into SCREENSHOTS. */

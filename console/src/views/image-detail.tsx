@@ -1,6 +1,6 @@
 import { Fragment } from 'preact';
 import { useState } from 'preact/hooks';
-import { call, type Image, membersPage } from '../api';
+import { call, image as readImage, membersPage } from '../api';
 import { bytes, ErrorText, JobProgress, SelectBox, Status, useApiPages, useLoad, useSelection } from '../components';
 import { go } from '../route';
 import type { Session } from '../session';
@@ -14,7 +14,7 @@ const SHOWN = ['status', 'visibility', 'owner', 'disk_format', 'container_format
 
 /** One image: its properties and members (with their statuses); share, remove members, delete. */
 export function ImageDetail({ session, id }: { session: Session; id: string }) {
-  const loaded = useLoad(() => call<Image>(session, `/v2/images/${id}`), [id]);
+  const loaded = useLoad(() => readImage(session, id), [id]);
   const image = loaded.data;
   const list = useApiPages((limit, marker) => membersPage(session, id, limit, marker), 'Members', PAGE);
   const rows = list.items;

@@ -10,7 +10,7 @@ const PAGE = 500;
 const MAX_BATCH = 1000;
 
 /** A full-ECS image made from a CBR backup: accepting it needs a vault. */
-export const needsVault = (i: Image) => i.__whole_image === 'true' && Boolean(i.__backup_id);
+const needsVault = (i: Image) => i.__whole_image === 'true' && Boolean(i.__backup_id);
 
 type Lists = Record<MemberStatus, Image[] | undefined>;
 
