@@ -25,27 +25,31 @@ interface Setup {
 /** ims on `kind` (PostgreSQL through a proxy the test can break), with a short statement timeout. */
 async function setup(t: TestContext, kind: DatabaseKind): Promise<Setup> {
   const { dir, boot } = faultDir();
-  let url = `sqlite:${path.join(dir, 'ims.db')}`;
+  const database = kind.name === 'postgres' ? await kind.create() : undefined;
+  const url = database?.url ?? `sqlite:${path.join(dir, 'ims.db')}`;
   let proxy: TcpProxy | undefined;
-  if (kind.name === 'postgres') {
-    const database = await kind.create();
-    t.after(() => database.drop());
-    url = database.url;
+  let srv: RunningServer | undefined;
+  let store: Store | undefined;
+  // One hook, in this order: the server and the store let go of the database before it is dropped.
+  t.after(async () => {
+    await srv?.stop();
+    await store?.close();
+    await proxy?.close();
+    await database?.drop();
+  });
+  if (database) {
     const direct = new URL(url);
     proxy = new TcpProxy(direct.hostname, Number(direct.port || 5432));
     await proxy.start();
-    t.after(() => proxy!.close());
   }
   const via = new URL(url);
   if (proxy) {
     via.hostname = '127.0.0.1';
     via.port = String(proxy.port);
   }
-  const srv = await startServer(['--database-url', proxy ? via.toString() : url, '--bootstrap', boot, '--log-level', 'warn',
+  srv = await startServer(['--database-url', proxy ? via.toString() : url, '--bootstrap', boot, '--log-level', 'warn',
     '--db-statement-timeout', '1', '--db-connect-timeout', '1', '--job-lease', '10', '--member-quota', '-1'], { dataDir: dir });
-  t.after(() => srv.stop());
-  const store = openStore(url);
-  t.after(() => store.close());
+  store = openStore(url);
   return { srv, store, dir, proxy };
 }
 

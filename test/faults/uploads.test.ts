@@ -8,15 +8,26 @@ import { databaseKinds, type DatabaseKind } from '../helpers/databases.js';
 import {
   assertAlive, call, createImage, faultDir, login, startUpload, tempFiles, upload, waitUntil,
 } from '../helpers/faults.js';
-import { startServer } from '../helpers/server.js';
+import { type RunningServer, startServer } from '../helpers/server.js';
 
-/** A data dir, its bootstrap file, the database URL of `kind` and the server flags for them. */
+/** A data dir with its bootstrap file, the database URL of `kind`, and how to serve them. */
 async function setup(t: TestContext, kind: DatabaseKind) {
   const { dir, boot } = faultDir();
   const database = kind.name === 'postgres' ? await kind.create() : { url: `sqlite:${path.join(dir, 'ims.db')}`, drop: async () => {} };
-  t.after(() => database.drop());
   const args = ['--bootstrap', boot, '--database-url', database.url, '--log-level', 'warn', '--job-lease', '1'];
-  return { dir, url: database.url, args };
+  const servers: RunningServer[] = [];
+  // Every server stopped before the database is dropped: one still at work holds locks the drop would deadlock on.
+  t.after(async () => {
+    for (const srv of servers) await srv.stop();
+    await database.drop();
+  });
+  /** `ims serve` on this data dir and database, with `extra` flags. */
+  const serve = async (extra: string[] = []) => {
+    const srv = await startServer([...args, ...extra], { dataDir: dir });
+    servers.push(srv);
+    return srv;
+  };
+  return { dir, url: database.url, serve };
 }
 
 const status = async (base: string, token: string, id: string) => (await call(`${base}/v2/images/${id}`, { token })).json().status;
@@ -24,8 +35,8 @@ const status = async (base: string, token: string, id: string) => (await call(`$
 for (const kind of databaseKinds()) {
   describe(`uploads under faults (${kind.name})`, () => {
     it('SIGKILL mid-upload: after a restart the image is queued again and uploads; temp files are swept', async (t) => {
-      const { dir, args } = await setup(t, kind);
-      let srv = await startServer(args, { dataDir: dir });
+      const { dir, serve } = await setup(t, kind);
+      let srv = await serve();
       const { token } = await login(srv.url, 'owner');
       const id = await createImage(srv.url, token);
       const cut = await startUpload(srv.url, token, id);
@@ -41,8 +52,7 @@ for (const kind of databaseKinds()) {
       const hourAgo = new Date(Date.now() - 3_600_000);
       fs.utimesSync(orphan, hourAgo, hourAgo);
 
-      srv = await startServer(args, { dataDir: dir });
-      t.after(() => srv.stop());
+      srv = await serve();
       assert.equal(fs.existsSync(orphan), false, 'swept at start');
       await waitUntil(async () => (await status(srv.url, token, id)) === 'queued' && tempFiles(dir).length === 0,
         5000, 'the cut-off upload is swept once its lease ends');
@@ -56,9 +66,9 @@ for (const kind of databaseKinds()) {
     });
 
     it('SIGTERM lets an upload in progress finish before the process exits', async (t) => {
-      const { dir, args, url } = await setup(t, kind);
+      const { dir, url, serve } = await setup(t, kind);
       // At info, the shutdown is logged: the test waits for it.
-      const srv = await startServer([...args, '--log-level', 'info'], { dataDir: dir });
+      const srv = await serve(['--log-level', 'info']);
       const { token } = await login(srv.url, 'owner');
       const id = await createImage(srv.url, token);
       const up = await startUpload(srv.url, token, id);
@@ -85,9 +95,8 @@ for (const kind of databaseKinds()) {
     });
 
     it('deleting an image while its data uploads removes the temp file; the upload then fails with 409', async (t) => {
-      const { dir, args } = await setup(t, kind);
-      const srv = await startServer(args, { dataDir: dir });
-      t.after(() => srv.stop());
+      const { dir, serve } = await setup(t, kind);
+      const srv = await serve();
       const { token } = await login(srv.url, 'owner');
       const id = await createImage(srv.url, token);
       const up = await startUpload(srv.url, token, id);

@@ -27,14 +27,15 @@ export const rssMb = (pid: number) =>
 export async function serveOn(t: TestContext, kind: DatabaseKind, args: string[])
   : Promise<{ srv: RunningServer; url: string; dir: string }> {
   const { dir, boot } = faultDir();
-  let url = `sqlite:${path.join(dir, 'ims.db')}`;
-  if (kind.name === 'postgres') {
-    const database = await kind.create();
-    t.after(() => database.drop());
-    url = database.url;
-  }
-  const srv = await startServer(['--database-url', url, '--bootstrap', boot, '--log-level', 'warn', ...args], { dataDir: dir });
-  t.after(() => srv.stop());
+  const database = kind.name === 'postgres' ? await kind.create() : undefined;
+  const url = database?.url ?? `sqlite:${path.join(dir, 'ims.db')}`;
+  let srv: RunningServer | undefined;
+  // Stopped before its database is dropped: a server still at work holds locks the drop would deadlock on.
+  t.after(async () => {
+    await srv?.stop();
+    await database?.drop();
+  });
+  srv = await startServer(['--database-url', url, '--bootstrap', boot, '--log-level', 'warn', ...args], { dataDir: dir });
   return { srv, url, dir };
 }
 

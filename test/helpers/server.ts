@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { after } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 /** dist/src/bin/ims.js, next to this compiled helper. */
@@ -19,6 +20,18 @@ export interface RunningServer {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
+/** Servers started and not yet exited. */
+const running = new Set<ChildProcess>();
+
+// A server left running (a test's hook failed before stopping it) would keep the test file's process, and so the
+// whole run, waiting forever: once the file's tests are done, it is killed and named.
+after(() => {
+  for (const proc of running) {
+    process.stderr.write(`test helper: killing ims serve (pid ${proc.pid}), left running by a test\n`);
+    proc.kill('SIGKILL');
+  }
+});
+
 /** Starts `ims serve --port 0` as a real process and waits for its "ims listening" log line. */
 export async function startServer(args: string[] = [], options: { dataDir?: string; env?: Record<string, string> } = {})
   : Promise<RunningServer> {
@@ -26,6 +39,8 @@ export async function startServer(args: string[] = [], options: { dataDir?: stri
   const proc = spawn(process.execPath, [IMS_BIN, 'serve', '--port', '0', '--data-dir', dataDir, ...args], {
     env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'],
   });
+  running.add(proc);
+  proc.on('exit', () => running.delete(proc));
   let out = '';
   const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
   const port = await new Promise<number>((resolve, reject) => {
