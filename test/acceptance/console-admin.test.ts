@@ -115,7 +115,7 @@ test('the console Admin view, against a real ims serve', async (t) => {
     assert.equal(await wendy.getByRole('link', { name: 'Admin' }).count(), 0);
   });
 
-  await t.test('an access key for the user: its secret is shown once', async () => {
+  await t.test('an access key for the user: its secret is shown once, and Copy copies it', async () => {
     await page.getByRole('link', { name: 'Users' }).click();
     await page.getByRole('link', { name: 'Access keys of wendy' }).click();
     assert.equal(new URL(page.url()).hash, `#/admin/access-keys/${ids.user}`);
@@ -137,6 +137,12 @@ test('the console Admin view, against a real ims serve', async (t) => {
     const { credentials } = await api('GET', `/v3.0/OS-CREDENTIAL/credentials?user_id=${ids.user}`, 200);
     assert.deepEqual(credentials.map((c: any) => [c.access, c.status, c.description]), [[access, 'active', 'ci']]);
     assert.equal(JSON.stringify(credentials).includes(secret), false);
+
+    // Loopback is a secure context: with the permission granted, Copy puts the secret on the clipboard.
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: srv.url });
+    await page.getByRole('button', { name: 'Copy secret key' }).click();
+    await status(page, 'Secret key copied.').waitFor();
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), secret);
 
     await page.getByRole('button', { name: 'I have saved it' }).click();
     assert.equal(await page.getByLabel('Secret key (SK)').count(), 0);
