@@ -4,7 +4,8 @@ import type { Metrics } from '../metrics.js';
 import { DIALECTS, dialectOf } from './dialect.js';
 import { NO_CALLER } from './openapi.js';
 
-const SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+/** The latency histogram's buckets (seconds). */
+export const SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 /** The route label of a request that matched none (a 404): one series for every unknown path. */
 const UNMATCHED = 'unmatched';
@@ -30,7 +31,7 @@ export class Series {
 }
 
 const DURATION = 'ims_http_request_duration_seconds';
-const DURATION_HELP = 'Seconds from a request\'s arrival to its answer, by method, route pattern and dialect';
+export const DURATION_HELP = 'Seconds from a request\'s arrival to its answer, by method, route pattern and dialect';
 
 /** prom-client's histogram, its values the series' counts (what `observe` would have counted, one at a time). */
 export class SeriesHistogram extends Histogram {
